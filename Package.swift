@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mnist-mpi",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mnist-mpi", targets: ["mnist-mpi"]),
+        .library(name: "MNISTMPI", targets: ["MNISTMPI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries from Debian: libopenmpi-dev, libopenblas-dev, zlib1g-dev.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSystem"),
+        .target(
+            name: "MNISTMPI",
+            dependencies: [
+                "CMPI", "CBLAS", "CZlib", "CSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "mnist-mpi",
+            dependencies: [
+                "MNISTMPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MNISTMPITests", dependencies: ["MNISTMPI"]),
+    ]
+)

@@ -1,0 +1,130 @@
+import Crypto
+
+/// A dataset in MNIST's layout: four IDX files, 28x28 uint8 images, labels 0...9.
+public struct DatasetSpec: Sendable {
+    public let name: String
+    public let classNames: [String]
+    /// IDX file names (without `.gz`) in the order train images, train labels, test images, test labels.
+    public let files: [String]
+    /// Official SHA-256 of each decompressed file, keyed by file name. Empty: not verified.
+    public let sha256: [String: String]
+
+    public init(name: String, classNames: [String], files: [String], sha256: [String: String]) {
+        self.name = name
+        self.classNames = classNames
+        self.files = files
+        self.sha256 = sha256
+    }
+
+    static let standardFiles = [
+        "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+    ]
+
+    /// LeCun, Cortes and Burges' handwritten digits; checksums also in `data/SHA256SUMS`.
+    public static let mnist = DatasetSpec(
+        name: "mnist",
+        classNames: (0...9).map(String.init),
+        files: standardFiles,
+        sha256: [
+            "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        ])
+}
+
+/// Why the data on disk is not the dataset it claims to be.
+public enum DatasetError: Error, Equatable, CustomStringConvertible {
+    case missing(file: String, directory: String)
+    case checksumMismatch(file: String, expected: String, actual: String)
+
+    public var description: String {
+        switch self {
+        case let .missing(file, directory):
+            return "\(directory)/\(file)(.gz): no such file; run scripts/get-data.sh or pass --data-dir"
+        case let .checksumMismatch(file, expected, actual):
+            return "\(file): SHA-256 \(actual) is not the official \(expected); the file is corrupt or not this dataset"
+        }
+    }
+}
+
+/// One split (train or test): `count` images of `imageSize` bytes and their labels.
+public struct Split: Sendable {
+    public static let imageSize = 28 * 28
+    public let images: [UInt8]
+    public let labels: [UInt8]
+    public var count: Int { labels.count }
+
+    public init(images: [UInt8], labels: [UInt8]) {
+        precondition(images.count == labels.count * Split.imageSize)
+        self.images = images
+        self.labels = labels
+    }
+
+    /// Checks parsed IDX arrays for shape, matching counts and labels within `classes`.
+    public static func validated(images: IDXArray, labels: IDXArray, classes: Int,
+                                 names: (images: String, labels: String), split: String) throws -> Split {
+        guard images.shape.count == 3, images.shape[1] == 28, images.shape[2] == 28 else {
+            throw IDXError.unexpectedShape(file: names.images, found: images.shape, expected: "[N, 28, 28]")
+        }
+        guard images.shape[0] == labels.shape[0] else {
+            throw IDXError.countMismatch(images: images.shape[0], labels: labels.shape[0], split: split)
+        }
+        if let bad = labels.bytes.firstIndex(where: { Int($0) >= classes }) {
+            throw IDXError.labelOutOfRange(file: names.labels, index: bad, value: labels.bytes[bad], classes: classes)
+        }
+        return Split(images: images.bytes, labels: labels.bytes)
+    }
+}
+
+/// Train and test splits in memory as uint8, as they come from the files.
+public struct Dataset: Sendable {
+    public let train: Split
+    public let test: Split
+
+    public init(train: Split, test: Split) {
+        self.train = train
+        self.test = test
+    }
+
+    /// Reads, inflates (when gzip), checks and checksums the four files of `spec` in `directory`.
+    public static func load(_ spec: DatasetSpec, from directory: String) throws -> Dataset {
+        var arrays: [IDXArray] = []
+        for (i, file) in spec.files.enumerated() {
+            let raw = try readEither(file, in: directory)
+            let bytes = Gzip.isGzip(raw) ? try Gzip.inflate(raw, name: file + ".gz") : raw
+            let array = try IDX.parse(bytes, dimensions: i % 2 == 0 ? 3 : 1, name: file)
+            if let expected = spec.sha256[file] {
+                let actual = sha256Hex(bytes)
+                guard actual == expected else {
+                    throw DatasetError.checksumMismatch(file: file, expected: expected, actual: actual)
+                }
+            }
+            arrays.append(array)
+        }
+        let classes = spec.classNames.count
+        let train = try Split.validated(images: arrays[0], labels: arrays[1], classes: classes,
+                                        names: (spec.files[0], spec.files[1]), split: "training")
+        let test = try Split.validated(images: arrays[2], labels: arrays[3], classes: classes,
+                                       names: (spec.files[2], spec.files[3]), split: "test")
+        return Dataset(train: train, test: test)
+    }
+
+    /// `name.gz` if present, else `name`.
+    private static func readEither(_ name: String, in directory: String) throws -> [UInt8] {
+        for candidate in ["\(directory)/\(name).gz", "\(directory)/\(name)"] where FileIO.exists(candidate) {
+            return try FileIO.read(candidate)
+        }
+        // Distinguish a missing file from a directory we may not read.
+        if !FileIO.exists(directory) {
+            throw FileError(path: directory, reason: "data directory does not exist; run scripts/get-data.sh or pass --data-dir")
+        }
+        throw DatasetError.missing(file: name, directory: directory)
+    }
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+public func sha256Hex(_ bytes: [UInt8]) -> String {
+    SHA256.hash(data: bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+}

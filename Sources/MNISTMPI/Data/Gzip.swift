@@ -1,0 +1,82 @@
+import CZlib
+
+/// Why a gzip stream could not be inflated.
+public enum GzipError: Error, Equatable, CustomStringConvertible {
+    case corrupt(file: String, reason: String)
+    case truncated(file: String)
+    case tooLarge(file: String, limit: Int)
+
+    public var description: String {
+        switch self {
+        case let .corrupt(file, reason): return "\(file): corrupt gzip data (\(reason))"
+        case let .truncated(file): return "\(file): gzip stream is truncated"
+        case let .tooLarge(file, limit): return "\(file): inflates to more than \(limit) bytes"
+        }
+    }
+}
+
+public enum Gzip {
+    /// True when `bytes` start with the gzip magic `1f 8b`.
+    public static func isGzip(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
+    }
+
+    /// Inflates a whole gzip stream (CRC and length trailer checked by zlib).
+    /// Output grows only as data really inflates, capped at `limit` bytes, so a hostile
+    /// stream cannot make us allocate more than that.
+    public static func inflate(_ input: [UInt8], name: String, limit: Int = 256 << 20) throws -> [UInt8] {
+        var stream = z_stream()
+        // 16 + MAX_WBITS: expect a gzip header and trailer.
+        guard inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw GzipError.corrupt(file: name, reason: "zlib could not start")
+        }
+        defer { inflateEnd(&stream) }
+
+        // The trailer's ISIZE (uncompressed size mod 2^32) is a good first guess.
+        var capacity = 1 << 16
+        if input.count >= 4 {
+            let n = input.count
+            let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
+            capacity = max(capacity, min(isize, limit))
+        }
+        var output = [UInt8](repeating: 0, count: capacity)
+        var produced = 0
+        var status: Int32 = Z_OK
+        try input.withUnsafeBufferPointer { inBuf in
+            // zlib only reads through next_in; the pointer is not mutable only for C's sake.
+            stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+            stream.avail_in = UInt32(inBuf.count)
+            while true {
+                if produced == output.count {
+                    guard output.count < limit else { throw GzipError.tooLarge(file: name, limit: limit) }
+                    output.append(contentsOf: repeatElement(0, count: min(output.count, limit - output.count)))
+                }
+                status = output.withUnsafeMutableBufferPointer { outBuf in
+                    stream.next_out = outBuf.baseAddress! + produced
+                    stream.avail_out = UInt32(outBuf.count - produced)
+                    let s = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    produced = outBuf.count - Int(stream.avail_out)
+                    return s
+                }
+                switch status {
+                case Z_STREAM_END:
+                    return
+                case Z_OK:
+                    continue
+                case Z_BUF_ERROR where stream.avail_in == 0:
+                    throw GzipError.truncated(file: name)
+                case Z_BUF_ERROR:
+                    continue
+                default:
+                    let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
+                    throw GzipError.corrupt(file: name, reason: reason)
+                }
+            }
+        }
+        if stream.avail_in != 0 {
+            throw GzipError.corrupt(file: name, reason: "\(stream.avail_in) bytes after the end of the stream")
+        }
+        output.removeLast(output.count - produced)
+        return output
+    }
+}

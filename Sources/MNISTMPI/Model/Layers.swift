@@ -1,0 +1,97 @@
+import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The three building blocks of the network. Each forward sits next to its backward; all
+// matrices are row-major, `rows` samples at a time, and every product is one cblas_sgemm.
+
+/// Fully connected layer `y = x W + b` with W of shape (in, out).
+public enum Dense {
+    /// y (rows x out) = x (rows x in) W (in x out) + b.
+    public static func forward(x: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
+                               weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                               y: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows { (y + r * outputs).update(from: bias, count: outputs) }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outputs), Int32(inputs),
+                    1, x, Int32(inputs), weight, Int32(outputs), 1, y, Int32(outputs))
+    }
+
+    /// Given dL/dy, writes dL/dW = xᵀ dy and dL/db = column sums of dy (both overwritten, summed
+    /// over the rows), and, when `dx` is given, dL/dx = dy Wᵀ.
+    public static func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int,
+                                inputs: Int, outputs: Int, weight: UnsafePointer<Float>,
+                                dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
+                                dx: UnsafeMutablePointer<Float>?) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inputs), Int32(outputs), Int32(rows),
+                    1, x, Int32(inputs), dy, Int32(outputs), 0, dWeight, Int32(outputs))
+        dBias.update(repeating: 0, count: outputs)
+        for r in 0..<rows {
+            let row = dy + r * outputs
+            for j in 0..<outputs { dBias[j] += row[j] }
+        }
+        if let dx {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(inputs), Int32(outputs),
+                        1, dy, Int32(outputs), weight, Int32(outputs), 0, dx, Int32(inputs))
+        }
+    }
+}
+
+/// Rectified linear unit, applied in place.
+public enum ReLU {
+    public static func forward(_ h: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { h[i] = max(h[i], 0) }
+    }
+
+    /// Zeroes the gradient where the unit was inactive (`h` is the forward output).
+    public static func backward(output h: UnsafePointer<Float>, gradient dh: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count where !(h[i] > 0) { dh[i] = 0 }
+    }
+}
+
+/// Softmax followed by sparse categorical cross-entropy, computed from the logits as
+/// `logsumexp(z) - z[y]` (what Keras's TensorFlow backend does for a softmax output).
+public enum SoftmaxCrossEntropy {
+    /// Sums of the loss and of correct argmax predictions over `rows` samples, and the gradient
+    /// of the loss SUM with respect to the logits, `softmax(z) - onehot(y)`, written to `dLogits`.
+    public static func forwardBackward(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int,
+                                       classes: Int, dLogits: UnsafeMutablePointer<Float>) -> (loss: Float, correct: Int) {
+        var lossSum: Float = 0
+        var correct = 0
+        for r in 0..<rows {
+            let z = logits + r * classes
+            let g = dLogits + r * classes
+            let y = Int(labels[r])
+            var best = 0
+            for j in 1..<classes where z[j] > z[best] { best = j }
+            let top = z[best]
+            var total: Float = 0
+            for j in 0..<classes {
+                g[j] = expf(z[j] - top)
+                total += g[j]
+            }
+            lossSum += top + logf(total) - z[y]
+            for j in 0..<classes { g[j] /= total }
+            g[y] -= 1
+            if best == y { correct += 1 }
+        }
+        return (lossSum, correct)
+    }
+
+    /// Per-sample loss and class probabilities, for evaluation and prediction.
+    public static func probabilities(logits: UnsafePointer<Float>, rows: Int, classes: Int,
+                                     into p: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let z = logits + r * classes
+            let out = p + r * classes
+            var top = z[0]
+            for j in 1..<classes { top = max(top, z[j]) }
+            var total: Float = 0
+            for j in 0..<classes {
+                out[j] = expf(z[j] - top)
+                total += out[j]
+            }
+            for j in 0..<classes { out[j] /= total }
+        }
+    }
+}

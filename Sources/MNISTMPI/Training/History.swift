@@ -1,0 +1,30 @@
+/// The run's record, written by `--history` as JSON shaped like Keras's `history.history`
+/// (`loss` and `accuracy` lists, one value per epoch), plus the test result and timings.
+public struct History: Sendable {
+    public var epochs: [EpochMetrics]
+    public var test: Evaluation
+    public var ranks: Int
+    public var threads: Int
+    public var startupSeconds: Double
+    public var options: TrainingOptions
+    public var dataset: String
+
+    public var json: JSON {
+        .object([
+            ("loss", .array(epochs.map { .number($0.loss) })),
+            ("accuracy", .array(epochs.map { .number($0.accuracy) })),
+            ("test_loss", .number(test.loss)),
+            ("test_accuracy", .number(test.accuracy)),
+            ("epoch_seconds", .array(epochs.map { .number($0.seconds) })),
+            ("steps", .array(epochs.map { .integer($0.steps) })),
+            ("ranks", .integer(ranks)),
+            ("threads_per_rank", .integer(threads)),
+            ("startup_seconds", .number(startupSeconds)),
+            ("batch_size", .integer(options.batchSize)),
+            ("learning_rate", .number(Double(options.optimizer.learningRate))),
+            ("seed", .integer(Int(truncatingIfNeeded: options.seed))),
+            ("shuffle", .bool(options.shuffle)),
+            ("dataset", .string(dataset)),
+        ])
+    }
+}
