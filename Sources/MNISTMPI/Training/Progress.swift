@@ -20,7 +20,19 @@ public final class ProgressBar {
         self.live = live
     }
 
-    public static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    /// Whether a person is watching standard output. Under mpirun a rank's stdout is always a
+    /// pseudo-terminal (open-mpi/ompi#7868), whatever mpirun's own output is, so there we ask
+    /// where the launcher's stdout goes: the parent is mpirun itself for local ranks, and a
+    /// remote daemon (never a terminal) otherwise.
+    public static var stdoutIsTerminal: Bool {
+        guard isatty(STDOUT_FILENO) == 1 else { return false }
+        guard Launcher.rank != nil else { return true }
+        var target = [CChar](repeating: 0, count: 256)
+        let n = readlink("/proc/\(getppid())/fd/1", &target, target.count - 1)
+        guard n > 0 else { return false }
+        let path = String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return path.hasPrefix("/dev/pts/") || path.hasPrefix("/dev/tty")
+    }
 
     /// Redraws the bar (at most 20 times a second) unless `current == total`, which `finish` draws.
     public func update(_ current: Int, values: [(String, Double)]) {

@@ -1,0 +1,86 @@
+import Foundation
+@testable import MNISTMPI
+
+/// Paths and builders shared by the tests.
+enum Fixtures {
+    /// The repository's root (this file is Tests/MNISTMPITests/Fixtures.swift).
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// Real MNIST: $MNIST_DATA_DIR, else data/ (filled by scripts/get-data.sh).
+    static var dataDirectory: String {
+        ProcessInfo.processInfo.environment["MNIST_DATA_DIR"] ?? "\(repo)/data"
+    }
+
+    static var releaseBinary: String { "\(repo)/.build/release/mnist-mpi" }
+
+    /// An IDX file: magic for `dims` dimensions of uint8, the header, then `payload`.
+    static func idx(shape: [Int], payload: [UInt8], magic: [UInt8]? = nil) -> [UInt8] {
+        var bytes = magic ?? [0, 0, 8, UInt8(shape.count)]
+        for d in shape { bytes += [UInt8(d >> 24 & 0xff), UInt8(d >> 16 & 0xff), UInt8(d >> 8 & 0xff), UInt8(d & 0xff)] }
+        return bytes + payload
+    }
+
+    /// A fresh temporary directory.
+    static func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "mnist-mpi-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Gzip via the system's gzip, an implementation independent of ours.
+    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        let dir = temporaryDirectory()
+        let path = dir + "/f"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        _ = try run("/bin/gzip", ["-n", "-f", path])
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + ".gz")))
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var seconds: Double
+    }
+
+    /// Runs a program to completion (killing it after `timeout` seconds).
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], timeout: Double = 600,
+                    environment: [String: String] = [:]) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let dir = temporaryDirectory()
+        let out = URL(fileURLWithPath: dir + "/stdout"), err = URL(fileURLWithPath: dir + "/stderr")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        let start = Date()
+        try process.run()
+        while process.isRunning {
+            if Date().timeIntervalSince(start) > timeout {
+                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
+            }
+            usleep(20_000)
+        }
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus,
+                      stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+                      seconds: Date().timeIntervalSince(start))
+    }
+
+    /// `mpirun -np N --oversubscribe <release binary> args`.
+    static func mpirun(_ np: Int, _ arguments: [String], timeout: Double = 600) throws -> Output {
+        try run("/usr/bin/mpirun", ["-np", "\(np)", "--oversubscribe", releaseBinary] + arguments, timeout: timeout)
+    }
+}

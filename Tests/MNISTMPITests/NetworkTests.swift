@@ -1,0 +1,102 @@
+import Testing
+@testable import MNISTMPI
+
+/// The network checked against an independent Double-precision implementation written with
+/// plain loops: its forward pass, and the analytic gradient against central finite differences.
+@Suite struct NetworkTests {
+    let arch = Architecture(inputs: 7, hidden: 6, classes: 4)
+    let rows = 5
+
+    /// Loss SUM over the rows, computed in Double from scratch.
+    func referenceLoss(_ p: [Double], x: [Double], labels: [Int]) -> Double {
+        var total = 0.0
+        for r in 0..<rows {
+            var h = [Double](repeating: 0, count: arch.hidden)
+            for j in 0..<arch.hidden {
+                var s = p[arch.b1.offset + j]
+                for k in 0..<arch.inputs { s += x[r * arch.inputs + k] * p[arch.w1.offset + k * arch.hidden + j] }
+                h[j] = max(s, 0)
+            }
+            var z = [Double](repeating: 0, count: arch.classes)
+            for c in 0..<arch.classes {
+                var s = p[arch.b2.offset + c]
+                for j in 0..<arch.hidden { s += h[j] * p[arch.w2.offset + j * arch.classes + c] }
+                z[c] = s
+            }
+            let top = z.max()!
+            total += top + log(z.map { exp($0 - top) }.reduce(0, +)) - z[labels[r]]
+        }
+        return total
+    }
+
+    func setUp() -> (FloatBuffer, Workspace, [Double], [Int]) {
+        var rng = SplitMix64(seed: 7)
+        let params = arch.glorotInitialization(seed: 3)
+        // Non-zero biases so that their gradients are exercised in a general position.
+        for i in arch.b1.offset..<(arch.b1.offset + arch.b1.count) { params[i] = rng.nextUnitFloat() - 0.3 }
+        for i in arch.b2.offset..<(arch.b2.offset + arch.b2.count) { params[i] = rng.nextUnitFloat() - 0.5 }
+        let ws = Workspace(arch, capacity: rows)
+        var x: [Double] = []
+        for i in 0..<(rows * arch.inputs) {
+            ws.x[i] = rng.nextUnitFloat()
+            x.append(Double(ws.x[i]))
+        }
+        let labels = (0..<rows).map { _ in rng.next(below: arch.classes) }
+        for r in 0..<rows { ws.labels[r] = Int32(labels[r]) }
+        return (params, ws, x, labels)
+    }
+
+    @Test func forwardMatchesReference() {
+        let (params, ws, x, labels) = setUp()
+        Network.forward(params, ws, rows: rows)
+        let gradients = FloatBuffer(count: arch.parameterCount)
+        let (loss, _) = Network.backward(params, ws, rows: rows, gradients: gradients.pointer)
+        let reference = referenceLoss(params.array.map(Double.init), x: x, labels: labels)
+        #expect(abs(Double(loss) - reference) < 1e-5 * max(1, abs(reference)))
+    }
+
+    @Test func gradientMatchesCentralDifferences() {
+        let (params, ws, x, labels) = setUp()
+        Network.forward(params, ws, rows: rows)
+        let gradients = FloatBuffer(count: arch.parameterCount)
+        _ = Network.backward(params, ws, rows: rows, gradients: gradients.pointer)
+
+        let p = params.array.map(Double.init)
+        let h = 1e-6
+        var worst = 0.0
+        for tensor in arch.tensors {
+            for i in tensor.offset..<(tensor.offset + tensor.count) {
+                var plus = p, minus = p
+                plus[i] += h
+                minus[i] -= h
+                let numeric = (referenceLoss(plus, x: x, labels: labels) - referenceLoss(minus, x: x, labels: labels)) / (2 * h)
+                let error = abs(Double(gradients[i]) - numeric) / max(1e-3, abs(numeric))
+                worst = max(worst, error)
+                #expect(error < 1e-3, "\(tensor.name)[\(i - tensor.offset)]: analytic \(gradients[i]), numeric \(numeric)")
+            }
+        }
+        #expect(worst < 1e-3)
+    }
+
+    @Test func glorotInitHasTheRightLimitsAndZeroBiases() {
+        let a = Architecture()
+        let params = a.glorotInitialization(seed: 42)
+        let limit1 = (6.0 / Float(784 + 512)).squareRoot(), limit2 = (6.0 / Float(512 + 10)).squareRoot()
+        let w1 = params.array[a.w1.offset..<(a.w1.offset + a.w1.count)]
+        let w2 = params.array[a.w2.offset..<(a.w2.offset + a.w2.count)]
+        #expect(w1.allSatisfy { abs($0) <= limit1 } && w2.allSatisfy { abs($0) <= limit2 })
+        // Uniform on [-L, L]: max close to L, mean close to 0, variance L²/3.
+        #expect(w1.max()! > 0.999 * limit1)
+        let mean = w1.reduce(0, +) / Float(w1.count)
+        let variance = w1.map { $0 * $0 }.reduce(0, +) / Float(w1.count)
+        #expect(abs(mean) < 0.001 && abs(variance / (limit1 * limit1 / 3) - 1) < 0.01)
+        #expect(params.array[a.b1.offset..<(a.b1.offset + a.b1.count)].allSatisfy { $0 == 0 })
+        #expect(params.array[a.b2.offset..<(a.b2.offset + a.b2.count)].allSatisfy { $0 == 0 })
+        #expect(a.parameterCount == 407_050)
+        #expect(a.glorotInitialization(seed: 42).array == params.array)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

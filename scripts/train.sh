@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The tutorial from a fresh clone: installs what is missing, builds release, fetches the data,
+# and trains with NP ranks (default 4):  scripts/train.sh [mnist-mpi flags...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+np="${NP:-4}"
+scripts/install-deps.sh
+scripts/get-data.sh >/dev/null
+swift build -c release 2>&1 | grep -v '^\[' || true
+test -x .build/release/mnist-mpi
+launcher=(mpirun -np "$np")
+# mpirun refuses to run as root without these; and more ranks than cores needs --oversubscribe.
+[ "$(id -u)" -eq 0 ] && launcher+=(--allow-run-as-root)
+[ "$np" -gt "$(nproc)" ] && launcher+=(--oversubscribe)
+echo "+ ${launcher[*]} .build/release/mnist-mpi $*"
+exec "${launcher[@]}" .build/release/mnist-mpi "$@"
