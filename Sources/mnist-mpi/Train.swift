@@ -35,6 +35,9 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Write per-epoch loss/accuracy, test results and timings as JSON.", valueName: "file"))
     var history: String?
 
+    @Option(help: ArgumentHelp("Write a per-step timeline of every rank (forward, backward, allreduce, optimizer) as a Chrome trace (chrome://tracing, Perfetto).", valueName: "file"))
+    var profile: String?
+
     @Option(help: ArgumentHelp("Save the trained weights as safetensors.", valueName: "file"))
     var save: String?
 
@@ -64,6 +67,7 @@ struct Train: ParsableCommand {
         config.initFile = initFile
         config.saveFile = save
         config.historyFile = history
+        config.profileFile = profile
         config.commandLine = CommandLine.arguments.joined(separator: " ")
 
         let comm = MPICommunicator()

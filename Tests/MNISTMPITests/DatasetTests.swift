@@ -86,12 +86,4 @@ import Testing
             try Dataset.load(spec, from: dir)
         }
     }
-
-    @Test func codecRoundTripsForBroadcast() throws {
-        let dir = Fixtures.temporaryDirectory()
-        let data = try Dataset.load(writeFixture(in: dir), from: dir)
-        let back = DatasetCodec.decode(DatasetCodec.encode(data))
-        #expect(back.train.images == data.train.images && back.train.labels == data.train.labels)
-        #expect(back.test.images == data.test.images && back.test.labels == data.test.labels)
-    }
 }

@@ -92,16 +92,18 @@ public struct Dataset: Sendable {
     public static func load(_ spec: DatasetSpec, from directory: String) throws -> Dataset {
         var arrays: [IDXArray] = []
         for (i, file) in spec.files.enumerated() {
-            let raw = try readEither(file, in: directory)
-            let bytes = Gzip.isGzip(raw) ? try Gzip.inflate(raw, name: file + ".gz") : raw
-            let array = try IDX.parse(bytes, dimensions: i % 2 == 0 ? 3 : 1, name: file)
+            var bytes = try readEither(file, in: directory)
+            if Gzip.isGzip(bytes) { bytes = try Gzip.inflate(bytes, name: file + ".gz") }
+            // Structure first (its messages say more than a checksum can), then the checksum.
+            let dimensions = i % 2 == 0 ? 3 : 1
+            _ = try IDX.validatedShape(bytes, dimensions: dimensions, name: file)
             if let expected = spec.sha256[file] {
                 let actual = sha256Hex(bytes)
                 guard actual == expected else {
                     throw DatasetError.checksumMismatch(file: file, expected: expected, actual: actual)
                 }
             }
-            arrays.append(array)
+            arrays.append(try IDX.parse(consume bytes, dimensions: dimensions, name: file))
         }
         let classes = spec.classNames.count
         let train = try Split.validated(images: arrays[0], labels: arrays[1], classes: classes,

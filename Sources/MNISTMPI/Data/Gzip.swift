@@ -47,10 +47,6 @@ public enum Gzip {
             stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
             stream.avail_in = UInt32(inBuf.count)
             while true {
-                if produced == output.count {
-                    guard output.count < limit else { throw GzipError.tooLarge(file: name, limit: limit) }
-                    output.append(contentsOf: repeatElement(0, count: min(output.count, limit - output.count)))
-                }
                 status = output.withUnsafeMutableBufferPointer { outBuf in
                     stream.next_out = outBuf.baseAddress! + produced
                     stream.avail_out = UInt32(outBuf.count - produced)
@@ -61,12 +57,15 @@ public enum Gzip {
                 switch status {
                 case Z_STREAM_END:
                     return
-                case Z_OK:
-                    continue
-                case Z_BUF_ERROR where stream.avail_in == 0:
-                    throw GzipError.truncated(file: name)
-                case Z_BUF_ERROR:
-                    continue
+                case Z_OK, Z_BUF_ERROR:
+                    if produced == output.count {
+                        // Output full: grow (doubling, up to the limit) and go on.
+                        guard output.count < limit else { throw GzipError.tooLarge(file: name, limit: limit) }
+                        output.append(contentsOf: repeatElement(0, count: min(output.count, limit - output.count)))
+                    } else if stream.avail_in == 0 {
+                        // Room to write but nothing left to read, and no end of stream.
+                        throw GzipError.truncated(file: name)
+                    }
                 default:
                     let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
                     throw GzipError.corrupt(file: name, reason: reason)

@@ -61,8 +61,19 @@ public enum IDX {
 
     /// Parses an IDX file of unsigned bytes with `dimensions` dimensions.
     /// - Parameter name: the file name used in error messages.
-    public static func parse(_ file: [UInt8], dimensions: Int, name: String) throws -> IDXArray {
-        let headerSize = 4 + 4 * dimensions
+    /// The payload reuses `file`'s storage (the header is shifted out in place), so parsing a
+    /// 47 MB file does not need a second 47 MB.
+    public static func parse(_ file: consuming [UInt8], dimensions: Int, name: String) throws -> IDXArray {
+        let shape = try validatedShape(file, dimensions: dimensions, name: name)
+        file.removeFirst(headerSize(dimensions))
+        return IDXArray(shape: shape, bytes: file)
+    }
+
+    public static func headerSize(_ dimensions: Int) -> Int { 4 + 4 * dimensions }
+
+    /// Checks the header against the bytes present and returns the shape it declares.
+    public static func validatedShape(_ file: [UInt8], dimensions: Int, name: String) throws -> [Int] {
+        let headerSize = headerSize(dimensions)
         guard file.count >= headerSize else { throw IDXError.tooShort(file: name, bytes: file.count) }
         let expectedMagic: [UInt8] = [0, 0, 0x08, UInt8(dimensions)]
         let magic = Array(file[0..<4])
@@ -89,6 +100,6 @@ public enum IDX {
         guard actual == payload else {
             throw IDXError.sizeMismatch(file: name, headerBytes: payload, actualBytes: actual)
         }
-        return IDXArray(shape: shape, bytes: Array(file[headerSize...]))
+        return shape
     }
 }

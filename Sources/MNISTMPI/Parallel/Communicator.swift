@@ -8,7 +8,7 @@ public protocol Communicator: AnyObject {
 
     /// Element-wise sum over all ranks, in place; every rank gets the result.
     func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int)
-    /// Replaces `bytes` on every rank with the root's `bytes`.
+    /// Replaces `bytes` on every rank with the root's `bytes` (which the root does not copy).
     func broadcast(_ bytes: inout [UInt8], root: Int)
     /// Ends every process of the job with `code`; does not return.
     func abort(code: Int32) -> Never
@@ -26,28 +26,35 @@ extension Communicator {
         text = String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Broadcasts the outcome of `work`, run on the root only: its value or its error ends up on
-    /// every rank, so a failure on the root (bad data, say) ends all ranks the same way instead
-    /// of leaving them waiting in a collective.
-    public func rootResult<T>(_ work: () throws -> T, encode: (T) -> [UInt8],
-                              decode: ([UInt8]) -> T) throws -> T {
-        var status: [UInt8] = [0]
+    /// Every rank's `bytes`, in rank order, on the root (other ranks get an empty list).
+    /// One broadcast per rank: meant for small end-of-run reports, not for the training loop.
+    public func gatherToRoot(_ bytes: [UInt8]) -> [[UInt8]] {
+        var all: [[UInt8]] = []
+        for r in 0..<size {
+            var b = rank == r ? bytes : []
+            broadcast(&b, root: r)
+            if isRoot { all.append(b) }
+        }
+        return all
+    }
+
+    /// Runs `work` on the root only and tells every rank how it went: the root gets the value,
+    /// the others nil; if `work` throws, every rank throws the same error. A failure seen only by
+    /// the root (bad data, an unwritable file) thus ends all ranks alike instead of leaving them
+    /// waiting in a collective.
+    public func onRoot<T>(_ work: () throws -> T) throws -> T? {
         var value: T?
         var message = ""
         if isRoot {
-            do { value = try work() } catch {
-                status = [1]
-                message = String(describing: error)
-            }
+            do { value = try work() } catch { message = String(describing: error) }
         }
-        broadcast(&status, root: 0)
-        if status[0] != 0 {
+        var failed: [UInt8] = [isRoot && value == nil ? 1 : 0]
+        broadcast(&failed, root: 0)
+        if failed[0] != 0 {
             broadcast(&message, root: 0)
             throw RootError(message: message)
         }
-        var bytes = isRoot ? encode(value!) : []
-        broadcast(&bytes, root: 0)
-        return isRoot ? value! : decode(bytes)
+        return value
     }
 }
 

@@ -43,15 +43,22 @@ public final class MPICommunicator: Communicator {
         var count = Int64(bytes.count)
         check(MPI_Bcast(&count, 1, cmpi_int64(), Int32(root), world.value), "MPI_Bcast")
         if rank != root { bytes = [UInt8](repeating: 0, count: Int(count)) }
-        // Chunks below 2^31 bytes: MPI counts are Int32.
-        let chunk = 1 << 30
-        bytes.withUnsafeMutableBytes { raw in
+        // The root only reads its buffer: no copy-on-write of a shared array there.
+        func send(_ raw: UnsafeRawBufferPointer) {
+            // Chunks below 2^31 bytes: MPI counts are Int32.
+            let chunk = 1 << 30
             var offset = 0
             while offset < raw.count {
                 let n = min(chunk, raw.count - offset)
-                check(MPI_Bcast(raw.baseAddress! + offset, Int32(n), cmpi_byte(), Int32(root), world.value), "MPI_Bcast")
+                check(MPI_Bcast(UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(n), cmpi_byte(),
+                                Int32(root), world.value), "MPI_Bcast")
                 offset += n
             }
+        }
+        if rank == root {
+            bytes.withUnsafeBytes(send)
+        } else {
+            bytes.withUnsafeMutableBytes { send(UnsafeRawBufferPointer($0)) }
         }
     }
 

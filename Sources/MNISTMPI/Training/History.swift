@@ -8,6 +8,10 @@ public struct History: Sendable {
     public var startupSeconds: Double
     public var options: TrainingOptions
     public var dataset: String
+    /// Rank 0's seconds in each `Timeline.Phase` over the whole run.
+    public var phaseSeconds: [Double]
+    /// Peak resident memory of each rank, in bytes, after training.
+    public var peakResidentBytes: [Int]
 
     public var json: JSON {
         .object([
@@ -21,10 +25,12 @@ public struct History: Sendable {
             ("threads_per_rank", .integer(threads)),
             ("startup_seconds", .number(startupSeconds)),
             ("batch_size", .integer(options.batchSize)),
-            ("learning_rate", .number(Double(options.optimizer.learningRate))),
+            ("learning_rate", .number(Double("\(options.optimizer.learningRate)")!)),
             ("seed", .integer(Int(truncatingIfNeeded: options.seed))),
             ("shuffle", .bool(options.shuffle)),
             ("dataset", .string(dataset)),
+            ("peak_rss_mb", .array(peakResidentBytes.map { .number((Double($0) / 1e6 * 10).rounded() / 10) })),
+            ("phase_seconds_rank0", .object(Timeline.Phase.allCases.map { ($0.name, .number(phaseSeconds[$0.rawValue])) })),
         ])
     }
 }

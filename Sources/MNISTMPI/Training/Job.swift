@@ -13,6 +13,8 @@ public struct JobConfiguration: Sendable {
     public var initFile: String?
     public var saveFile: String?
     public var historyFile: String?
+    /// Chrome trace of every rank's steps.
+    public var profileFile: String?
     /// The command line, recorded in saved files.
     public var commandLine = ""
     /// Print on rank 0 (off in tests).
@@ -24,7 +26,8 @@ public struct JobConfiguration: Sendable {
 /// What a finished job measured.
 public struct JobResult: Sendable {
     public var history: [EpochMetrics]
-    public var test: Evaluation
+    /// The test evaluation, on rank 0 (nil on the others).
+    public var test: Evaluation?
     public var ranks: Int
     public var threads: Int
     public var startupSeconds: Double
@@ -53,13 +56,14 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
     let threads = config.threads ?? Launcher.defaultThreads(localRanks: comm.localSize)
     openblas_set_num_threads(Int32(threads))
 
-    let data = try comm.rootResult({ try Dataset.load(config.dataset, from: config.dataDirectory) },
-                                   encode: DatasetCodec.encode, decode: DatasetCodec.decode)
+    let data = broadcast(try comm.onRoot { try Dataset.load(config.dataset, from: config.dataDirectory) }, comm: comm)
     let architecture = Architecture(classes: config.dataset.classNames.count)
-    let initial = try comm.rootResult({ () throws -> FloatBuffer in
+    let initial = try comm.onRoot { () throws -> FloatBuffer in
         if let path = config.initFile { return try ModelFile.load(path, architecture) }
         return architecture.glorotInitialization(seed: opts.seed)
-    }, encode: { floatBytes($0) }, decode: { floatBuffer($0) })
+    }
+    var weights = initial.map(floatBytes) ?? []
+    comm.broadcast(&weights, root: 0)
     let startup = comm.time() - started
 
     if root {
@@ -72,12 +76,17 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
         print("Training on \(data.train.count) samples: \(comm.size) rank(s), global batch \(opts.batchSize) (up to \(shard) per rank), \(threads) BLAS thread(s) per rank, start-up \(String(format1000(startup)))s\n")
     }
 
-    let trainer = Trainer(comm: comm, architecture: architecture, options: opts, data: data.train, initialParameters: initial)
+    let trainer = Trainer(comm: comm, architecture: architecture, options: opts, data: data.train,
+                          initialParameters: floatBuffer(weights), profile: config.profileFile != nil)
     try trainer.train(observer: root ? ConsoleObserver() : nil)
+    let peakMemory = comm.gatherToRoot(withUnsafeBytes(of: Int64(peakResidentBytes()).littleEndian, Array.init))
+        .map { $0.withUnsafeBytes { Int(Int64(littleEndian: $0.loadUnaligned(as: Int64.self))) } }
+    let traces = config.profileFile == nil ? [] :
+        comm.gatherToRoot(Array(JSON.array(trainer.timeline.traceEvents(rank: comm.rank)).text.utf8))
 
     // Rank 0 alone predicts, evaluates and writes files; the outcome is broadcast so that a
     // failure (an unwritable --save path, say) ends every rank the same way.
-    let test = try comm.rootResult({ () throws -> Evaluation in
+    let test = try comm.onRoot { () throws -> Evaluation in
         let classNames = config.dataset.classNames
         if root {
             print("\nPredictions for the first 10 test images:")
@@ -99,8 +108,15 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
 
         if let path = config.historyFile {
             let history = History(epochs: trainer.history, test: evaluation, ranks: comm.size, threads: threads,
-                                  startupSeconds: startup, options: opts, dataset: config.dataset.name)
+                                  startupSeconds: startup, options: opts, dataset: config.dataset.name,
+                                  phaseSeconds: trainer.timeline.totals, peakResidentBytes: peakMemory)
             try FileIO.writeAtomically(Array(history.json.text.utf8) + [0x0A], to: path)
+        }
+        if let path = config.profileFile {
+            // Each rank sent a JSON array of its events; splice them into one list.
+            let lists = traces.map { String(decoding: $0, as: UTF8.self).dropFirst().dropLast() }.filter { !$0.isEmpty }
+            let text = #"{"traceEvents":["# + lists.joined(separator: ",") + #"],"displayTimeUnit":"ms"}"#
+            try FileIO.writeAtomically(Array(text.utf8) + [0x0A], to: path)
         }
         if let path = config.saveFile {
             var metadata = [
@@ -116,9 +132,16 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
             try ModelFile.save(trainer.parameters, architecture, metadata: metadata, to: path)
         }
         return evaluation
-    }, encode: { _ in [] }, decode: { _ in Evaluation(loss: .nan, accuracy: .nan, samples: 0, confusion: []) })
+    }
 
     return JobResult(history: trainer.history, test: test, ranks: comm.size, threads: threads, startupSeconds: startup)
+}
+
+/// The most memory this process has had resident, in bytes (getrusage's ru_maxrss is in KiB on Linux).
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
 }
 
 func format1000(_ x: Double) -> String {
@@ -137,28 +160,9 @@ func floatBuffer(_ bytes: [UInt8]) -> FloatBuffer {
     return buffer
 }
 
-/// Packs a dataset into one byte array for a broadcast: four little-endian lengths, then the arrays.
-enum DatasetCodec {
-    static func encode(_ d: Dataset) -> [UInt8] {
-        let parts = [d.train.images, d.train.labels, d.test.images, d.test.labels]
-        var out: [UInt8] = []
-        out.reserveCapacity(32 + parts.reduce(0) { $0 + $1.count })
-        for p in parts { withUnsafeBytes(of: UInt64(p.count).littleEndian) { out.append(contentsOf: $0) } }
-        for p in parts { out.append(contentsOf: p) }
-        return out
-    }
-
-    static func decode(_ bytes: [UInt8]) -> Dataset {
-        var lengths: [Int] = []
-        for i in 0..<4 {
-            lengths.append((0..<8).reduce(0) { $0 | Int(bytes[i * 8 + $1]) << (8 * $1) })
-        }
-        var offset = 32
-        var parts: [[UInt8]] = []
-        for n in lengths {
-            parts.append(Array(bytes[offset..<(offset + n)]))
-            offset += n
-        }
-        return Dataset(train: Split(images: parts[0], labels: parts[1]), test: Split(images: parts[2], labels: parts[3]))
-    }
+/// The root's dataset on every rank: each of the four arrays broadcast in place.
+func broadcast(_ loaded: Dataset?, comm: Communicator) -> Dataset {
+    var parts = loaded.map { [$0.train.images, $0.train.labels, $0.test.images, $0.test.labels] } ?? [[], [], [], []]
+    for i in parts.indices { comm.broadcast(&parts[i], root: 0) }
+    return Dataset(train: Split(images: parts[0], labels: parts[1]), test: Split(images: parts[2], labels: parts[3]))
 }

@@ -35,14 +35,14 @@ public final class ProgressBar {
     }
 
     /// Redraws the bar (at most 20 times a second) unless `current == total`, which `finish` draws.
-    public func update(_ current: Int, values: [(String, Double)]) {
+    public func update(_ current: Int, values: @autoclosure () -> [(String, Double)]) {
         guard live, current < total else { return }
         let now = monotonicSeconds()
         guard now - lastDraw >= 0.05 else { return }
         lastDraw = now
         let elapsed = now - start
         let eta = elapsed / Double(max(current, 1)) * Double(total - current)
-        emit("\r" + line(current, timing: "ETA: \(Int(eta.rounded()))s", values: values), newline: false)
+        emit("\r" + line(current, timing: "ETA: \(Int(eta.rounded()))s", values: values()), newline: false)
     }
 
     /// Prints the completed line with total time and time per step.

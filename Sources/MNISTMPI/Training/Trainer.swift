@@ -61,12 +61,14 @@ public final class Trainer {
     /// Optimizer steps taken so far.
     public private(set) var step = 0
     public private(set) var history: [EpochMetrics] = []
+    /// Time per phase of the step, and the per-step events when profiling.
+    public let timeline: Timeline
 
     /// Slots after the gradients in `reduced`.
     private enum Tail: Int, CaseIterable { case loss, correct }
 
     public init(comm: Communicator, architecture: Architecture, options: TrainingOptions,
-                data: Split, initialParameters: FloatBuffer) {
+                data: Split, initialParameters: FloatBuffer, profile: Bool = false) {
         precondition(initialParameters.count == architecture.parameterCount)
         self.comm = comm
         self.architecture = architecture
@@ -78,6 +80,8 @@ public final class Trainer {
         reduced = FloatBuffer(count: architecture.parameterCount + Tail.allCases.count)
         let largestShard = Sharding.shard(batchSize: options.batchSize, ranks: comm.size, rank: 0).count
         workspace = Workspace(architecture, capacity: largestShard)
+        let steps = (data.count + options.batchSize - 1) / options.batchSize * options.epochs
+        timeline = Timeline(recordsEvents: profile, expectedSteps: min(steps, options.maxSteps ?? steps))
     }
 
     /// Steps in one epoch.
@@ -89,6 +93,13 @@ public final class Trainer {
         guard options.shuffle else { return (0..<Int32(data.count)).map { $0 } }
         var rng = SplitMix64(seed: options.seed, stream: UInt64(1 + epoch))
         return rng.permutation(data.count)
+    }
+
+    /// Records `phase` of the current step as ending now; returns now.
+    private func lap(_ phase: Timeline.Phase, since start: Double) -> Double {
+        let now = monotonicSeconds()
+        timeline.record(phase, step: step, from: start, to: now)
+        return now
     }
 
     /// Runs every epoch (or up to `maxSteps`), telling `observer` (rank 0's) how it goes.
@@ -105,17 +116,22 @@ public final class Trainer {
                 if let maxSteps = options.maxSteps, step >= maxSteps { break }
                 let shard = Sharding.shard(batchSize: batch.count, ranks: comm.size, rank: comm.rank)
                 let rows = shard.count
+                var t0 = monotonicSeconds()
                 if rows > 0 {
                     let first = batch.lowerBound + shard.lowerBound
                     workspace.load(data, indices: order[first..<(first + rows)])
+                    t0 = lap(.load, since: t0)
                     Network.forward(parameters, workspace, rows: rows)
+                    t0 = lap(.forward, since: t0)
                     let (loss, hits) = Network.backward(parameters, workspace, rows: rows, gradients: reduced.pointer)
                     tail[Tail.loss.rawValue] = loss
                     tail[Tail.correct.rawValue] = Float(hits)
+                    t0 = lap(.backward, since: t0)
                 } else {
                     reduced.fill(0)
                 }
                 comm.allreduceSum(reduced.pointer, count: reduced.count)
+                t0 = lap(.allreduce, since: t0)
 
                 let batchLoss = tail[Tail.loss.rawValue]
                 guard batchLoss.isFinite else {
@@ -123,6 +139,7 @@ public final class Trainer {
                 }
                 options.optimizer.step(weights: parameters.pointer, velocity: velocity.pointer,
                                        gradientSums: reduced.pointer, batchSize: batch.count, count: n)
+                _ = lap(.optimizer, since: t0)
                 step += 1
                 steps += 1
                 seen += batch.count
