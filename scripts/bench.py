@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Benchmark of the release build: for each rank count, several full runs of the tutorial.
+
+Prints, per np: seconds per epoch over epochs 2-5 of all runs (median, min, max), samples/s,
+achieved GFLOP/s and its share of this machine's FP32 peak, the share of rank 0's step time
+spent in the allreduce (waiting included), start-up time, peak RSS per rank, and the wall time
+of a whole run. Numbers only: benchmarks are not tests, nothing here asserts a timing.
+
+Usage: scripts/bench.sh [--runs 3] [--ranks 1,2,4] [--epochs 5] [-- extra mnist-mpi flags]
+"""
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(REPO, ".build", "release", "mnist-mpi")
+# Multiply-adds x 2 per training sample: forward (784x512 + 512x10) and backward without the
+# input gradient (784x512 + 2 x 512x10); see Architecture.flopsPerTrainingSample.
+FLOP_PER_SAMPLE = 2 * (784 * 512 + 512 * 10) + 2 * (784 * 512 + 2 * 512 * 10)
+
+
+def peak_gflops():
+    """Cores x clock x FP32 FLOP/cycle (32 with AVX2+FMA: two 8-wide FMA units)."""
+    cores, mhz, flags = 0, 0.0, ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "processor":
+                cores += 1
+            elif key == "cpu MHz":
+                mhz = max(mhz, float(value))
+            elif key == "flags":
+                flags = value
+    per_cycle = 32 if ("avx2" in flags and "fma" in flags) else 16 if "avx" in flags else 8
+    return cores * mhz * 1e-3 * per_cycle, cores, mhz, per_cycle
+
+
+def run(np_, epochs, extra):
+    with tempfile.TemporaryDirectory() as tmp:
+        history = os.path.join(tmp, "history.json")
+        cmd = [BINARY, "--epochs", str(epochs), "--history", history] + extra
+        if np_ > 1:
+            cmd = ["mpirun", "-np", str(np_), "--oversubscribe"] + cmd
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+        start = time.monotonic()
+        subprocess.run(cmd, cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
+        wall = time.monotonic() - start
+        with open(history) as f:
+            h = json.load(f)
+        h["wall_seconds"] = wall
+        return h
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--ranks", default="1,2,4")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("extra", nargs="*", help="flags passed to mnist-mpi (after --)")
+    args = parser.parse_args()
+
+    peak, cores, mhz, per_cycle = peak_gflops()
+    print(f"machine: {cores} cores x {mhz:.0f} MHz x {per_cycle} FLOP/cycle = {peak:.0f} GFLOP/s FP32 peak")
+    print(f"model: {FLOP_PER_SAMPLE * 60000 / 1e9:.1f} GFLOP per epoch; {args.runs} runs x {args.epochs} epochs per row; s/epoch over epochs 2-{args.epochs}")
+    header = f"{'np':>3} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'%peak':>6} {'allreduce%':>10} {'startup s':>9} {'wall s':>7} {'test acc':>8}  peak RSS MB per rank"
+    print(header)
+    for np_ in [int(x) for x in args.ranks.split(",")]:
+        runs = [run(np_, args.epochs, args.extra) for _ in range(args.runs)]
+        epochs = [s for h in runs for s in h["epoch_seconds"][1:]] or [s for h in runs for s in h["epoch_seconds"]]
+        med = statistics.median(epochs)
+        gflops = FLOP_PER_SAMPLE * 60000 / med / 1e9
+        phases = runs[-1]["phase_seconds_rank0"]
+        comm = phases["allreduce"] / sum(phases.values())
+        startup = statistics.median(h["startup_seconds"] for h in runs)
+        wall = statistics.median(h["wall_seconds"] for h in runs)
+        acc = statistics.median(h["test_accuracy"] for h in runs)
+        rss = max((h["peak_rss_mb"] for h in runs), key=max)
+        print(f"{np_:>3} {med:>11.3f} {min(epochs):>6.3f} {max(epochs):>6.3f} {60000 / med:>10.0f} {gflops:>8.1f} "
+              f"{100 * gflops / peak:>5.1f}% {100 * comm:>9.1f}% {startup:>9.3f} {wall:>7.2f} {acc:>8.4f}  {rss}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
