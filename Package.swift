@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "mnist-mpi",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mnist-mpi", targets: ["mnist-mpi"]),
         .library(name: "MNISTMPI", targets: ["MNISTMPI"]),

@@ -44,6 +44,21 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights in this safetensors file instead of Glorot initialisation.", valueName: "file"))
     var initFile: String?
 
+    @Option(help: ArgumentHelp("Write a checkpoint here at the end of every epoch (atomically; rank 0 writes).", valueName: "dir"))
+    var checkpointDir: String?
+
+    @Option(help: ArgumentHelp("Also checkpoint every N optimizer steps.", valueName: "n"))
+    var checkpointEvery: Int?
+
+    @Option(help: "How many checkpoints to keep.")
+    var keepCheckpoints = 2
+
+    @Flag(help: "Continue from the newest valid checkpoint in --checkpoint-dir (start afresh if there is none).")
+    var resume = false
+
+    @Option(help: ArgumentHelp("Seconds a rank waits for its peers in a collective before ending the job (0: forever).", valueName: "seconds"))
+    var peerTimeout = 60.0
+
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
@@ -52,6 +67,15 @@ struct Train: ParsableCommand {
         }
         if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1 (got \(maxSteps))") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        if let checkpointEvery, checkpointEvery < 1 {
+            throw ValidationError("--checkpoint-every must be at least 1 (got \(checkpointEvery))")
+        }
+        guard keepCheckpoints >= 1 else { throw ValidationError("--keep-checkpoints must be at least 1 (got \(keepCheckpoints))") }
+        guard peerTimeout.isFinite, peerTimeout >= 0 else {
+            throw ValidationError("--peer-timeout must be 0 or a positive number of seconds (got \(peerTimeout))")
+        }
+        if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
+        if checkpointEvery != nil && checkpointDir == nil { throw ValidationError("--checkpoint-every needs --checkpoint-dir") }
     }
 
     func run() throws {
@@ -68,6 +92,10 @@ struct Train: ParsableCommand {
         config.saveFile = save
         config.historyFile = history
         config.profileFile = profile
+        config.training.checkpoints = checkpointDir.map { CheckpointStore(directory: $0, keep: keepCheckpoints) }
+        config.training.checkpointEverySteps = checkpointEvery
+        config.resume = resume
+        config.peerTimeout = peerTimeout
         config.commandLine = CommandLine.arguments.joined(separator: " ")
 
         let comm = MPICommunicator()
@@ -76,7 +104,11 @@ struct Train: ParsableCommand {
         } catch {
             if comm.isRoot { Terminal.error("mnist-mpi: error: \(error)") }
             comm.finalize()
-            throw ExitCode.failure
+            if case TrainingError.stopped = error {
+                let signal = StopRequest.signal != 0 ? StopRequest.signal : SIGTERM
+                throw ExitCode(Int32(ExitStatus.stopped(by: signal)))
+            }
+            throw ExitCode(Int32(ExitStatus.failure))
         }
         comm.finalize()
     }

@@ -79,6 +79,65 @@ enum Fixtures {
                       seconds: Date().timeIntervalSince(start))
     }
 
+    /// Starts `mpirun -np N <release binary> args` without waiting; output goes to files in `dir`.
+    static func launch(_ np: Int, _ arguments: [String], dir: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
+        process.arguments = ["-np", "\(np)", "--oversubscribe", releaseBinary] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        process.environment = env
+        FileManager.default.createFile(atPath: dir + "/stdout", contents: nil)
+        FileManager.default.createFile(atPath: dir + "/stderr", contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/stdout"))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/stderr"))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits for `process`, killing it after `timeout` seconds; returns (status, seconds waited).
+    static func wait(_ process: Process, timeout: Double) -> (status: Int32, seconds: Double) {
+        let start = Date()
+        while process.isRunning && Date().timeIntervalSince(start) < timeout { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (process.terminationStatus, Date().timeIntervalSince(start))
+    }
+
+    /// The pid of MPI rank `rank` of a job whose command line contains `token`, once it runs.
+    static func pid(ofRank rank: Int, commandContaining token: String, timeout: Double = 30) -> pid_t? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+                guard let pid = Int32(entry),
+                      let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                      let env = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+                let command = String(decoding: cmd, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
+                let environment = String(decoding: env, as: UTF8.self).split(separator: "\0")
+                if command.hasPrefix(releaseBinary), command.contains(token),
+                   environment.contains("OMPI_COMM_WORLD_RANK=\(rank)"[...]) {
+                    return pid
+                }
+            }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    /// Waits until `path` exists.
+    static func waitFor(_ path: String, timeout: Double = 60) -> Bool {
+        let start = Date()
+        while !FileManager.default.fileExists(atPath: path) {
+            if Date().timeIntervalSince(start) > timeout { return false }
+            usleep(20_000)
+        }
+        return true
+    }
+
+    static func text(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
     /// `mpirun -np N --oversubscribe <release binary> args`.
     static func mpirun(_ np: Int, _ arguments: [String], timeout: Double = 600) throws -> Output {
         try run("/usr/bin/mpirun", ["-np", "\(np)", "--oversubscribe", releaseBinary] + arguments, timeout: timeout)

@@ -15,6 +15,10 @@ public struct JobConfiguration: Sendable {
     public var historyFile: String?
     /// Chrome trace of every rank's steps.
     public var profileFile: String?
+    /// Continue from the newest valid checkpoint in `training.checkpoints`.
+    public var resume = false
+    /// Seconds a rank waits in a collective before deciding its peers are gone (0: forever).
+    public var peerTimeout = 60.0
     /// The command line, recorded in saved files.
     public var commandLine = ""
     /// Print on rank 0 (off in tests).
@@ -53,6 +57,7 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
     guard comm.size <= opts.batchSize else {
         throw JobError("\(comm.size) ranks cannot share a batch of \(opts.batchSize): use at most \(opts.batchSize) ranks or a larger --batch-size")
     }
+    Watchdog.start(seconds: config.peerTimeout, rank: comm.rank)
     let threads = config.threads ?? Launcher.defaultThreads(localRanks: comm.localSize)
     openblas_set_num_threads(Int32(threads))
 
@@ -64,6 +69,7 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
     }
     var weights = initial.map(floatBytes) ?? []
     comm.broadcast(&weights, root: 0)
+    let resumed = try resumeCheckpoint(config, architecture: architecture, comm: comm)
     let startup = comm.time() - started
 
     if root {
@@ -73,11 +79,14 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
         print("\nRandom-guess baseline accuracy: \(format4(1 / Double(architecture.classes)))")
         let shard = Sharding.shard(batchSize: opts.batchSize, ranks: comm.size, rank: 0).count
         print("Model: \(architecture.inputs) -> Dense(\(architecture.hidden), relu) -> Dense(\(architecture.classes), softmax), \(architecture.parameterCount) parameters")
+        if let r = resumed {
+            print("Resuming from the checkpoint at step \(r.position.step): epoch \(r.position.epoch + 1), batch \(r.position.batchInEpoch)")
+        }
         print("Training on \(data.train.count) samples: \(comm.size) rank(s), global batch \(opts.batchSize) (up to \(shard) per rank), \(threads) BLAS thread(s) per rank, start-up \(String(format1000(startup)))s\n")
     }
 
     let trainer = Trainer(comm: comm, architecture: architecture, options: opts, data: data.train,
-                          initialParameters: floatBuffer(weights), profile: config.profileFile != nil)
+                          initialParameters: floatBuffer(weights), resume: resumed, profile: config.profileFile != nil)
     try trainer.train(observer: root ? ConsoleObserver() : nil)
     let peakMemory = comm.gatherToRoot(withUnsafeBytes(of: Int64(peakResidentBytes()).littleEndian, Array.init))
         .map { $0.withUnsafeBytes { Int(Int64(littleEndian: $0.loadUnaligned(as: Int64.self))) } }
@@ -158,6 +167,30 @@ func floatBuffer(_ bytes: [UInt8]) -> FloatBuffer {
     let buffer = FloatBuffer(count: bytes.count / 4)
     bytes.withUnsafeBytes { UnsafeMutableRawPointer(buffer.pointer).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
     return buffer
+}
+
+/// With `--resume`: the newest valid checkpoint, read on rank 0 and broadcast, after checking
+/// it belongs to this run's math (same seed, batch size and shuffling). Creates the directory.
+func resumeCheckpoint(_ config: JobConfiguration, architecture: Architecture, comm: Communicator) throws -> Checkpoint? {
+    guard let store = config.training.checkpoints else { return nil }
+    let found = try comm.onRoot { () throws -> Checkpoint? in
+        try store.prepare()
+        guard config.resume else { return nil }
+        let newest = try store.newest(architecture) { Terminal.error("mnist-mpi: warning: \($0)") }
+        if newest == nil { print("No checkpoint in \(store.directory) yet: starting from the beginning") }
+        return newest
+    }
+    var bytes = found??.encode() ?? []
+    comm.broadcast(&bytes, root: 0)
+    guard !bytes.isEmpty else { return nil }
+    let checkpoint = try Checkpoint.decode(bytes, name: "checkpoint", architecture: architecture)
+    let o = config.training
+    for (what, theirs, ours) in [("--seed", "\(checkpoint.seed)", "\(o.seed)"),
+                                 ("--batch-size", "\(checkpoint.batchSize)", "\(o.batchSize)"),
+                                 ("--no-shuffle", "\(!checkpoint.shuffle)", "\(!o.shuffle)")] where theirs != ours {
+        throw JobError("the checkpoint was made with \(what) \(theirs), this run has \(ours): resume with the same value")
+    }
+    return checkpoint
 }
 
 /// The root's dataset on every rank: each of the four arrays broadcast in place.

@@ -78,7 +78,7 @@ public final class ProgressBar {
 
 /// `x` with 4 decimals, as Keras prints metrics.
 public func format4(_ x: Double) -> String {
-    guard x.isFinite else { return "\(x)" }
+    guard x.isFinite, abs(x) < 1e12 else { return "\(x)" }
     let scaled = (abs(x) * 10_000).rounded()
     let whole = Int(scaled) / 10_000, frac = Int(scaled) % 10_000
     return (x < 0 && scaled > 0 ? "-" : "") + "\(whole).\(String(frac).leftPadded(to: 4))"

@@ -7,6 +7,9 @@ public struct TrainingOptions: Sendable, Equatable {
     public var shuffle = true
     /// Stop after this many optimizer steps in total (nil: run every epoch to the end).
     public var maxSteps: Int?
+    /// Where to write checkpoints (nil: none), and how often besides every epoch's end.
+    public var checkpoints: CheckpointStore?
+    public var checkpointEverySteps: Int?
 
     public init() {}
 }
@@ -22,11 +25,16 @@ public struct EpochMetrics: Sendable, Equatable {
 /// A training failure every rank agrees on (each sees the same reduced numbers).
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int, step: Int, value: Float)
+    /// A rank received SIGTERM/SIGINT (`signal` is this rank's, or 0 if only a peer's).
+    case stopped(step: Int, signal: Int32, checkpoint: String?)
 
     public var description: String {
         switch self {
         case let .nonFiniteLoss(epoch, step, value):
-            return "loss became \(value) at epoch \(epoch), step \(step): training diverged (learning rate too high?)"
+            return "loss became \(value.isNaN ? "NaN" : "\(value)") at epoch \(epoch), step \(step): training diverged (learning rate too high?)"
+        case let .stopped(step, _, checkpoint):
+            let saved = checkpoint.map { "; checkpoint \($0) written, continue with --resume" } ?? "; no --checkpoint-dir, progress not saved"
+            return "stopped by a signal after step \(step)\(saved)"
         }
     }
 }
@@ -55,20 +63,23 @@ public final class Trainer {
     public let parameters: FloatBuffer
     /// RMSprop's running mean of squared gradients, same layout.
     public let velocity: FloatBuffer
-    /// Gradient sums, followed by the metric sums that ride along in the same allreduce.
-    private let reduced: FloatBuffer
-    private let workspace: Workspace
-    /// Optimizer steps taken so far.
-    public private(set) var step = 0
-    public private(set) var history: [EpochMetrics] = []
+    /// Where training stands (identical on every rank).
+    public private(set) var position = TrainingPosition()
     /// Time per phase of the step, and the per-step events when profiling.
     public let timeline: Timeline
+    /// Gradient sums, followed by the sums that ride along in the same allreduce.
+    private let reduced: FloatBuffer
+    private let workspace: Workspace
 
-    /// Slots after the gradients in `reduced`.
-    private enum Tail: Int, CaseIterable { case loss, correct }
+    /// Slots after the gradients in `reduced`: the shard's loss sum and correct count, and 1
+    /// from a rank that was asked to stop.
+    private enum Tail: Int, CaseIterable { case loss, correct, stop }
 
+    public var history: [EpochMetrics] { position.history }
+
+    /// - Parameter resume: continue from this checkpoint's weights, velocities and position.
     public init(comm: Communicator, architecture: Architecture, options: TrainingOptions,
-                data: Split, initialParameters: FloatBuffer, profile: Bool = false) {
+                data: Split, initialParameters: FloatBuffer, resume: Checkpoint? = nil, profile: Bool = false) {
         precondition(initialParameters.count == architecture.parameterCount)
         self.comm = comm
         self.architecture = architecture
@@ -77,6 +88,11 @@ public final class Trainer {
         parameters = FloatBuffer(count: architecture.parameterCount)
         parameters.copy(from: initialParameters)
         velocity = FloatBuffer(count: architecture.parameterCount)
+        if let resume {
+            parameters.copy(from: FloatBuffer(resume.parameters))
+            velocity.copy(from: FloatBuffer(resume.velocity))
+            position = resume.position
+        }
         reduced = FloatBuffer(count: architecture.parameterCount + Tail.allCases.count)
         let largestShard = Sharding.shard(batchSize: options.batchSize, ranks: comm.size, rank: 0).count
         workspace = Workspace(architecture, capacity: largestShard)
@@ -95,62 +111,109 @@ public final class Trainer {
         return rng.permutation(data.count)
     }
 
+    /// The whole training state, for a checkpoint.
+    public var checkpoint: Checkpoint {
+        Checkpoint(architecture: architecture, parameters: parameters.array, velocity: velocity.array, position: position,
+                   seed: options.seed, batchSize: options.batchSize, shuffle: options.shuffle)
+    }
+
+    private var reachedMaxSteps: Bool { options.maxSteps.map { position.step >= $0 } ?? false }
+
+    /// Runs the remaining epochs (or up to `maxSteps`), telling `observer` (rank 0's) how it goes.
+    /// Throws `TrainingError.stopped` when a rank was sent SIGTERM/SIGINT, after the
+    /// checkpoint, if any, is written.
+    public func train(observer: TrainingObserver? = nil) throws {
+        StopRequest.installHandlers()
+        var stopped = false
+        defer { StopRequest.restoreDefaults(deliverPending: !stopped) }
+        while position.epoch < options.epochs && !reachedMaxSteps {
+            let epoch = position.epoch
+            let batches = Sharding.batches(samples: data.count, batchSize: options.batchSize)
+            let order = order(epoch: epoch)
+            let start = comm.time() - position.seconds
+            observer?.epochStarted(epoch, of: options.epochs, steps: batches.count)
+            while position.batchInEpoch < batches.count && !reachedMaxSteps {
+                let stop = try step(batches[position.batchInEpoch], order: order)
+                position.seconds = comm.time() - start
+                observer?.stepEnded(position.batchInEpoch, loss: position.lossSum / Double(position.seen),
+                                    accuracy: position.correct / Double(position.seen))
+                if stop {
+                    stopped = true
+                    let path = try saveCheckpoint()
+                    throw TrainingError.stopped(step: position.step, signal: StopRequest.signal, checkpoint: path)
+                }
+                if let every = options.checkpointEverySteps, position.step % every == 0, position.batchInEpoch < batches.count {
+                    _ = try saveCheckpoint()
+                }
+            }
+            let seen = Double(max(position.seen, 1))
+            let metrics = EpochMetrics(loss: position.lossSum / seen, accuracy: position.correct / seen,
+                                       seconds: position.seconds, steps: position.batchInEpoch)
+            observer?.epochEnded(epoch, metrics: metrics)
+            position.history.append(metrics)
+            if position.batchInEpoch < batches.count { break }  // --max-steps ended the run mid-epoch
+            position.epoch += 1
+            position.batchInEpoch = 0
+            (position.lossSum, position.correct, position.seen, position.seconds) = (0, 0, 0, 0)
+            _ = try saveCheckpoint()
+        }
+    }
+
+    /// One optimizer step on `batch` (positions in the epoch's `order`). Returns whether any
+    /// rank was asked to stop.
+    private func step(_ batch: Range<Int>, order: [Int32]) throws -> Bool {
+        let n = architecture.parameterCount
+        let tail = reduced.pointer + n
+        let shard = Sharding.shard(batchSize: batch.count, ranks: comm.size, rank: comm.rank)
+        let rows = shard.count
+        var t0 = monotonicSeconds()
+        if rows > 0 {
+            let first = batch.lowerBound + shard.lowerBound
+            workspace.load(data, indices: order[first..<(first + rows)])
+            t0 = lap(.load, since: t0)
+            Network.forward(parameters, workspace, rows: rows)
+            t0 = lap(.forward, since: t0)
+            let (loss, hits) = Network.backward(parameters, workspace, rows: rows, gradients: reduced.pointer)
+            tail[Tail.loss.rawValue] = loss
+            tail[Tail.correct.rawValue] = Float(hits)
+            t0 = lap(.backward, since: t0)
+        } else {
+            reduced.fill(0)
+        }
+        tail[Tail.stop.rawValue] = StopRequest.signal != 0 ? 1 : 0
+        Watchdog.arm()
+        comm.allreduceSum(reduced.pointer, count: reduced.count)
+        Watchdog.disarm()
+        t0 = lap(.allreduce, since: t0)
+
+        let batchLoss = tail[Tail.loss.rawValue]
+        guard batchLoss.isFinite else {
+            throw TrainingError.nonFiniteLoss(epoch: position.epoch + 1, step: position.step + 1, value: batchLoss)
+        }
+        options.optimizer.step(weights: parameters.pointer, velocity: velocity.pointer,
+                               gradientSums: reduced.pointer, batchSize: batch.count, count: n)
+        _ = lap(.optimizer, since: t0)
+        position.step += 1
+        position.batchInEpoch += 1
+        position.seen += batch.count
+        position.lossSum += Double(batchLoss)
+        position.correct += Double(tail[Tail.correct.rawValue])
+        return tail[Tail.stop.rawValue] > 0
+    }
+
+    /// Rank 0 writes a checkpoint, if a store is set; every rank learns whether that worked.
+    private func saveCheckpoint() throws -> String? {
+        guard let store = options.checkpoints else { return nil }
+        return try comm.onRoot { () throws -> String in
+            try store.save(checkpoint)
+            return store.path(step: position.step)
+        } ?? store.path(step: position.step)
+    }
+
     /// Records `phase` of the current step as ending now; returns now.
     private func lap(_ phase: Timeline.Phase, since start: Double) -> Double {
         let now = monotonicSeconds()
-        timeline.record(phase, step: step, from: start, to: now)
+        timeline.record(phase, step: position.step, from: start, to: now)
         return now
-    }
-
-    /// Runs every epoch (or up to `maxSteps`), telling `observer` (rank 0's) how it goes.
-    public func train(observer: TrainingObserver? = nil) throws {
-        let n = architecture.parameterCount
-        let tail = reduced.pointer + n
-        for epoch in 0..<options.epochs {
-            if let maxSteps = options.maxSteps, step >= maxSteps { break }
-            let start = comm.time()
-            let order = order(epoch: epoch)
-            var lossSum = 0.0, correct = 0.0, seen = 0, steps = 0
-            observer?.epochStarted(epoch, of: options.epochs, steps: stepsPerEpoch)
-            for batch in Sharding.batches(samples: data.count, batchSize: options.batchSize) {
-                if let maxSteps = options.maxSteps, step >= maxSteps { break }
-                let shard = Sharding.shard(batchSize: batch.count, ranks: comm.size, rank: comm.rank)
-                let rows = shard.count
-                var t0 = monotonicSeconds()
-                if rows > 0 {
-                    let first = batch.lowerBound + shard.lowerBound
-                    workspace.load(data, indices: order[first..<(first + rows)])
-                    t0 = lap(.load, since: t0)
-                    Network.forward(parameters, workspace, rows: rows)
-                    t0 = lap(.forward, since: t0)
-                    let (loss, hits) = Network.backward(parameters, workspace, rows: rows, gradients: reduced.pointer)
-                    tail[Tail.loss.rawValue] = loss
-                    tail[Tail.correct.rawValue] = Float(hits)
-                    t0 = lap(.backward, since: t0)
-                } else {
-                    reduced.fill(0)
-                }
-                comm.allreduceSum(reduced.pointer, count: reduced.count)
-                t0 = lap(.allreduce, since: t0)
-
-                let batchLoss = tail[Tail.loss.rawValue]
-                guard batchLoss.isFinite else {
-                    throw TrainingError.nonFiniteLoss(epoch: epoch + 1, step: step + 1, value: batchLoss)
-                }
-                options.optimizer.step(weights: parameters.pointer, velocity: velocity.pointer,
-                                       gradientSums: reduced.pointer, batchSize: batch.count, count: n)
-                _ = lap(.optimizer, since: t0)
-                step += 1
-                steps += 1
-                seen += batch.count
-                lossSum += Double(batchLoss)
-                correct += Double(tail[Tail.correct.rawValue])
-                observer?.stepEnded(steps, loss: lossSum / Double(seen), accuracy: correct / Double(seen))
-            }
-            let metrics = EpochMetrics(loss: lossSum / Double(max(seen, 1)), accuracy: correct / Double(max(seen, 1)),
-                                       seconds: comm.time() - start, steps: steps)
-            history.append(metrics)
-            observer?.epochEnded(epoch, metrics: metrics)
-        }
     }
 }
