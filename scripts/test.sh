@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/get-data.sh
 swift build -c release
-swift test "$@"
+# One test at a time: the integration tests run several mpirun jobs and time some of them.
+swift test --no-parallel "$@"

@@ -76,6 +76,10 @@ import Testing
             try Dataset.load(spec, from: dir)
         }
         #expect(throws: FileError.self) { try Dataset.load(spec, from: dir + "/nope") }
+        #expect(throws: FileError(path: dir + "/train-images-idx3-ubyte.gz",
+                                  reason: "not a directory (--data-dir wants the directory holding the IDX files)")) {
+            try Dataset.load(spec, from: dir + "/train-images-idx3-ubyte.gz")
+        }
     }
 
     @Test func rejectsLabelOutOfRangeInFiles() throws {

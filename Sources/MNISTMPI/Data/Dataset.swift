@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// A dataset in MNIST's layout: four IDX files, 28x28 uint8 images, labels 0...9.
 public struct DatasetSpec: Sendable {
@@ -90,6 +91,10 @@ public struct Dataset: Sendable {
 
     /// Reads, inflates (when gzip), checks and checksums the four files of `spec` in `directory`.
     public static func load(_ spec: DatasetSpec, from directory: String) throws -> Dataset {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw FileError(path: directory, reason: "not a directory (--data-dir wants the directory holding the IDX files)")
+        }
         var arrays: [IDXArray] = []
         for (i, file) in spec.files.enumerated() {
             var bytes = try readEither(file, in: directory)
