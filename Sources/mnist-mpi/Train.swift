@@ -59,6 +59,12 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a rank waits for its peers in a collective before ending the job (0: forever).", valueName: "seconds"))
     var peerTimeout = 60.0
 
+    @Flag(help: "Sum gradients in a fixed tree over micro-shards: bitwise the same weights and metrics for every power-of-two rank count up to --micro-shards.")
+    var deterministic = false
+
+    @Option(help: "Micro-shards per global batch with --deterministic (a power of two).")
+    var microShards = 8
+
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
@@ -73,6 +79,9 @@ struct Train: ParsableCommand {
         guard keepCheckpoints >= 1 else { throw ValidationError("--keep-checkpoints must be at least 1 (got \(keepCheckpoints))") }
         guard peerTimeout.isFinite, peerTimeout >= 0 else {
             throw ValidationError("--peer-timeout must be 0 or a positive number of seconds (got \(peerTimeout))")
+        }
+        guard microShards >= 1, microShards & (microShards - 1) == 0 else {
+            throw ValidationError("--micro-shards must be a power of two (got \(microShards))")
         }
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
         if checkpointEvery != nil && checkpointDir == nil { throw ValidationError("--checkpoint-every needs --checkpoint-dir") }
@@ -95,6 +104,7 @@ struct Train: ParsableCommand {
         config.training.checkpoints = checkpointDir.map { CheckpointStore(directory: $0, keep: keepCheckpoints) }
         config.training.checkpointEverySteps = checkpointEvery
         config.resume = resume
+        config.training.deterministicMicroShards = deterministic ? microShards : nil
         config.peerTimeout = peerTimeout
         config.commandLine = CommandLine.arguments.joined(separator: " ")
 

@@ -17,12 +17,11 @@ public enum Dense {
                     1, x, Int32(inputs), weight, Int32(outputs), 1, y, Int32(outputs))
     }
 
-    /// Given dL/dy, writes dL/dW = xᵀ dy and dL/db = column sums of dy (both overwritten, summed
-    /// over the rows), and, when `dx` is given, dL/dx = dy Wᵀ.
-    public static func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int,
-                                inputs: Int, outputs: Int, weight: UnsafePointer<Float>,
-                                dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
-                                dx: UnsafeMutablePointer<Float>?) {
+    /// Given dL/dy, writes dL/dW = xᵀ dy and dL/db = column sums of dy, both summed over the
+    /// rows and overwriting what was there.
+    public static func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int,
+                                      inputs: Int, outputs: Int,
+                                      dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>) {
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inputs), Int32(outputs), Int32(rows),
                     1, x, Int32(inputs), dy, Int32(outputs), 0, dWeight, Int32(outputs))
         dBias.update(repeating: 0, count: outputs)
@@ -30,10 +29,13 @@ public enum Dense {
             let row = dy + r * outputs
             for j in 0..<outputs { dBias[j] += row[j] }
         }
-        if let dx {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(inputs), Int32(outputs),
-                        1, dy, Int32(outputs), weight, Int32(outputs), 0, dx, Int32(inputs))
-        }
+    }
+
+    /// Given dL/dy, writes dL/dx = dy Wᵀ.
+    public static func inputGradient(dy: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
+                                     weight: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(inputs), Int32(outputs),
+                    1, dy, Int32(outputs), weight, Int32(outputs), 0, dx, Int32(inputs))
     }
 }
 

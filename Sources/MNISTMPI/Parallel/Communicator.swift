@@ -10,6 +10,8 @@ public protocol Communicator: AnyObject {
     func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int)
     /// Replaces `bytes` on every rank with the root's `bytes` (which the root does not copy).
     func broadcast(_ bytes: inout [UInt8], root: Int)
+    /// Sends `count` floats to `partner` while receiving as many from it into `receive`.
+    func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int)
     /// Ends every process of the job with `code`; does not return.
     func abort(code: Int32) -> Never
     /// Seconds on a monotonic clock.
@@ -72,6 +74,9 @@ public final class LocalCommunicator: Communicator {
     public var localSize: Int { 1 }
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {}
     public func broadcast(_ bytes: inout [UInt8], root: Int) {}
+    public func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int) {
+        receive.update(from: send, count: count)
+    }
     public func abort(code: Int32) -> Never { exit(code) }
     public func time() -> Double { monotonicSeconds() }
 }

@@ -62,6 +62,12 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    public func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int) {
+        check(MPI_Sendrecv(send, Int32(count), cmpi_float(), Int32(partner), 0,
+                           receive, Int32(count), cmpi_float(), Int32(partner), 0, world.value, cmpi_status_ignore()),
+              "MPI_Sendrecv")
+    }
+
     public func abort(code: Int32) -> Never {
         MPI_Abort(world.value, code)
         exit(code)

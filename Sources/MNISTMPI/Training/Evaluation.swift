@@ -18,7 +18,7 @@ public enum Evaluator {
         var confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes)
         for (b, batch) in Sharding.batches(samples: split.count, batchSize: batchSize).enumerated() {
             ws.load(split, indices: batch.lazy.map { Int32($0) })
-            Network.forward(params, ws, rows: batch.count)
+            Network.forward(params, ws, rows: 0..<batch.count)
             let (loss, hits) = SoftmaxCrossEntropy.forwardBackward(
                 logits: ws.logits.pointer, labels: ws.labels, rows: batch.count, classes: classes,
                 dLogits: ws.dLogits.pointer)
@@ -44,7 +44,7 @@ public enum Evaluator {
     /// Class probabilities of the first `rows` samples already loaded into `ws`.
     public static func probabilities(_ params: FloatBuffer, _ ws: Workspace, rows: Int) -> [[Float]] {
         let classes = ws.architecture.classes
-        Network.forward(params, ws, rows: rows)
+        Network.forward(params, ws, rows: 0..<rows)
         let p = FloatBuffer(count: rows * classes)
         SoftmaxCrossEntropy.probabilities(logits: ws.logits.pointer, rows: rows, classes: classes, into: p.pointer)
         return (0..<rows).map { r in Array(UnsafeBufferPointer(start: p.pointer + r * classes, count: classes)) }

@@ -82,10 +82,13 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
         if let r = resumed {
             print("Resuming from the checkpoint at step \(r.position.step): epoch \(r.position.epoch + 1), batch \(r.position.batchInEpoch)")
         }
+        if let m = opts.deterministicMicroShards {
+            print("Deterministic: gradients summed over \(m) micro-shards per batch in a fixed tree")
+        }
         print("Training on \(data.train.count) samples: \(comm.size) rank(s), global batch \(opts.batchSize) (up to \(shard) per rank), \(threads) BLAS thread(s) per rank, start-up \(String(format1000(startup)))s\n")
     }
 
-    let trainer = Trainer(comm: comm, architecture: architecture, options: opts, data: data.train,
+    let trainer = try Trainer(comm: comm, architecture: architecture, options: opts, data: data.train,
                           initialParameters: floatBuffer(weights), resume: resumed, profile: config.profileFile != nil)
     try trainer.train(observer: root ? ConsoleObserver() : nil)
     let peakMemory = comm.gatherToRoot(withUnsafeBytes(of: Int64(peakResidentBytes()).littleEndian, Array.init))

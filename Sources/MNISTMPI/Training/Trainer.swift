@@ -10,6 +10,9 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Where to write checkpoints (nil: none), and how often besides every epoch's end.
     public var checkpoints: CheckpointStore?
     public var checkpointEverySteps: Int?
+    /// Sum gradients over this many micro-shards per batch in a fixed tree, for results that
+    /// are bitwise the same for every power-of-two rank count (nil: one MPI_Allreduce).
+    public var deterministicMicroShards: Int?
 
     public init() {}
 }
@@ -70,6 +73,9 @@ public final class Trainer {
     /// Gradient sums, followed by the sums that ride along in the same allreduce.
     private let reduced: FloatBuffer
     private let workspace: Workspace
+    /// With `deterministicMicroShards`: the micro-shards and the tree that sums them.
+    private let microShards: MicroShards?
+    private let tree: TreeReducer?
 
     /// Slots after the gradients in `reduced`: the shard's loss sum and correct count, and 1
     /// from a rank that was asked to stop.
@@ -79,7 +85,7 @@ public final class Trainer {
 
     /// - Parameter resume: continue from this checkpoint's weights, velocities and position.
     public init(comm: Communicator, architecture: Architecture, options: TrainingOptions,
-                data: Split, initialParameters: FloatBuffer, resume: Checkpoint? = nil, profile: Bool = false) {
+                data: Split, initialParameters: FloatBuffer, resume: Checkpoint? = nil, profile: Bool = false) throws {
         precondition(initialParameters.count == architecture.parameterCount)
         self.comm = comm
         self.architecture = architecture
@@ -94,7 +100,16 @@ public final class Trainer {
             position = resume.position
         }
         reduced = FloatBuffer(count: architecture.parameterCount + Tail.allCases.count)
-        let largestShard = Sharding.shard(batchSize: options.batchSize, ranks: comm.size, rank: 0).count
+        var largestShard = Sharding.shard(batchSize: options.batchSize, ranks: comm.size, rank: 0).count
+        if let count = options.deterministicMicroShards {
+            let micro = try MicroShards(count: count, ranks: comm.size)
+            microShards = micro
+            tree = TreeReducer(first: reduced, microShardsPerRank: count / comm.size)
+            largestShard = micro.owned(by: 0, of: comm.size).reduce(0) { $0 + micro.rows($1, batchSize: options.batchSize).count }
+        } else {
+            microShards = nil
+            tree = nil
+        }
         workspace = Workspace(architecture, capacity: largestShard)
         let steps = (data.count + options.batchSize - 1) / options.batchSize * options.epochs
         timeline = Timeline(recordsEvents: profile, expectedSteps: min(steps, options.maxSteps ?? steps))
@@ -164,27 +179,53 @@ public final class Trainer {
     private func step(_ batch: Range<Int>, order: [Int32]) throws -> Bool {
         let n = architecture.parameterCount
         let tail = reduced.pointer + n
-        let shard = Sharding.shard(batchSize: batch.count, ranks: comm.size, rank: comm.rank)
+        let shard = rowsOfThisRank(batchSize: batch.count)
         let rows = shard.count
         var t0 = monotonicSeconds()
         if rows > 0 {
             let first = batch.lowerBound + shard.lowerBound
             workspace.load(data, indices: order[first..<(first + rows)])
             t0 = lap(.load, since: t0)
-            Network.forward(parameters, workspace, rows: rows)
-            t0 = lap(.forward, since: t0)
-            let (loss, hits) = Network.backward(parameters, workspace, rows: rows, gradients: reduced.pointer)
-            tail[Tail.loss.rawValue] = loss
-            tail[Tail.correct.rawValue] = Float(hits)
-            t0 = lap(.backward, since: t0)
-        } else {
-            reduced.fill(0)
         }
-        tail[Tail.stop.rawValue] = StopRequest.signal != 0 ? 1 : 0
-        Watchdog.arm()
-        comm.allreduceSum(reduced.pointer, count: reduced.count)
-        Watchdog.disarm()
-        t0 = lap(.allreduce, since: t0)
+        if let microShards, let tree {
+            // Forward and backward one micro-shard at a time, each into its own buffer: the
+            // same BLAS calls whatever the rank count. Then the fixed tree over all of them.
+            for (k, m) in microShards.owned(by: comm.rank, of: comm.size).enumerated() {
+                let range = microShards.rows(m, batchSize: batch.count).shifted(by: -shard.lowerBound)
+                let buffer = tree.buffers[k].pointer
+                guard !range.isEmpty else {
+                    buffer.update(repeating: 0, count: tree.buffers[k].count)
+                    continue
+                }
+                Network.forward(parameters, workspace, rows: range)
+                let (loss, hits) = Network.backward(parameters, workspace, rows: range, gradients: buffer)
+                (buffer + n)[Tail.loss.rawValue] = loss
+                (buffer + n)[Tail.correct.rawValue] = Float(hits)
+                (buffer + n)[Tail.stop.rawValue] = 0
+            }
+            tail[Tail.stop.rawValue] = StopRequest.signal != 0 ? 1 : 0
+            t0 = lap(.backward, since: t0)
+            Watchdog.arm()
+            tree.reduce(comm)
+            Watchdog.disarm()
+            t0 = lap(.allreduce, since: t0)
+        } else {
+            if rows > 0 {
+                Network.forward(parameters, workspace, rows: 0..<rows)
+                t0 = lap(.forward, since: t0)
+                let (loss, hits) = Network.backward(parameters, workspace, rows: 0..<rows, gradients: reduced.pointer)
+                tail[Tail.loss.rawValue] = loss
+                tail[Tail.correct.rawValue] = Float(hits)
+                t0 = lap(.backward, since: t0)
+            } else {
+                reduced.fill(0)
+            }
+            tail[Tail.stop.rawValue] = StopRequest.signal != 0 ? 1 : 0
+            Watchdog.arm()
+            comm.allreduceSum(reduced.pointer, count: reduced.count)
+            Watchdog.disarm()
+            t0 = lap(.allreduce, since: t0)
+        }
 
         let batchLoss = tail[Tail.loss.rawValue]
         guard batchLoss.isFinite else {
@@ -199,6 +240,15 @@ public final class Trainer {
         position.lossSum += Double(batchLoss)
         position.correct += Double(tail[Tail.correct.rawValue])
         return tail[Tail.stop.rawValue] > 0
+    }
+
+    /// Positions of the global batch this rank computes: its contiguous shard, or the rows of
+    /// its micro-shards.
+    private func rowsOfThisRank(batchSize: Int) -> Range<Int> {
+        guard let microShards else { return Sharding.shard(batchSize: batchSize, ranks: comm.size, rank: comm.rank) }
+        let mine = microShards.owned(by: comm.rank, of: comm.size)
+        return microShards.rows(mine.lowerBound, batchSize: batchSize).lowerBound
+            ..< microShards.rows(mine.upperBound - 1, batchSize: batchSize).upperBound
     }
 
     /// Rank 0 writes a checkpoint, if a store is set; every rank learns whether that worked.
@@ -216,4 +266,8 @@ public final class Trainer {
         timeline.record(phase, step: position.step, from: start, to: now)
         return now
     }
+}
+
+extension Range where Bound == Int {
+    func shifted(by offset: Int) -> Range<Int> { (lowerBound + offset)..<(upperBound + offset) }
 }

@@ -1,0 +1,81 @@
+/// Bitwise-reproducible gradient sums, whatever the number of ranks.
+///
+/// Every global batch is cut into a fixed number of micro-shards (by the same rule as
+/// `Sharding`, so 128 -> 8 x 16 and 96 -> 8 x 12). Each micro-shard's gradient is computed on
+/// its own (its rows' sum is one BLAS call whose shape does not depend on the rank count), and
+/// the micro-shard sums are added in one fixed binary tree:
+///
+///     ((m0 + m1) + (m2 + m3)) + ((m4 + m5) + (m6 + m7))
+///
+/// A rank owns an aligned subtree of micro-shards (np must be a power of two dividing their
+/// number), sums it locally in that shape, then climbs the rest of the tree by recursive
+/// doubling: at level k it swaps its partial sum with rank `rank ^ 2^k` and both add. Float
+/// addition is commutative, so both partners get the same bits, and every rank count computes
+/// the very same additions.
+public struct MicroShards: Sendable, Equatable {
+    /// Micro-shards per global batch.
+    public let count: Int
+
+    public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+        case ranks(Int, microShards: Int)
+        public var description: String {
+            switch self {
+            case let .ranks(ranks, m):
+                return "--deterministic needs a power-of-two number of ranks that divides the \(m) micro-shards of a batch (got \(ranks) ranks)"
+            }
+        }
+    }
+
+    public init(count: Int, ranks: Int) throws {
+        guard count > 0, ranks > 0, ranks <= count, count % ranks == 0, ranks & (ranks - 1) == 0,
+              count & (count - 1) == 0 else {
+            throw ConfigurationError.ranks(ranks, microShards: count)
+        }
+        self.count = count
+    }
+
+    /// The micro-shards `rank` of `ranks` works on.
+    public func owned(by rank: Int, of ranks: Int) -> Range<Int> {
+        let per = count / ranks
+        return (rank * per)..<((rank + 1) * per)
+    }
+
+    /// Positions in a batch of `batchSize` that micro-shard `index` covers.
+    public func rows(_ index: Int, batchSize: Int) -> Range<Int> {
+        Sharding.shard(batchSize: batchSize, ranks: count, rank: index)
+    }
+}
+
+/// The buffers of one rank's micro-shards and the tree sum over them and over the ranks.
+public final class TreeReducer {
+    /// One buffer per owned micro-shard; the total ends up in `buffers[0]`.
+    public let buffers: [FloatBuffer]
+    private let incoming: FloatBuffer
+
+    public init(first: FloatBuffer, microShardsPerRank: Int) {
+        buffers = [first] + (1..<max(microShardsPerRank, 1)).map { _ in FloatBuffer(count: first.count) }
+        incoming = FloatBuffer(count: first.count)
+    }
+
+    /// Sums the local buffers as a balanced tree, then across ranks by recursive doubling.
+    public func reduce(_ comm: Communicator) {
+        let n = buffers[0].count
+        var stride = 1
+        while stride < buffers.count {
+            for i in Swift.stride(from: 0, to: buffers.count, by: 2 * stride) {
+                add(buffers[i + stride].pointer, into: buffers[i].pointer, count: n)
+            }
+            stride *= 2
+        }
+        var level = 1
+        while level < comm.size {
+            comm.exchange(buffers[0].pointer, incoming.pointer, count: n, with: comm.rank ^ level)
+            add(incoming.pointer, into: buffers[0].pointer, count: n)
+            level *= 2
+        }
+    }
+
+    private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { target[i] += source[i] }
+    }
+}
