@@ -4,6 +4,8 @@
 #   1. $MNIST_MIRROR: a directory or an http(s) base URL holding the .gz files;
 #   2. ../shared/data/mnist beside this repository (how our CI provides them offline);
 #   3. the public mirrors.
+# With MNIST_NO_FALLBACK=1 only $MNIST_MIRROR is tried. MNIST_FETCH_TIMEOUT (default 60) bounds
+# each download in seconds; a server sending under 1 KiB/s for 15 s is given up on too.
 # A file that fails its checksum is never left in the target directory.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -12,8 +14,10 @@ sums="$repo/data/SHA256SUMS"
 files=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
 sources=()
 [ -n "${MNIST_MIRROR:-}" ] && sources+=("$MNIST_MIRROR")
-[ -d "$repo/../shared/data/mnist" ] && sources+=("$(cd "$repo/../shared/data/mnist" && pwd)")
-sources+=(https://ossci-datasets.s3.amazonaws.com/mnist https://storage.googleapis.com/cvdf-datasets/mnist)
+if [ "${MNIST_NO_FALLBACK:-0}" != 1 ]; then
+    [ -d "$repo/../shared/data/mnist" ] && sources+=("$(cd "$repo/../shared/data/mnist" && pwd)")
+    sources+=(https://ossci-datasets.s3.amazonaws.com/mnist https://storage.googleapis.com/cvdf-datasets/mnist)
+fi
 timeout="${MNIST_FETCH_TIMEOUT:-60}"
 
 mkdir -p "$target"
@@ -33,8 +37,11 @@ verify() {
 fetch() {
     case "$1" in
         http://*|https://*)
+            local status=0
             curl -fsSL --connect-timeout 10 --max-time "$timeout" --speed-limit 1024 --speed-time 15 \
-                -o "$3" "$1/$2.gz" 2>/dev/null ;;
+                -o "$3" "$1/$2.gz" 2>/dev/null || status=$?
+            [ "$status" -eq 0 ] || echo "get-data: $1/$2.gz: download failed (curl exit $status$([ "$status" -eq 28 ] && echo ', timed out'))" >&2
+            return "$status" ;;
         *) [ -f "$1/$2.gz" ] && cp "$1/$2.gz" "$3" && chmod 644 "$3" ;;
     esac
 }

@@ -20,8 +20,11 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the weight initialisation and of the per-epoch shuffles.")
     var seed: UInt64 = 42
 
-    @Option(help: "Directory with the four MNIST IDX files (.gz or raw).")
-    var dataDir = "data"
+    @Option(help: ArgumentHelp("The dataset: mnist or fashion-mnist (Zalando's clothes, same format).", valueName: "name"))
+    var dataset = "mnist"
+
+    @Option(help: ArgumentHelp("Directory with the four IDX files, .gz or raw (default: data for mnist, /usr/share/datasets/fashion-mnist for fashion-mnist).", valueName: "dir"))
+    var dataDir: String?
 
     @Flag(help: "Visit the training samples in file order every epoch (Keras's shuffle=False).")
     var noShuffle = false
@@ -66,6 +69,9 @@ struct Train: ParsableCommand {
     var microShards = 8
 
     func validate() throws {
+        guard DatasetSpec.known.contains(where: { $0.name == dataset }) else {
+            throw ValidationError("--dataset must be one of \(DatasetSpec.known.map(\.name).joined(separator: ", ")) (got \(dataset))")
+        }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
         guard learningRate.isFinite, learningRate > 0 else {
@@ -95,7 +101,8 @@ struct Train: ParsableCommand {
         config.training.seed = seed
         config.training.shuffle = !noShuffle
         config.training.maxSteps = maxSteps
-        config.dataDirectory = dataDir
+        config.dataset = DatasetSpec.known.first { $0.name == dataset }!
+        config.dataDirectory = dataDir ?? config.dataset.defaultDirectory
         config.threads = threads
         config.initFile = initFile
         config.saveFile = save

@@ -9,13 +9,20 @@ public struct DatasetSpec: Sendable {
     public let files: [String]
     /// Official SHA-256 of each decompressed file, keyed by file name. Empty: not verified.
     public let sha256: [String: String]
+    /// Where the files are when `--data-dir` is not given.
+    public let defaultDirectory: String
 
-    public init(name: String, classNames: [String], files: [String], sha256: [String: String]) {
+    public init(name: String, classNames: [String], files: [String], sha256: [String: String],
+                defaultDirectory: String = "data") {
         self.name = name
         self.classNames = classNames
         self.files = files
         self.sha256 = sha256
+        self.defaultDirectory = defaultDirectory
     }
+
+    /// The datasets `--dataset` knows.
+    public static let known = [mnist, fashionMNIST]
 
     static let standardFiles = [
         "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -33,6 +40,21 @@ public struct DatasetSpec: Sendable {
             "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
             "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
         ])
+
+    /// Zalando's Fashion-MNIST, as Debian's `dataset-fashion-mnist` installs it. The checksums
+    /// are those of the decompressed files of that package (version 0.0~git20200523).
+    public static let fashionMNIST = DatasetSpec(
+        name: "fashion-mnist",
+        classNames: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+        files: standardFiles,
+        sha256: [
+            "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        ],
+        defaultDirectory: "/usr/share/datasets/fashion-mnist")
 }
 
 /// Why the data on disk is not the dataset it claims to be.
