@@ -13,7 +13,7 @@ struct MNISTMPICommand: ParsableCommand {
             Run it alone (one process) or under OpenMPI: `mpirun -np 4 mnist-mpi`. Every rank trains \
             on its shard of each global batch; gradients are summed with one MPI_Allreduce per step.
             """,
-        subcommands: [Train.self],
+        subcommands: [Train.self, Evaluate.self, Predict.self, Show.self, Export.self],
         defaultSubcommand: Train.self
     )
 

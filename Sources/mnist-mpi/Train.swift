@@ -44,6 +44,18 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Save the trained weights as safetensors.", valueName: "file"))
     var save: String?
 
+    @Option(help: ArgumentHelp("Export the trained model as ONNX (opset 13; input float[N,784] in [0,1], output probabilities float[N,10]).", valueName: "file.onnx"))
+    var exportOnnx: String?
+
+    @Flag(name: .customLong("validate"), help: "Evaluate the test set after every epoch and show val_loss/val_accuracy (Keras's validation_data); implied by --plot and --csv.")
+    var validateEachEpoch = false
+
+    @Option(help: ArgumentHelp("Plot loss and accuracy per epoch, train and test, as an SVG picture.", valueName: "file.svg"))
+    var plot: String?
+
+    @Option(help: ArgumentHelp("Write per-epoch metrics as CSV, like Keras's CSVLogger (epoch,accuracy,loss,val_accuracy,val_loss).", valueName: "file.csv"))
+    var csv: String?
+
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights in this safetensors file instead of Glorot initialisation.", valueName: "file"))
     var initFile: String?
 
@@ -108,6 +120,10 @@ struct Train: ParsableCommand {
         config.saveFile = save
         config.historyFile = history
         config.profileFile = profile
+        config.onnxFile = exportOnnx
+        config.plotFile = plot
+        config.csvFile = csv
+        config.validateEachEpoch = validateEachEpoch || plot != nil || csv != nil
         config.training.checkpoints = checkpointDir.map { CheckpointStore(directory: $0, keep: keepCheckpoints) }
         config.training.checkpointEverySteps = checkpointEvery
         config.resume = resume

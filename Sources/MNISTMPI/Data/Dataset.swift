@@ -24,6 +24,8 @@ public struct DatasetSpec: Sendable {
     /// The datasets `--dataset` knows.
     public static let known = [mnist, fashionMNIST]
 
+    public static func named(_ name: String) -> DatasetSpec? { known.first { $0.name == name } }
+
     static let standardFiles = [
         "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
@@ -83,6 +85,11 @@ public struct Split: Sendable {
         precondition(images.count == labels.count * Split.imageSize)
         self.images = images
         self.labels = labels
+    }
+
+    /// Sample `index` as a 28x28 image.
+    public func image(_ index: Int) -> GrayImage {
+        GrayImage(width: 28, height: 28, pixels: Array(images[(index * Split.imageSize)..<((index + 1) * Split.imageSize)]))
     }
 
     /// Checks parsed IDX arrays for shape, matching counts and labels within `classes`.

@@ -21,20 +21,21 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
     }
 
-    /// Inflates a whole gzip stream (CRC and length trailer checked by zlib).
-    /// Output grows only as data really inflates, capped at `limit` bytes, so a hostile
-    /// stream cannot make us allocate more than that.
-    public static func inflate(_ input: [UInt8], name: String, limit: Int = 256 << 20) throws -> [UInt8] {
+    /// Inflates a whole gzip stream (CRC and length trailer checked by zlib), or with `zlib`
+    /// a zlib-wrapped one (as in PNG). Output grows only as data really inflates, capped at
+    /// `limit` bytes, so a hostile stream cannot make us allocate more than that.
+    public static func inflate(_ input: [UInt8], name: String, limit: Int = 256 << 20, zlib: Bool = false) throws -> [UInt8] {
         var stream = z_stream()
-        // 16 + MAX_WBITS: expect a gzip header and trailer.
-        guard inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        // 16 + MAX_WBITS: expect a gzip header and trailer; MAX_WBITS: a zlib header.
+        let windowBits = zlib ? MAX_WBITS : 16 + MAX_WBITS
+        guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw GzipError.corrupt(file: name, reason: "zlib could not start")
         }
         defer { inflateEnd(&stream) }
 
         // The trailer's ISIZE (uncompressed size mod 2^32) is a good first guess.
         var capacity = 1 << 16
-        if input.count >= 4 {
+        if input.count >= 4 && !zlib {
             let n = input.count
             let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
             capacity = max(capacity, min(isize, limit))
@@ -77,5 +78,22 @@ public enum Gzip {
         }
         output.removeLast(output.count - produced)
         return output
+    }
+}
+
+/// zlib-wrapped deflate and CRC-32, as PNG wants them.
+public enum Zlib {
+    public static func compress(_ input: [UInt8]) -> [UInt8] {
+        var size = compressBound(uLong(input.count))
+        var output = [UInt8](repeating: 0, count: Int(size))
+        let status = CZlib.compress2(&output, &size, input, uLong(input.count), 9)
+        precondition(status == Z_OK, "zlib compress2 failed (\(status))")
+        output.removeLast(output.count - Int(size))
+        return output
+    }
+
+    public static func crc32<C: Collection<UInt8>>(_ bytes: C) -> UInt32 {
+        let array = Array(bytes)
+        return UInt32(CZlib.crc32(0, array, uInt(array.count)))
     }
 }

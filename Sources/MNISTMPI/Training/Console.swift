@@ -8,14 +8,17 @@ public enum Console {
         return line("train", data.train) + "\n" + line("test", data.test)
     }
 
-    /// A 28x28 image drawn with ten shades of characters, two per pixel so it keeps its aspect.
+    /// Image `index` of a split, drawn as below.
     public static func drawing(of split: Split, index: Int) -> String {
+        drawing(of: split.image(index))
+    }
+
+    /// An image drawn with ten shades of characters, two per pixel so it keeps its aspect.
+    public static func drawing(of image: GrayImage) -> String {
         let shades = Array(" .:-=+*#%@")
-        let size = Split.imageSize
-        return (0..<28).map { row in
-            String((0..<28).flatMap { col -> [Character] in
-                let value = Int(split.images[index * size + row * 28 + col])
-                let c = shades[value * shades.count / 256]
+        return (0..<image.height).map { y in
+            String((0..<image.width).flatMap { x -> [Character] in
+                let c = shades[Int(image[x, y]) * shades.count / 256]
                 return [c, c]
             })
         }.joined(separator: "\n")
@@ -23,11 +26,22 @@ public enum Console {
 }
 
 /// Draws Keras's `Epoch i/n` header and progress bar for each epoch of training.
+/// With `validate`, also evaluates the test set after each epoch and shows it as Keras shows
+/// `validation_data`: `- val_loss: ... - val_accuracy: ...` on the epoch's line.
 public final class ConsoleObserver: TrainingObserver {
+    let printing: Bool
+    let validate: (() -> Evaluation)?
     var bar: ProgressBar?
-    public init() {}
+    /// Test-set results by epoch, when validating.
+    public private(set) var validation: [Int: Evaluation] = [:]
+
+    public init(printing: Bool = true, validate: (() -> Evaluation)? = nil) {
+        self.printing = printing
+        self.validate = validate
+    }
 
     public func epochStarted(_ epoch: Int, of epochs: Int, steps: Int) {
+        guard printing else { return }
         print("Epoch \(epoch + 1)/\(epochs)")
         bar = ProgressBar(total: steps)
     }
@@ -37,6 +51,12 @@ public final class ConsoleObserver: TrainingObserver {
     }
 
     public func epochEnded(_ epoch: Int, metrics: EpochMetrics) {
-        bar?.finish(values: [("loss", metrics.loss), ("accuracy", metrics.accuracy)], steps: metrics.steps)
+        var values = [("loss", metrics.loss), ("accuracy", metrics.accuracy)]
+        if let validate {
+            let v = validate()
+            validation[epoch] = v
+            values += [("val_loss", v.loss), ("val_accuracy", v.accuracy)]
+        }
+        bar?.finish(values: values, steps: metrics.steps)
     }
 }

@@ -2,6 +2,8 @@
 /// (`loss` and `accuracy` lists, one value per epoch), plus the test result and timings.
 public struct History: Sendable {
     public var epochs: [EpochMetrics]
+    /// Per-epoch test results when validating (nil for epochs without), as Keras's `val_*`.
+    public var validation: [Evaluation?]
     public var test: Evaluation
     public var ranks: Int
     public var threads: Int
@@ -14,9 +16,15 @@ public struct History: Sendable {
     public var peakResidentBytes: [Int]
 
     public var json: JSON {
-        .object([
+        var validationKeys: [(String, JSON)] = []
+        if validation.contains(where: { $0 != nil }) {
+            validationKeys = [("val_loss", .array(validation.map { $0.map { .number($0.loss) } ?? .null })),
+                              ("val_accuracy", .array(validation.map { $0.map { .number($0.accuracy) } ?? .null }))]
+        }
+        return .object([
             ("loss", .array(epochs.map { .number($0.loss) })),
             ("accuracy", .array(epochs.map { .number($0.accuracy) })),
+        ] + validationKeys + [
             ("test_loss", .number(test.loss)),
             ("test_accuracy", .number(test.accuracy)),
             ("epoch_seconds", .array(epochs.map { .number($0.seconds) })),

@@ -15,6 +15,14 @@ public struct JobConfiguration: Sendable {
     public var historyFile: String?
     /// Chrome trace of every rank's steps.
     public var profileFile: String?
+    /// Training curves as SVG.
+    public var plotFile: String?
+    /// Per-epoch metrics as CSV, like Keras's CSVLogger.
+    public var csvFile: String?
+    /// The trained model as ONNX.
+    public var onnxFile: String?
+    /// Evaluate on the test set after every epoch (Keras's `validation_data`); on with a plot or CSV.
+    public var validateEachEpoch = false
     /// Continue from the newest valid checkpoint in `training.checkpoints`.
     public var resume = false
     /// Seconds a rank waits in a collective before deciding its peers are gone (0: forever).
@@ -90,7 +98,12 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
 
     let trainer = try Trainer(comm: comm, architecture: architecture, options: opts, data: data.train,
                           initialParameters: floatBuffer(weights), resume: resumed, profile: config.profileFile != nil)
-    try trainer.train(observer: root ? ConsoleObserver() : nil)
+    // Rank 0 watches the epochs; with validation it also evaluates the test set after each
+    // (the other ranks meanwhile wait in the next step's allreduce).
+    let validate = config.validateEachEpoch ? { Evaluator.evaluate(trainer.parameters, architecture, on: data.test) } : nil
+    let observer = comm.isRoot ? ConsoleObserver(printing: config.verbose, validate: validate) : nil
+    try trainer.train(observer: observer)
+    let validation = (0..<trainer.history.count).map { observer?.validation[$0] }
     let peakMemory = comm.gatherToRoot(withUnsafeBytes(of: Int64(peakResidentBytes()).littleEndian, Array.init))
         .map { $0.withUnsafeBytes { Int(Int64(littleEndian: $0.loadUnaligned(as: Int64.self))) } }
     let traces = config.profileFile == nil ? [] :
@@ -119,7 +132,7 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
         if root { print("Test accuracy: \(format4(evaluation.accuracy))") }
 
         if let path = config.historyFile {
-            let history = History(epochs: trainer.history, test: evaluation, ranks: comm.size, threads: threads,
+            let history = History(epochs: trainer.history, validation: validation, test: evaluation, ranks: comm.size, threads: threads,
                                   startupSeconds: startup, options: opts, dataset: config.dataset.name,
                                   phaseSeconds: trainer.timeline.totals, peakResidentBytes: peakMemory)
             try FileIO.writeAtomically(Array(history.json.text.utf8) + [0x0A], to: path)
@@ -142,6 +155,25 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
             ]
             for (file, sum) in config.dataset.sha256 { metadata["sha256:\(file)"] = sum }
             try ModelFile.save(trainer.parameters, architecture, metadata: metadata, to: path)
+        }
+        if let path = config.onnxFile {
+            let onnx = ONNX.model(trainer.parameters, architecture, metadata: [
+                ("dataset", config.dataset.name), ("test_accuracy", "\(evaluation.accuracy)"),
+                ("classes", config.dataset.classNames.joined(separator: ",")),
+            ])
+            try FileIO.writeAtomically(onnx, to: path)
+        }
+        if let path = config.csvFile {
+            try FileIO.writeAtomically(Array(CSVLog.text(epochs: trainer.history, validation: validation).utf8), to: path)
+        }
+        if let path = config.plotFile {
+            let svg = SVGPlot.trainingCurves(
+                loss: [.init("train", trainer.history.map(\.loss), colour: SVGPlot.trainColour),
+                       .init("test", validation.map { $0?.loss }, colour: SVGPlot.testColour)],
+                accuracy: [.init("train", trainer.history.map(\.accuracy), colour: SVGPlot.trainColour),
+                           .init("test", validation.map { $0?.accuracy }, colour: SVGPlot.testColour)],
+                title: "mnist-mpi on \(config.dataset.name): \(comm.size) rank(s), test accuracy \(format4(evaluation.accuracy))")
+            try FileIO.writeAtomically(Array(svg.utf8), to: path)
         }
         return evaluation
     }

@@ -1,0 +1,38 @@
+import ArgumentParser
+import MNISTMPI
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a saved model or a checkpoint to ONNX (.onnx) or to a plain safetensors model (.safetensors).",
+        discussion: """
+            The ONNX model (opset 13) takes input float[N,784] in [0,1] and gives probabilities \
+            float[N,10]: Gemm -> Relu -> Gemm -> Softmax.
+            """)
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(help: ArgumentHelp("The file to write; its extension (.onnx or .safetensors) picks the format.", valueName: "file"))
+    var output: String
+
+    func validate() throws {
+        guard output.hasSuffix(".onnx") || output.hasSuffix(".safetensors") else {
+            throw ValidationError("--output must end in .onnx or .safetensors (got \(output))")
+        }
+    }
+
+    func run() throws {
+        try onRankZero {
+            let (parameters, architecture, spec, metadata) = try options.load()
+            if output.hasSuffix(".onnx") {
+                var props = [("dataset", spec.name), ("classes", spec.classNames.joined(separator: ","))]
+                if let accuracy = metadata["test_accuracy"] { props.append(("test_accuracy", accuracy)) }
+                try FileIO.writeAtomically(ONNX.model(parameters, architecture, metadata: props), to: output)
+            } else {
+                // Keep what describes the model; drop a checkpoint's training state.
+                let kept = metadata.filter { !["checksum", "position", "history", "format"].contains($0.key) && !$0.key.hasPrefix("checkpoint") }
+                try ModelFile.save(parameters, architecture, metadata: kept.merging(["format": "mnist-mpi", "dataset": spec.name]) { $1 }, to: output)
+            }
+            print("Wrote \(output)")
+        }
+    }
+}

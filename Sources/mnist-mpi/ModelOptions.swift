@@ -1,0 +1,53 @@
+import ArgumentParser
+import MNISTMPI
+
+/// The options of the commands that use a trained model: which file, which dataset.
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A model saved by --save, or a checkpoint (safetensors).", valueName: "file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("mnist or fashion-mnist (default: the one recorded in the model file, else mnist).", valueName: "name"))
+    var dataset: String?
+
+    @Option(help: ArgumentHelp("Directory with the four IDX files (default: the dataset's usual place).", valueName: "dir"))
+    var dataDir: String?
+
+    func validate() throws {
+        if let dataset, DatasetSpec.named(dataset) == nil {
+            throw ValidationError("--dataset must be one of \(DatasetSpec.known.map(\.name).joined(separator: ", ")) (got \(dataset))")
+        }
+    }
+
+    /// The model's weights and the dataset it belongs to.
+    func load() throws -> (parameters: FloatBuffer, architecture: Architecture, dataset: DatasetSpec, metadata: [String: String]) {
+        let file = try Safetensors.decode(FileIO.read(model), name: model)
+        let spec = dataset.flatMap(DatasetSpec.named) ?? file.metadata["dataset"].flatMap(DatasetSpec.named) ?? .mnist
+        let architecture = Architecture(classes: spec.classNames.count)
+        return (try ModelFile.parameters(from: file, architecture, name: model), architecture, spec, file.metadata)
+    }
+
+    func loadData(_ spec: DatasetSpec) throws -> Dataset {
+        try Dataset.load(spec, from: dataDir ?? spec.defaultDirectory)
+    }
+}
+
+/// Which half of a dataset.
+enum SplitName: String, ExpressibleByArgument, CaseIterable {
+    case train, test
+
+    func of(_ data: Dataset) -> Split { self == .train ? data.train : data.test }
+}
+
+/// Runs `work` on rank 0 while the other ranks (under mpirun) wait for its outcome, so every
+/// rank exits with the same status. A failure is printed once, by rank 0.
+func onRankZero(_ work: () throws -> Void) throws {
+    let comm = MPICommunicator()
+    do {
+        _ = try comm.onRoot(work)
+    } catch {
+        if comm.isRoot { Terminal.error("mnist-mpi: error: \(error)") }
+        comm.finalize()
+        throw ExitCode(Int32(ExitStatus.failure))
+    }
+    comm.finalize()
+}
