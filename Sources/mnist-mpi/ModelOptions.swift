@@ -41,6 +41,7 @@ enum SplitName: String, ExpressibleByArgument, CaseIterable {
 /// Runs `work` on rank 0 while the other ranks (under mpirun) wait for its outcome, so every
 /// rank exits with the same status. A failure is printed once, by rank 0.
 func onRankZero(_ work: () throws -> Void) throws {
+    try checkLaunch()
     let comm = MPICommunicator()
     do {
         _ = try comm.onRoot(work)
@@ -50,4 +51,14 @@ func onRankZero(_ work: () throws -> Void) throws {
         throw ExitCode(Int32(ExitStatus.failure))
     }
     comm.finalize()
+}
+
+/// Refuses, before MPI_Init, a launch that cannot form one MPI job (see `Launcher.checkSlurmWiring`).
+func checkLaunch() throws {
+    do {
+        try Launcher.checkSlurmWiring(worldSize: nil)
+    } catch {
+        Terminal.error("mnist-mpi: error: \(error)")
+        throw ExitCode(Int32(ExitStatus.failure))
+    }
 }

@@ -131,6 +131,7 @@ struct Train: ParsableCommand {
         config.peerTimeout = peerTimeout
         config.commandLine = CommandLine.arguments.joined(separator: " ")
 
+        try checkLaunch()
         let comm = MPICommunicator()
         do {
             _ = try runTrainingJob(config, comm: comm)

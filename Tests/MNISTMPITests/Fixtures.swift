@@ -66,9 +66,14 @@ enum Fixtures {
         let start = Date()
         try process.run()
         while process.isRunning {
-            if Date().timeIntervalSince(start) > timeout {
-                process.terminate()
+            let elapsed = Date().timeIntervalSince(start)
+            if elapsed > timeout {
                 kill(process.processIdentifier, SIGKILL)
+            }
+            // Foundation sees a child exit only when every descendant holding its inherited
+            // descriptors has too; never wait forever on that.
+            if elapsed > timeout + 10 {
+                return Output(status: -1, stdout: "", stderr: "\(executable) did not finish within \(timeout) s", seconds: elapsed)
             }
             usleep(20_000)
         }

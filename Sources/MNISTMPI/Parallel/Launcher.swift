@@ -16,8 +16,18 @@ public enum Launcher {
     /// Ranks of this job on this node.
     public static var localRankCount: Int? { integer("OMPI_COMM_WORLD_LOCAL_SIZE") ?? integer("MPI_LOCALNRANKS") }
 
-    /// Tasks Slurm was asked for, when running inside a Slurm step.
-    public static var slurmTasks: Int? { integer("SLURM_STEP_NUM_TASKS") ?? integer("SLURM_NTASKS") }
+    /// Fails when `srun` started this process as one of several tasks without wiring MPI to
+    /// Slurm: every task would train alone, each believing it is rank 0 of 1. Before MPI_Init
+    /// (`worldSize` nil) that shows as no PMIx/PMI variables in the environment; after, as a
+    /// world of 1. mpirun's processes carry OMPI_COMM_WORLD_SIZE, and a batch script's own step
+    /// has no SLURM_STEP_NUM_TASKS, so neither is affected.
+    public static func checkSlurmWiring(worldSize: Int?) throws {
+        guard getenv("OMPI_COMM_WORLD_SIZE") == nil, let tasks = integer("SLURM_STEP_NUM_TASKS"), tasks > 1 else { return }
+        let wired = getenv("PMIX_RANK") != nil || getenv("PMI_RANK") != nil
+        if worldSize.map({ $0 == 1 }) ?? !wired {
+            throw LaunchError(message: "Slurm started \(tasks) tasks that each see an MPI world of 1 (srun without PMI support): run mpirun inside the allocation, or srun --mpi=pmix (see srun --mpi=list)")
+        }
+    }
 
     /// Cores this process may run on (its affinity mask, which mpirun narrows when it binds).
     public static var usableCores: Int {
@@ -32,4 +42,10 @@ public enum Launcher {
     public static func defaultThreads(localRanks: Int) -> Int {
         max(1, min(usableCores, onlineCores / max(localRanks, 1)))
     }
+}
+
+/// The processes were started in a way that cannot make one MPI job.
+public struct LaunchError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

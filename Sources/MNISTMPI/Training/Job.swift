@@ -62,6 +62,7 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
     let started = comm.time()
     let root = comm.isRoot && config.verbose
     let opts = config.training
+    try Launcher.checkSlurmWiring(worldSize: comm.size)
     guard comm.size <= opts.batchSize else {
         throw JobError("\(comm.size) ranks cannot share a batch of \(opts.batchSize): use at most \(opts.batchSize) ranks or a larger --batch-size")
     }
