@@ -66,8 +66,7 @@ import Testing
         #expect(try slurm("scancel", ["--signal=TERM", "--batch", second]).status == 0)
         let requeued = try waitForState(second, ["PENDING"], timeout: 60)
         #expect(requeued["Restarts"] == "1", "\(requeued)")
-        // Slurm holds a requeued job for ~2 minutes before it is eligible; skip the wait.
-        _ = try slurm("scontrol", ["update", "JobId=\(second)", "StartTime=now"])
+        // Slurm holds a requeued job until the old credentials expire (cred_expire=10 here).
         let resumed = try waitForState(second, ["COMPLETED", "FAILED", "CANCELLED"], timeout: 180)
         let log = Fixtures.text("\(dir)/preempted.out")
         #expect(resumed["JobState"] == "COMPLETED" && resumed["ExitCode"] == "0:0", "\(resumed)\n\(log)")

@@ -3,6 +3,8 @@
 #   scripts/slurm/cluster.sh up DIR     start munged, slurmctld and slurmd with their files in DIR
 #   scripts/slurm/cluster.sh down DIR   stop them
 # Then: export SLURM_CONF=DIR/slurm.conf and use sbatch, squeue, scontrol as usual.
+# cred_expire=10 (default 120) also sets how long Slurm holds a requeued job before it may
+# start again (until the old job's credentials expire), so the requeue test takes seconds.
 # Needs Debian's slurm-wlm and munge (scripts/install-deps.sh installs them) and root.
 set -euo pipefail
 action="${1:?usage: cluster.sh up|down DIR}"
@@ -33,7 +35,7 @@ SlurmctldHost=$node
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$dir/munge/munge.socket
+AuthInfo=socket=$dir/munge/munge.socket,cred_expire=10
 CredType=cred/munge
 SlurmctldPort=16817
 SlurmdPort=16818
