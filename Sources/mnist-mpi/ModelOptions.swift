@@ -13,9 +13,7 @@ struct ModelOptions: ParsableArguments {
     var dataDir: String?
 
     func validate() throws {
-        if let dataset, DatasetSpec.named(dataset) == nil {
-            throw ValidationError("--dataset must be one of \(DatasetSpec.known.map(\.name).joined(separator: ", ")) (got \(dataset))")
-        }
+        if let dataset { _ = try datasetSpec(named: dataset) }
     }
 
     /// The model's weights and the dataset it belongs to.
@@ -29,6 +27,14 @@ struct ModelOptions: ParsableArguments {
     func loadData(_ spec: DatasetSpec) throws -> Dataset {
         try Dataset.load(spec, from: dataDir ?? spec.defaultDirectory)
     }
+}
+
+/// The dataset `--dataset` names, or a usage error listing the known ones.
+func datasetSpec(named name: String) throws -> DatasetSpec {
+    guard let spec = DatasetSpec.named(name) else {
+        throw ValidationError("--dataset must be one of \(DatasetSpec.known.map(\.name).joined(separator: ", ")) (got \(name))")
+    }
+    return spec
 }
 
 /// Which half of a dataset.

@@ -21,15 +21,13 @@ struct Show: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        guard DatasetSpec.named(dataset) != nil else {
-            throw ValidationError("--dataset must be one of \(DatasetSpec.known.map(\.name).joined(separator: ", ")) (got \(dataset))")
-        }
+        _ = try datasetSpec(named: dataset)
         guard index >= 0 else { throw ValidationError("--index must be 0 or more (got \(index))") }
     }
 
     func run() throws {
         try onRankZero {
-            let spec = DatasetSpec.named(dataset)!
+            let spec = try datasetSpec(named: dataset)
             let data = split.of(try Dataset.load(spec, from: dataDir ?? spec.defaultDirectory))
             guard index < data.count else {
                 throw ValidationError("--index \(index) is out of range: the \(split.rawValue) split has \(data.count) images")

@@ -81,9 +81,7 @@ struct Train: ParsableCommand {
     var microShards = 8
 
     func validate() throws {
-        guard DatasetSpec.known.contains(where: { $0.name == dataset }) else {
-            throw ValidationError("--dataset must be one of \(DatasetSpec.known.map(\.name).joined(separator: ", ")) (got \(dataset))")
-        }
+        _ = try datasetSpec(named: dataset)
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
         guard learningRate.isFinite, learningRate > 0 else {
@@ -113,7 +111,7 @@ struct Train: ParsableCommand {
         config.training.seed = seed
         config.training.shuffle = !noShuffle
         config.training.maxSteps = maxSteps
-        config.dataset = DatasetSpec.known.first { $0.name == dataset }!
+        config.dataset = try datasetSpec(named: dataset)
         config.dataDirectory = dataDir ?? config.dataset.defaultDirectory
         config.threads = threads
         config.initFile = initFile
