@@ -18,11 +18,9 @@ struct Evaluate: ParsableCommand {
         try onRankZero {
             let (parameters, architecture, spec, _) = try options.load()
             let data = split.of(try options.loadData(spec))
-            let steps = (data.count + 31) / 32
-            let bar = ProgressBar(total: steps)
-            let evaluation = Evaluator.evaluate(parameters, architecture, on: data, batchSize: 32) { bar.update($0, values: []) }
-            bar.finish(values: [("loss", evaluation.loss), ("accuracy", evaluation.accuracy)])
-            print("\(split == .test ? "Test" : "Train") accuracy: \(format4(evaluation.accuracy))\n")
+            let evaluation = Evaluator.evaluateShowingProgress(parameters, architecture, on: data,
+                                                               label: split == .test ? "Test" : "Train", printing: true)
+            print("")
             print(Report.confusionMatrix(evaluation.confusion, classNames: spec.classNames))
             print("")
             print(Report.perClass(evaluation.confusion, classNames: spec.classNames))

@@ -24,12 +24,11 @@ struct Export: ParsableCommand {
         try onRankZero {
             let (parameters, architecture, spec, metadata) = try options.load()
             if output.hasSuffix(".onnx") {
-                var props = [("dataset", spec.name), ("classes", spec.classNames.joined(separator: ","))]
-                if let accuracy = metadata["test_accuracy"] { props.append(("test_accuracy", accuracy)) }
-                try FileIO.writeAtomically(ONNX.model(parameters, architecture, metadata: props), to: output)
+                let onnx = ONNX.model(parameters, architecture, dataset: spec, testAccuracy: metadata["test_accuracy"])
+                try FileIO.writeAtomically(onnx, to: output)
             } else {
-                // Keep what describes the model; drop a checkpoint's training state.
-                let kept = metadata.filter { !["checksum", "position", "history", "format"].contains($0.key) && !$0.key.hasPrefix("checkpoint") }
+                // A saved model's description carries over; a checkpoint's training state does not.
+                let kept = metadata["format"] == "mnist-mpi" ? metadata : [:]
                 try ModelFile.save(parameters, architecture, metadata: kept.merging(["format": "mnist-mpi", "dataset": spec.name]) { $1 }, to: output)
             }
             print("Wrote \(output)")

@@ -1,40 +1,44 @@
 import ArgumentParser
 import MNISTMPI
 
+/// Which dataset, and where its files are: `--dataset` and `--data-dir`, shared by every command.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("mnist or fashion-mnist (Zalando's clothes, same format) (default: mnist, or the dataset a model file records).", valueName: "name"))
+    var dataset: String?
+
+    @Option(help: ArgumentHelp("Directory with the four IDX files, .gz or raw (default: data for mnist, /usr/share/datasets/fashion-mnist for fashion-mnist).", valueName: "dir"))
+    var dataDir: String?
+
+    func validate() throws {
+        if let dataset, DatasetSpec.named(dataset) == nil {
+            throw ValidationError("--dataset must be one of \(DatasetSpec.known.map(\.name).joined(separator: ", ")) (got \(dataset))")
+        }
+    }
+
+    /// The dataset `--dataset` names (checked by `validate`), else `fallback`.
+    func spec(or fallback: DatasetSpec = .mnist) -> DatasetSpec { dataset.flatMap(DatasetSpec.named) ?? fallback }
+
+    func directory(for spec: DatasetSpec) -> String { dataDir ?? spec.defaultDirectory }
+
+    func load(_ spec: DatasetSpec) throws -> Dataset { try Dataset.load(spec, from: directory(for: spec)) }
+}
+
 /// The options of the commands that use a trained model: which file, which dataset.
 struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A model saved by --save, or a checkpoint (safetensors).", valueName: "file"))
     var model: String
 
-    @Option(help: ArgumentHelp("mnist or fashion-mnist (default: the one recorded in the model file, else mnist).", valueName: "name"))
-    var dataset: String?
-
-    @Option(help: ArgumentHelp("Directory with the four IDX files (default: the dataset's usual place).", valueName: "dir"))
-    var dataDir: String?
-
-    func validate() throws {
-        if let dataset { _ = try datasetSpec(named: dataset) }
-    }
+    @OptionGroup var data: DataOptions
 
     /// The model's weights and the dataset it belongs to.
     func load() throws -> (parameters: FloatBuffer, architecture: Architecture, dataset: DatasetSpec, metadata: [String: String]) {
         let file = try Safetensors.decode(FileIO.read(model), name: model)
-        let spec = dataset.flatMap(DatasetSpec.named) ?? file.metadata["dataset"].flatMap(DatasetSpec.named) ?? .mnist
+        let spec = data.spec(or: file.metadata["dataset"].flatMap(DatasetSpec.named) ?? .mnist)
         let architecture = Architecture(classes: spec.classNames.count)
         return (try ModelFile.parameters(from: file, architecture, name: model), architecture, spec, file.metadata)
     }
 
-    func loadData(_ spec: DatasetSpec) throws -> Dataset {
-        try Dataset.load(spec, from: dataDir ?? spec.defaultDirectory)
-    }
-}
-
-/// The dataset `--dataset` names, or a usage error listing the known ones.
-func datasetSpec(named name: String) throws -> DatasetSpec {
-    guard let spec = DatasetSpec.named(name) else {
-        throw ValidationError("--dataset must be one of \(DatasetSpec.known.map(\.name).joined(separator: ", ")) (got \(name))")
-    }
-    return spec
+    func loadData(_ spec: DatasetSpec) throws -> Dataset { try data.load(spec) }
 }
 
 /// Which half of a dataset.

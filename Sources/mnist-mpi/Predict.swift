@@ -79,9 +79,7 @@ struct Predict: ParsableCommand {
             if let truth { fields.append(("label", .integer(truth))) }
             print(JSON.object(fields).text)
         } else {
-            let probs = p.map { format4(Double($0)) }.joined(separator: " ")
-            let trueLabel = truth.map { ", true \(classNames[$0])" } ?? ""
-            print("  \(name): predicted \(classNames[best]) (p=\(format4(Double(p[best]))))\(trueLabel)  [\(probs)]")
+            print(Console.prediction(name, probabilities: p, classNames: classNames, truth: truth))
         }
     }
 }

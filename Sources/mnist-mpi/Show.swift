@@ -11,29 +11,24 @@ struct Show: ParsableCommand {
     @Option(help: ArgumentHelp("Take the image from this split.", valueName: "split"))
     var split: SplitName = .train
 
-    @Option(help: ArgumentHelp("The dataset: mnist or fashion-mnist.", valueName: "name"))
-    var dataset = "mnist"
-
-    @Option(help: ArgumentHelp("Directory with the four IDX files (default: the dataset's usual place).", valueName: "dir"))
-    var dataDir: String?
+    @OptionGroup var data: DataOptions
 
     @Option(help: ArgumentHelp("Image file to write, PNG or (ending in .pgm) PGM (default: <dataset>-<split>-<index>.png).", valueName: "file"))
     var output: String?
 
     func validate() throws {
-        _ = try datasetSpec(named: dataset)
         guard index >= 0 else { throw ValidationError("--index must be 0 or more (got \(index))") }
     }
 
     func run() throws {
         try onRankZero {
-            let spec = try datasetSpec(named: dataset)
-            let data = split.of(try Dataset.load(spec, from: dataDir ?? spec.defaultDirectory))
-            guard index < data.count else {
-                throw ValidationError("--index \(index) is out of range: the \(split.rawValue) split has \(data.count) images")
+            let spec = data.spec()
+            let images = split.of(try data.load(spec))
+            guard index < images.count else {
+                throw ValidationError("--index \(index) is out of range: the \(split.rawValue) split has \(images.count) images")
             }
-            let image = data.image(index)
-            print("\(spec.name) \(split.rawValue) image #\(index), label \(spec.classNames[Int(data.labels[index])]):")
+            let image = images.image(index)
+            print("\(spec.name) \(split.rawValue) image #\(index), label \(spec.classNames[Int(images.labels[index])]):")
             print(Console.drawing(of: image))
             let path = output ?? "\(spec.name)-\(split.rawValue)-\(index).png"
             try FileIO.writeAtomically(path.hasSuffix(".pgm") ? PGM.encode(image) : PNG.encode(image), to: path)

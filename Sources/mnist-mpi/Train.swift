@@ -20,11 +20,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the weight initialisation and of the per-epoch shuffles.")
     var seed: UInt64 = 42
 
-    @Option(help: ArgumentHelp("The dataset: mnist or fashion-mnist (Zalando's clothes, same format).", valueName: "name"))
-    var dataset = "mnist"
-
-    @Option(help: ArgumentHelp("Directory with the four IDX files, .gz or raw (default: data for mnist, /usr/share/datasets/fashion-mnist for fashion-mnist).", valueName: "dir"))
-    var dataDir: String?
+    @OptionGroup var data: DataOptions
 
     @Flag(help: "Visit the training samples in file order every epoch (Keras's shuffle=False).")
     var noShuffle = false
@@ -81,7 +77,6 @@ struct Train: ParsableCommand {
     var microShards = 8
 
     func validate() throws {
-        _ = try datasetSpec(named: dataset)
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
         guard learningRate.isFinite, learningRate > 0 else {
@@ -111,8 +106,8 @@ struct Train: ParsableCommand {
         config.training.seed = seed
         config.training.shuffle = !noShuffle
         config.training.maxSteps = maxSteps
-        config.dataset = try datasetSpec(named: dataset)
-        config.dataDirectory = dataDir ?? config.dataset.defaultDirectory
+        config.dataset = data.spec()
+        config.dataDirectory = data.directory(for: config.dataset)
         config.threads = threads
         config.initFile = initFile
         config.saveFile = save

@@ -68,7 +68,7 @@ struct ExportFormatTests {
     @Test func onnxModelCarriesEveryWeight() {
         let a = Architecture()
         let params = a.glorotInitialization(seed: 1)
-        let bytes = ONNX.model(params, a)
+        let bytes = ONNX.model(params, a, dataset: .mnist, testAccuracy: nil)
         // Header: ir_version 7 first, then the producer name.
         #expect(Array(bytes.prefix(2)) == [0x08, 0x07])
         #expect(bytes.count > a.parameterCount * 4)

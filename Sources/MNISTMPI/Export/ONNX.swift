@@ -17,10 +17,12 @@ public enum ONNX {
     private static let float32 = 1            // TensorProto.DataType.FLOAT
     private static let attributeInt = 2       // AttributeProto.AttributeType.INT
 
-    /// The serialized ModelProto; `docString` lands in the model's doc_string (metadata_props
-    /// carry `metadata`, e.g. the dataset and test accuracy).
+    /// The serialized ModelProto. Its metadata_props name the dataset and its classes, and the
+    /// test accuracy when known.
     public static func model(_ parameters: FloatBuffer, _ architecture: Architecture,
-                             metadata: [(String, String)] = [], docString: String = "") -> [UInt8] {
+                             dataset: DatasetSpec, testAccuracy: String?) -> [UInt8] {
+        var metadata = [("dataset", dataset.name), ("classes", dataset.classNames.joined(separator: ","))]
+        if let testAccuracy { metadata.append(("test_accuracy", testAccuracy)) }
         let a = architecture
         let graph = ProtobufMessage.build { g in
             g.message(1, node("Gemm", inputs: [inputName, a.w1.name, a.b1.name], output: "dense"))
@@ -36,7 +38,6 @@ public enum ONNX {
             m.int(1, irVersion)
             m.string(2, "mnist-mpi")
             m.string(3, "1.0")
-            if !docString.isEmpty { m.string(6, docString) }
             m.message(7, graph)
             m.message(8, .build { $0.string(1, ""); $0.int(2, opset) })
             for (key, value) in metadata {

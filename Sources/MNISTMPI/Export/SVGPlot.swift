@@ -52,13 +52,12 @@ public enum SVGPlot {
         s += text(x: (left + right) / 2, y: bottom + 34, "epoch", size: 12, anchor: "middle")
         s += "<text x=\"\(f(x + 14))\" y=\"\(f((top + bottom) / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x + 14)) \(f((top + bottom) / 2)))\">\(yLabel)</text>\n"
         for (k, line) in series.enumerated() {
-            let points = line.values.enumerated().compactMap { e, v in v.map { "\(f(px(e))),\(f(py($0)))" } }
+            let points = line.values.enumerated().compactMap { e, v in v.map { (x: f(px(e)), y: f(py($0))) } }
             if points.count > 1 {
-                s += "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"2\"/>\n"
+                s += "<polyline points=\"\(points.map { "\($0.x),\($0.y)" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"2\"/>\n"
             }
             for p in points {
-                let xy = p.split(separator: ",")
-                s += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3\" fill=\"\(line.colour)\"/>\n"
+                s += "<circle cx=\"\(p.x)\" cy=\"\(p.y)\" r=\"3\" fill=\"\(line.colour)\"/>\n"
             }
             // Legend: one row above the plot, right-aligned, so it never covers a line.
             let lx = right - 80 * Double(series.count - k), ly = top - 8

@@ -21,7 +21,7 @@ public enum PNG {
         guard bytes.starts(with: signature) else { throw fail("no PNG signature") }
         var at = signature.count
         var header: [UInt8] = [], palette: [UInt8] = [], compressed: [UInt8] = []
-        while true {
+        chunks: while true {
             guard at + 12 <= bytes.count else { throw fail("truncated before IEND") }
             let length = Int(readBigEndian(bytes, at))
             guard length <= bytes.count - at - 12 else { throw fail("truncated chunk") }
@@ -35,10 +35,9 @@ public enum PNG {
             case "IHDR": header = data
             case "PLTE": palette = data
             case "IDAT": compressed += data
-            case "IEND": break
-            default: continue
+            case "IEND": break chunks
+            default: continue  // ancillary chunks (gAMA, tEXt, ...) do not change the pixels
             }
-            if type == "IEND" { break }
         }
         guard header.count == 13 else { throw fail("missing IHDR") }
         let width = Int(readBigEndian(header, 0)), height = Int(readBigEndian(header, 4))

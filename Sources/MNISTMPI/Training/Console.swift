@@ -8,6 +8,15 @@ public enum Console {
         return line("train", data.train) + "\n" + line("test", data.test)
     }
 
+    /// `  #0: predicted 7 (p=0.9998), true 7  [0.0000 ...]`: the argmax, its probability, the
+    /// true class when known, then every class's probability.
+    public static func prediction(_ name: String, probabilities p: [Float], classNames: [String], truth: Int?) -> String {
+        let best = argmax(p)
+        let probs = p.map { format4(Double($0)) }.joined(separator: " ")
+        let trueLabel = truth.map { ", true \(classNames[$0])" } ?? ""
+        return "  \(name): predicted \(classNames[best]) (p=\(format4(Double(p[best]))))\(trueLabel)  [\(probs)]"
+    }
+
     /// Image `index` of a split, drawn as below.
     public static func drawing(of split: Split, index: Int) -> String {
         drawing(of: split.image(index))

@@ -33,6 +33,18 @@ public enum Evaluator {
         return Evaluation(loss: lossSum / n, accuracy: Double(correct) / n, samples: split.count, confusion: confusion)
     }
 
+    /// `evaluate` as Keras's `model.evaluate` shows it when `printing`: a progress bar over the
+    /// batches of 32 ending in loss and accuracy, then `<label> accuracy: 0.9804`.
+    public static func evaluateShowingProgress(_ params: FloatBuffer, _ architecture: Architecture, on split: Split,
+                                               label: String, printing: Bool) -> Evaluation {
+        let batchSize = 32
+        let bar = printing ? ProgressBar(total: (split.count + batchSize - 1) / batchSize) : nil
+        let evaluation = evaluate(params, architecture, on: split, batchSize: batchSize) { bar?.update($0, values: []) }
+        bar?.finish(values: [("loss", evaluation.loss), ("accuracy", evaluation.accuracy)])
+        if printing { print("\(label) accuracy: \(format4(evaluation.accuracy))") }
+        return evaluation
+    }
+
     /// Class probabilities of the given samples, one row of `classes` values each.
     public static func predict(_ params: FloatBuffer, _ architecture: Architecture, on split: Split,
                                indices: [Int]) -> [[Float]] {

@@ -118,19 +118,12 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
             print("\nPredictions for the first 10 test images:")
             let probabilities = Evaluator.predict(trainer.parameters, architecture, on: data.test, indices: Array(0..<10))
             for (i, p) in probabilities.enumerated() {
-                let best = argmax(p)
-                let probs = p.map { format4(Double($0)) }.joined(separator: " ")
-                print("  #\(i): predicted \(classNames[best]) (p=\(format4(Double(p[best])))), true \(classNames[Int(data.test.labels[i])])  [\(probs)]")
+                print(Console.prediction("#\(i)", probabilities: p, classNames: classNames, truth: Int(data.test.labels[i])))
             }
             print("")
         }
-        let steps = (data.test.count + 31) / 32
-        let bar = root ? ProgressBar(total: steps) : nil
-        let evaluation = Evaluator.evaluate(trainer.parameters, architecture, on: data.test, batchSize: 32) {
-            bar?.update($0, values: [])
-        }
-        bar?.finish(values: [("loss", evaluation.loss), ("accuracy", evaluation.accuracy)])
-        if root { print("Test accuracy: \(format4(evaluation.accuracy))") }
+        let evaluation = Evaluator.evaluateShowingProgress(trainer.parameters, architecture, on: data.test,
+                                                           label: "Test", printing: root)
 
         if let path = config.historyFile {
             let history = History(epochs: trainer.history, validation: validation, test: evaluation, ranks: comm.size, threads: threads,
@@ -158,10 +151,8 @@ public func runTrainingJob(_ config: JobConfiguration, comm: Communicator) throw
             try ModelFile.save(trainer.parameters, architecture, metadata: metadata, to: path)
         }
         if let path = config.onnxFile {
-            let onnx = ONNX.model(trainer.parameters, architecture, metadata: [
-                ("dataset", config.dataset.name), ("test_accuracy", "\(evaluation.accuracy)"),
-                ("classes", config.dataset.classNames.joined(separator: ",")),
-            ])
+            let onnx = ONNX.model(trainer.parameters, architecture, dataset: config.dataset,
+                                  testAccuracy: "\(evaluation.accuracy)")
             try FileIO.writeAtomically(onnx, to: path)
         }
         if let path = config.csvFile {
