@@ -32,6 +32,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MNISTMPITests", dependencies: ["MNISTMPI"]),
+        // Paths, fixtures and process helpers shared by the two test targets.
+        .target(name: "TestSupport", dependencies: ["MNISTMPI"], path: "Tests/TestSupport"),
+        // Fast in-process tests, mirroring the library's folders: no mpirun, network or Python.
+        .testTarget(name: "MNISTMPITests", dependencies: ["MNISTMPI", "TestSupport"]),
+        // The release binary under mpirun, Slurm, network namespaces and Python's tools.
+        .testTarget(name: "SystemTests", dependencies: ["MNISTMPI", "TestSupport"]),
     ]
 )

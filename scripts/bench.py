@@ -13,7 +13,7 @@ import argparse, json, os, statistics, subprocess, sys, tempfile, time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(REPO, ".build", "release", "mnist-mpi")
 # Multiply-adds x 2 per training sample: forward (784x512 + 512x10) and backward without the
-# input gradient (784x512 + 2 x 512x10); see Architecture.flopsPerTrainingSample.
+# input gradient (784x512 + 2 x 512x10); see DESIGN.md, "Numbers of these machines".
 FLOP_PER_SAMPLE = 2 * (784 * 512 + 512 * 10) + 2 * (784 * 512 + 2 * 512 * 10)
 
 

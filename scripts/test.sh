@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's whole test suite, from a fresh clone: installs the Debian packages, builds the
-# release binary the integration tests run under mpirun, fetches and verifies the data, runs
-# `swift test`.
+# release binary the system tests run under mpirun, fetches and verifies the data, runs the
+# unit tests and then the system tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -9,5 +9,8 @@ scripts/install-deps.sh
 python3 -m pip install --quiet --disable-pip-version-check -r Tests/python/requirements.txt
 scripts/get-data.sh
 swift build -c release
-# One test at a time: the integration tests run several mpirun jobs and time some of them.
-swift test --no-parallel "$@"
+swift build --build-tests
+# Fast in-process unit tests first (in parallel), then the system tests one at a time: they
+# run several mpirun jobs and time some of them.
+swift test --skip-build --filter MNISTMPITests "$@"
+swift test --skip-build --no-parallel --filter SystemTests "$@"

@@ -15,11 +15,10 @@ struct Evaluate: ParsableCommand {
     var plot: String?
 
     func run() throws {
-        try onRankZero {
+        try runOnRankZero {
             let (parameters, architecture, spec, _) = try options.load()
             let data = split.of(try options.loadData(spec))
-            let evaluation = Evaluator.evaluateShowingProgress(parameters, architecture, on: data,
-                                                               label: split == .test ? "Test" : "Train", printing: true)
+            let evaluation = Console.evaluate(parameters, architecture, on: data, label: split == .test ? "Test" : "Train")
             print("")
             print(Report.confusionMatrix(evaluation.confusion, classNames: spec.classNames))
             print("")

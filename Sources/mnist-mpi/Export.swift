@@ -21,15 +21,16 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        try onRankZero {
+        try runOnRankZero {
             let (parameters, architecture, spec, metadata) = try options.load()
             if output.hasSuffix(".onnx") {
                 let onnx = ONNX.model(parameters, architecture, dataset: spec, testAccuracy: metadata["test_accuracy"])
                 try FileIO.writeAtomically(onnx, to: output)
             } else {
-                // A saved model's description carries over; a checkpoint's training state does not.
-                let kept = metadata["format"] == "mnist-mpi" ? metadata : [:]
-                try ModelFile.save(parameters, architecture, metadata: kept.merging(["format": "mnist-mpi", "dataset": spec.name]) { $1 }, to: output)
+                // A saved model's description carries over (but for the dataset, which may have
+                // been chosen anew); a checkpoint's training state does not.
+                let kept = metadata["format"] == "mnist-mpi" ? metadata.filter { $0.key != "dataset" } : [:]
+                try ModelFile.save(parameters, architecture, metadata: ModelFile.metadata(architecture, dataset: spec, extra: kept), to: output)
             }
             print("Wrote \(output)")
         }

@@ -47,28 +47,3 @@ enum SplitName: String, ExpressibleByArgument, CaseIterable {
 
     func of(_ data: Dataset) -> Split { self == .train ? data.train : data.test }
 }
-
-/// Runs `work` on rank 0 while the other ranks (under mpirun) wait for its outcome, so every
-/// rank exits with the same status. A failure is printed once, by rank 0.
-func onRankZero(_ work: () throws -> Void) throws {
-    try checkLaunch()
-    let comm = MPICommunicator()
-    do {
-        _ = try comm.onRoot(work)
-    } catch {
-        if comm.isRoot { Terminal.error("mnist-mpi: error: \(error)") }
-        comm.finalize()
-        throw ExitCode(Int32(ExitStatus.failure))
-    }
-    comm.finalize()
-}
-
-/// Refuses, before MPI_Init, a launch that cannot form one MPI job (see `Launcher.checkSlurmWiring`).
-func checkLaunch() throws {
-    do {
-        try Launcher.checkSlurmWiring(worldSize: nil)
-    } catch {
-        Terminal.error("mnist-mpi: error: \(error)")
-        throw ExitCode(Int32(ExitStatus.failure))
-    }
-}

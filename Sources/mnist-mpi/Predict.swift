@@ -43,7 +43,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        try onRankZero {
+        try runOnRankZero {
             let (parameters, architecture, spec, _) = try options.load()
             let names = spec.classNames
             if index != nil || images.isEmpty {

@@ -21,7 +21,7 @@ struct Show: ParsableCommand {
     }
 
     func run() throws {
-        try onRankZero {
+        try runOnRankZero {
             let spec = data.spec()
             let images = split.of(try data.load(spec))
             guard index < images.count else {

@@ -1,8 +1,5 @@
 import ArgumentParser
 import MNISTMPI
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +31,7 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Write per-epoch loss/accuracy, test results and timings as JSON.", valueName: "file"))
     var history: String?
 
-    @Option(help: ArgumentHelp("Write a per-step timeline of every rank (forward, backward, allreduce, optimizer) as a Chrome trace (chrome://tracing, Perfetto).", valueName: "file"))
+    @Option(help: ArgumentHelp("Write a per-step timeline of every rank (load, forward, backward, allreduce, optimizer) as a Chrome trace (chrome://tracing, Perfetto).", valueName: "file"))
     var profile: String?
 
     @Option(help: ArgumentHelp("Save the trained weights as safetensors.", valueName: "file"))
@@ -106,37 +103,18 @@ struct Train: ParsableCommand {
         config.training.seed = seed
         config.training.shuffle = !noShuffle
         config.training.maxSteps = maxSteps
+        config.training.checkpoints = checkpointDir.map { CheckpointStore(directory: $0, keep: keepCheckpoints) }
+        config.training.checkpointEverySteps = checkpointEvery
+        config.training.reduction = deterministic ? .deterministicTree(microShards: microShards) : .allreduce
         config.dataset = data.spec()
         config.dataDirectory = data.directory(for: config.dataset)
         config.threads = threads
         config.initFile = initFile
-        config.saveFile = save
-        config.historyFile = history
-        config.profileFile = profile
-        config.onnxFile = exportOnnx
-        config.plotFile = plot
-        config.csvFile = csv
+        config.files = OutputFiles(history: history, profile: profile, save: save, onnx: exportOnnx, csv: csv, plot: plot)
         config.validateEachEpoch = validateEachEpoch || plot != nil || csv != nil
-        config.training.checkpoints = checkpointDir.map { CheckpointStore(directory: $0, keep: keepCheckpoints) }
-        config.training.checkpointEverySteps = checkpointEvery
         config.resume = resume
-        config.training.deterministicMicroShards = deterministic ? microShards : nil
         config.peerTimeout = peerTimeout
         config.commandLine = CommandLine.arguments.joined(separator: " ")
-
-        try checkLaunch()
-        let comm = MPICommunicator()
-        do {
-            _ = try runTrainingJob(config, comm: comm)
-        } catch {
-            if comm.isRoot { Terminal.error("mnist-mpi: error: \(error)") }
-            comm.finalize()
-            if case TrainingError.stopped = error {
-                let signal = StopRequest.signal != 0 ? StopRequest.signal : SIGTERM
-                throw ExitCode(Int32(ExitStatus.stopped(by: signal)))
-            }
-            throw ExitCode(Int32(ExitStatus.failure))
-        }
-        comm.finalize()
+        try runUnderMPI { comm in try TrainingJob(config: config, comm: comm).run() }
     }
 }

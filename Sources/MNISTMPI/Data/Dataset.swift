@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// A dataset in MNIST's layout: four IDX files, 28x28 uint8 images, labels 0...9.
@@ -9,7 +8,7 @@ public struct DatasetSpec: Sendable {
     public let files: [String]
     /// Official SHA-256 of each decompressed file, keyed by file name. Empty: not verified.
     public let sha256: [String: String]
-    /// Where the files are when `--data-dir` is not given.
+    /// Where the files are unless the user says otherwise.
     public let defaultDirectory: String
 
     public init(name: String, classNames: [String], files: [String], sha256: [String: String],
@@ -21,7 +20,7 @@ public struct DatasetSpec: Sendable {
         self.defaultDirectory = defaultDirectory
     }
 
-    /// The datasets `--dataset` knows.
+    /// The datasets known by name.
     public static let known = [mnist, fashionMNIST]
 
     public static func named(_ name: String) -> DatasetSpec? { known.first { $0.name == name } }
@@ -61,13 +60,19 @@ public struct DatasetSpec: Sendable {
 
 /// Why the data on disk is not the dataset it claims to be.
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
+    /// Neither `file` nor `file.gz` is in `directory`.
     case missing(file: String, directory: String)
+    /// The directory the files should be in does not exist.
+    case noDirectory(String)
+    /// The path given as the data directory is a file.
+    case notADirectory(String)
     case checksumMismatch(file: String, expected: String, actual: String)
 
     public var description: String {
         switch self {
-        case let .missing(file, directory):
-            return "\(directory)/\(file)(.gz): no such file; run scripts/get-data.sh or pass --data-dir"
+        case let .missing(file, directory): return "\(directory)/\(file)(.gz): no such file"
+        case let .noDirectory(path): return "\(path): data directory does not exist"
+        case let .notADirectory(path): return "\(path): not a directory"
         case let .checksumMismatch(file, expected, actual):
             return "\(file): SHA-256 \(actual) is not the official \(expected); the file is corrupt or not this dataset"
         }
@@ -122,7 +127,7 @@ public struct Dataset: Sendable {
     public static func load(_ spec: DatasetSpec, from directory: String) throws -> Dataset {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw FileError(path: directory, reason: "not a directory (--data-dir wants the directory holding the IDX files)")
+            throw DatasetError.notADirectory(directory)
         }
         var arrays: [IDXArray] = []
         for (i, file) in spec.files.enumerated() {
@@ -154,13 +159,8 @@ public struct Dataset: Sendable {
         }
         // Distinguish a missing file from a directory we may not read.
         if !FileIO.exists(directory) {
-            throw FileError(path: directory, reason: "data directory does not exist; run scripts/get-data.sh or pass --data-dir")
+            throw DatasetError.noDirectory(directory)
         }
         throw DatasetError.missing(file: name, directory: directory)
     }
-}
-
-/// Lower-case hex SHA-256 of `bytes`.
-public func sha256Hex(_ bytes: [UInt8]) -> String {
-    SHA256.hash(data: bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
 }

@@ -26,7 +26,7 @@ public enum IDXError: Error, Equatable, CustomStringConvertible {
         case let .tooShort(file, bytes):
             return "\(file): only \(bytes) bytes, too short for an IDX header"
         case let .badMagic(file, found, expected):
-            return "\(file): not an IDX file of this kind: magic \(hex(found)), expected \(hex(expected))"
+            return "\(file): not an IDX file of this kind: magic \(hex(found, separator: " ")), expected \(hex(expected, separator: " "))"
         case let .zeroDimension(file, index):
             return "\(file): IDX header has dimension \(index) equal to 0"
         case let .absurdDimension(file, index, value, limit):
@@ -41,16 +41,6 @@ public enum IDXError: Error, Equatable, CustomStringConvertible {
         case let .labelOutOfRange(file, index, value, classes):
             return "\(file): label \(value) at index \(index) is outside 0...\(classes - 1)"
         }
-    }
-}
-
-private func hex(_ bytes: [UInt8]) -> String {
-    bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: " ")
-}
-
-extension String {
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }
 
@@ -84,7 +74,7 @@ public enum IDX {
         var payload = 1
         for d in 0..<dimensions {
             let o = 4 + 4 * d
-            let value = Int(file[o]) << 24 | Int(file[o + 1]) << 16 | Int(file[o + 2]) << 8 | Int(file[o + 3])
+            let value = Int(ByteOrder.readBigEndian(file, at: o))
             guard value > 0 else { throw IDXError.zeroDimension(file: name, index: d) }
             guard value <= dimensionLimit else {
                 throw IDXError.absurdDimension(file: name, index: d, value: value, limit: dimensionLimit)

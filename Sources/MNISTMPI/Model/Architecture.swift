@@ -31,13 +31,6 @@ public struct Architecture: Sendable, Equatable {
     public var tensors: [Tensor] { [w1, b1, w2, b2] }
     public var parameterCount: Int { b2.offset + b2.count }
 
-    /// Multiply-adds x 2 per sample: forward through both layers, backward without the input gradient.
-    public var flopsPerTrainingSample: Double {
-        let forward = 2.0 * Double(inputs * hidden + hidden * classes)
-        let backward = 2.0 * Double(inputs * hidden + 2 * hidden * classes)
-        return forward + backward
-    }
-
     /// Glorot-uniform kernels (`U(-L, L)`, `L = sqrt(6 / (fan_in + fan_out))`) and zero biases,
     /// drawn from `SplitMix64(seed:stream: 0)`: first every element of W1 row-major, then W2.
     public func glorotInitialization(seed: UInt64) -> FloatBuffer {

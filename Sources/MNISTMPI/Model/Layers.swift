@@ -64,36 +64,42 @@ public enum SoftmaxCrossEntropy {
             let z = logits + r * classes
             let g = dLogits + r * classes
             let y = Int(labels[r])
-            var best = 0
-            for j in 1..<classes where z[j] > z[best] { best = j }
-            let top = z[best]
-            var total: Float = 0
-            for j in 0..<classes {
-                g[j] = expf(z[j] - top)
-                total += g[j]
-            }
-            lossSum += top + logf(total) - z[y]
-            for j in 0..<classes { g[j] /= total }
+            let (best, logSumExp) = softmax(z, into: g, classes: classes)
+            lossSum += logSumExp - z[y]
             g[y] -= 1
             if best == y { correct += 1 }
         }
         return (lossSum, correct)
     }
 
-    /// Per-sample loss and class probabilities, for evaluation and prediction.
+    /// Class probabilities of `rows` samples, for evaluation and prediction.
     public static func probabilities(logits: UnsafePointer<Float>, rows: Int, classes: Int,
                                      into p: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows {
-            let z = logits + r * classes
-            let out = p + r * classes
-            var top = z[0]
-            for j in 1..<classes { top = max(top, z[j]) }
-            var total: Float = 0
-            for j in 0..<classes {
-                out[j] = expf(z[j] - top)
-                total += out[j]
-            }
-            for j in 0..<classes { out[j] /= total }
-        }
+        for r in 0..<rows { _ = softmax(logits + r * classes, into: p + r * classes, classes: classes) }
     }
+
+    /// Writes softmax(z) of one row to `p`, shifted by the largest logit so `exp` cannot
+    /// overflow; returns that logit's index and `logsumexp(z)`.
+    static func softmax(_ z: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>, classes: Int) -> (best: Int, logSumExp: Float) {
+        let best = argmax(z, count: classes)
+        let top = z[best]
+        var total: Float = 0
+        for j in 0..<classes {
+            p[j] = expf(z[j] - top)
+            total += p[j]
+        }
+        for j in 0..<classes { p[j] /= total }
+        return (best, top + logf(total))
+    }
+}
+
+/// Index of the largest of `count` values (the first one on ties, as NumPy's argmax).
+public func argmax(_ values: UnsafePointer<Float>, count: Int) -> Int {
+    var best = 0
+    for j in 1..<count where values[j] > values[best] { best = j }
+    return best
+}
+
+public func argmax(_ values: [Float]) -> Int {
+    values.withUnsafeBufferPointer { argmax($0.baseAddress!, count: $0.count) }
 }

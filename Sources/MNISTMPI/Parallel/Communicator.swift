@@ -1,5 +1,5 @@
-/// What the trainer needs from a group of processes. `MPICommunicator` is the real one;
-/// `LocalCommunicator` is a group of one, for tests and for code that must not touch MPI.
+/// What the trainer needs from a group of processes (or threads). `MPICommunicator` is the
+/// real one; `ThreadCommunicator` runs a group inside one process.
 public protocol Communicator: AnyObject {
     var rank: Int { get }
     var size: Int { get }
@@ -12,21 +12,12 @@ public protocol Communicator: AnyObject {
     func broadcast(_ bytes: inout [UInt8], root: Int)
     /// Sends `count` floats to `partner` while receiving as many from it into `receive`.
     func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int)
-    /// Ends every process of the job with `code`; does not return.
-    func abort(code: Int32) -> Never
     /// Seconds on a monotonic clock.
     func time() -> Double
 }
 
 extension Communicator {
     public var isRoot: Bool { rank == 0 }
-
-    /// Broadcasts a string from the root.
-    public func broadcast(_ text: inout String, root: Int) {
-        var bytes = Array(text.utf8)
-        broadcast(&bytes, root: root)
-        text = String(decoding: bytes, as: UTF8.self)
-    }
 
     /// Every rank's `bytes`, in rank order, on the root (other ranks get an empty list).
     /// One broadcast per rank: meant for small end-of-run reports, not for the training loop.
@@ -41,53 +32,22 @@ extension Communicator {
     }
 
     /// Runs `work` on the root only and tells every rank how it went: the root gets the value,
-    /// the others nil; if `work` throws, every rank throws the same error. A failure seen only by
-    /// the root (bad data, an unwritable file) thus ends all ranks alike instead of leaving them
-    /// waiting in a collective.
+    /// the others nil. If `work` throws, the root rethrows its error and every other rank
+    /// throws `RootFailed`, so a failure seen only by the root (bad data, an unwritable file)
+    /// ends all ranks alike instead of leaving them waiting in a collective.
     public func onRoot<T>(_ work: () throws -> T) throws -> T? {
         var value: T?
-        var message = ""
+        var failure: Error?
         if isRoot {
-            do { value = try work() } catch { message = String(describing: error) }
+            do { value = try work() } catch { failure = error }
         }
-        var failed: [UInt8] = [isRoot && value == nil ? 1 : 0]
+        var failed: [UInt8] = [failure != nil ? 1 : 0]
         broadcast(&failed, root: 0)
-        if failed[0] != 0 {
-            broadcast(&message, root: 0)
-            throw RootError(message: message)
-        }
+        if let failure { throw failure }
+        if failed[0] != 0 { throw RootFailed() }
         return value
     }
 }
 
-/// An error that happened on rank 0 and was broadcast to every rank.
-public struct RootError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
-
-/// A group of one process: collectives are no-ops.
-public final class LocalCommunicator: Communicator {
-    public init() {}
-    public var rank: Int { 0 }
-    public var size: Int { 1 }
-    public var localSize: Int { 1 }
-    public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {}
-    public func broadcast(_ bytes: inout [UInt8], root: Int) {}
-    public func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int) {
-        receive.update(from: send, count: count)
-    }
-    public func abort(code: Int32) -> Never { exit(code) }
-    public func time() -> Double { monotonicSeconds() }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Seconds on the monotonic clock.
-public func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
+/// Rank 0 failed in work the other ranks were waiting for; rank 0 reports why.
+public struct RootFailed: Error, Equatable {}

@@ -25,7 +25,7 @@ public enum Launcher {
         guard getenv("OMPI_COMM_WORLD_SIZE") == nil, let tasks = integer("SLURM_STEP_NUM_TASKS"), tasks > 1 else { return }
         let wired = getenv("PMIX_RANK") != nil || getenv("PMI_RANK") != nil
         if worldSize.map({ $0 == 1 }) ?? !wired {
-            throw LaunchError(message: "Slurm started \(tasks) tasks that each see an MPI world of 1 (srun without PMI support): run mpirun inside the allocation, or srun --mpi=pmix (see srun --mpi=list)")
+            throw LaunchError.slurmWithoutPMI(tasks: tasks)
         }
     }
 
@@ -45,7 +45,7 @@ public enum Launcher {
 }
 
 /// The processes were started in a way that cannot make one MPI job.
-public struct LaunchError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+public enum LaunchError: Error, Equatable {
+    /// Slurm started `tasks` tasks without wiring MPI to it: each sees a world of one.
+    case slurmWithoutPMI(tasks: Int)
 }

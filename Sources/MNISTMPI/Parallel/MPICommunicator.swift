@@ -9,14 +9,17 @@ struct MPIHandle<T>: @unchecked Sendable {
 }
 
 /// `MPI_COMM_WORLD`. Creating it calls `MPI_Init`, which also works without a launcher
-/// (an MPI singleton: one rank), so a plain `./mnist-mpi` needs no `mpirun`.
+/// (an MPI singleton: one rank), so a plain program needs no `mpirun`.
 public final class MPICommunicator: Communicator {
     public let rank: Int
     public let size: Int
     public let localSize: Int
     private let world: MPIHandle<MPI_Comm>
+    /// Told which MPI call failed, just before the job is aborted with exit status 1.
+    private let report: (MPIFailure) -> Void
 
-    public init() {
+    public init(reportingFailures report: @escaping (MPIFailure) -> Void) {
+        self.report = report
         var argc: Int32 = 0
         MPI_Init(&argc, nil)
         world = MPIHandle(value: cmpi_comm_world())
@@ -68,6 +71,7 @@ public final class MPICommunicator: Communicator {
               "MPI_Sendrecv")
     }
 
+    /// Ends every process of the job with `code`; does not return.
     public func abort(code: Int32) -> Never {
         MPI_Abort(world.value, code)
         exit(code)
@@ -77,8 +81,15 @@ public final class MPICommunicator: Communicator {
 
     private func check(_ status: Int32, _ call: String) {
         if status != cmpi_success() {
-            Terminal.error("mnist-mpi: rank \(rank): \(call) failed with MPI error \(status)")
+            report(MPIFailure(call: call, code: status, rank: rank))
             abort(code: 1)
         }
     }
+}
+
+/// An MPI call that returned an error.
+public struct MPIFailure: Sendable {
+    public let call: String
+    public let code: Int32
+    public let rank: Int
 }

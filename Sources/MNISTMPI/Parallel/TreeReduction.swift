@@ -16,14 +16,9 @@ public struct MicroShards: Sendable, Equatable {
     /// Micro-shards per global batch.
     public let count: Int
 
-    public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    public enum ConfigurationError: Error, Equatable {
+        /// The rank count is not a power of two dividing the number of micro-shards.
         case ranks(Int, microShards: Int)
-        public var description: String {
-            switch self {
-            case let .ranks(ranks, m):
-                return "--deterministic needs a power-of-two number of ranks that divides the \(m) micro-shards of a batch (got \(ranks) ranks)"
-            }
-        }
     }
 
     public init(count: Int, ranks: Int) throws {
@@ -46,20 +41,54 @@ public struct MicroShards: Sendable, Equatable {
     }
 }
 
-/// The buffers of one rank's micro-shards and the tree sum over them and over the ranks.
-public final class TreeReducer {
+/// The deterministic strategy: this rank's micro-shards are computed one at a time, each into
+/// its own buffer (the same BLAS calls whatever the rank count), then summed in the fixed
+/// tree described at `MicroShards`.
+public final class TreeReduction: GradientReduction {
+    private let comm: Communicator
+    private let watchdog: Watchdog?
+    private let microShards: MicroShards
     /// One buffer per owned micro-shard; the total ends up in `buffers[0]`.
-    public let buffers: [FloatBuffer]
+    let buffers: [FloatBuffer]
     private let incoming: FloatBuffer
+    private let parameterCount: Int
 
-    public init(first: FloatBuffer, microShardsPerRank: Int) {
-        buffers = [first] + (1..<max(microShardsPerRank, 1)).map { _ in FloatBuffer(count: first.count) }
-        incoming = FloatBuffer(count: first.count)
+    public init(comm: Communicator, microShards: MicroShards, parameterCount: Int, watchdog: Watchdog? = nil) {
+        self.comm = comm
+        self.watchdog = watchdog
+        self.microShards = microShards
+        self.parameterCount = parameterCount
+        let count = reductionBufferCount(parameterCount: parameterCount)
+        buffers = microShards.owned(by: comm.rank, of: comm.size).map { _ in FloatBuffer(count: count) }
+        incoming = FloatBuffer(count: count)
+    }
+
+    public func rows(batchSize: Int) -> Range<Int> {
+        let mine = microShards.owned(by: comm.rank, of: comm.size)
+        return microShards.rows(mine.lowerBound, batchSize: batchSize).lowerBound
+            ..< microShards.rows(mine.upperBound - 1, batchSize: batchSize).upperBound
+    }
+
+    public var piecesPerStep: Int { buffers.count }
+
+    public func forEachPiece(batchSize: Int, _ compute: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let first = rows(batchSize: batchSize).lowerBound
+        for (k, m) in microShards.owned(by: comm.rank, of: comm.size).enumerated() {
+            let rows = microShards.rows(m, batchSize: batchSize)
+            if rows.isEmpty {
+                buffers[k].fill(0)
+            } else {
+                compute((rows.lowerBound - first)..<(rows.upperBound - first), buffers[k].pointer)
+            }
+        }
     }
 
     /// Sums the local buffers as a balanced tree, then across ranks by recursive doubling.
-    public func reduce(_ comm: Communicator) {
-        let n = buffers[0].count
+    public func reduce(stopRequested: Bool) {
+        for (k, buffer) in buffers.enumerated() {
+            buffer[parameterCount + Tail.stop.rawValue] = k == 0 && stopRequested ? 1 : 0
+        }
+        let n = incoming.count
         var stride = 1
         while stride < buffers.count {
             for i in Swift.stride(from: 0, to: buffers.count, by: 2 * stride) {
@@ -69,11 +98,13 @@ public final class TreeReducer {
         }
         var level = 1
         while level < comm.size {
-            comm.exchange(buffers[0].pointer, incoming.pointer, count: n, with: comm.rank ^ level)
+            watchdog.watch { comm.exchange(buffers[0].pointer, incoming.pointer, count: n, with: comm.rank ^ level) }
             add(incoming.pointer, into: buffers[0].pointer, count: n)
             level *= 2
         }
     }
+
+    public var sums: UnsafeMutablePointer<Float> { buffers[0].pointer }
 
     private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { target[i] += source[i] }

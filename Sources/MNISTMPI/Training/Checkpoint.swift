@@ -31,6 +31,13 @@ public struct Checkpoint: Sendable {
         }
     }
 
+    /// A snapshot of a run with these `options`.
+    public init(architecture: Architecture, parameters: [Float], velocity: [Float], position: TrainingPosition,
+                options: TrainingOptions) {
+        self.init(architecture: architecture, parameters: parameters, velocity: velocity, position: position,
+                  seed: options.seed, batchSize: options.batchSize, shuffle: options.shuffle)
+    }
+
     public init(architecture: Architecture, parameters: [Float], velocity: [Float], position: TrainingPosition,
                 seed: UInt64, batchSize: Int, shuffle: Bool) {
         self.architecture = architecture
@@ -55,7 +62,8 @@ public struct Checkpoint: Sendable {
             "seed": "\(seed)", "batch_size": "\(batchSize)", "shuffle": "\(shuffle)",
             "history": JSON.array(p.history.map { e in
                 .object([("loss", .number(e.loss)), ("accuracy", .number(e.accuracy)),
-                         ("seconds", .number(e.seconds)), ("steps", .integer(e.steps))])
+                         ("seconds", .number(e.seconds)), ("steps", .integer(e.steps))]
+                        + (e.validation.map { [("val_loss", .number($0.loss)), ("val_accuracy", .number($0.accuracy))] } ?? []))
             }).text,
         ]
         let tensors = ModelFile.tensors(FloatBuffer(parameters), architecture)
@@ -104,77 +112,29 @@ public struct Checkpoint: Sendable {
                   let seconds = e["seconds"] as? Double, let steps = e["steps"] as? Int else {
                 throw LoadError.bad(file: name, field: "history")
             }
-            return EpochMetrics(loss: loss, accuracy: accuracy, seconds: seconds, steps: steps)
+            var validation: EpochMetrics.Validation?
+            if let loss = e["val_loss"] as? Double, let accuracy = e["val_accuracy"] as? Double {
+                validation = .init(loss: loss, accuracy: accuracy)
+            }
+            return EpochMetrics(loss: loss, accuracy: accuracy, seconds: seconds, steps: steps, validation: validation)
         }
         return Checkpoint(architecture: architecture, parameters: params.array, velocity: velocity.array, position: p,
                           seed: try field("seed"), batchSize: try field("batch_size"), shuffle: try field("shuffle"))
     }
 }
 
-/// A directory of checkpoints named `checkpoint-<step>.safetensors`, newest = highest step.
-public struct CheckpointStore: Sendable, Equatable {
-    public let directory: String
-    /// How many checkpoints to keep; older ones are deleted after a new one is safely written.
-    public let keep: Int
+/// A setting that fixes the math of a run differs between a checkpoint and the run resuming it.
+public enum ResumeMismatch: Error, Equatable {
+    case seed(checkpoint: UInt64, run: UInt64)
+    case batchSize(checkpoint: Int, run: Int)
+    case shuffle(checkpoint: Bool, run: Bool)
+}
 
-    public init(directory: String, keep: Int = 2) {
-        self.directory = directory
-        self.keep = keep
-    }
-
-    public func path(step: Int) -> String {
-        "\(directory)/checkpoint-\(String(step).leftPadded(to: 8)).safetensors"
-    }
-
-    /// Steps of the checkpoint files present, newest first.
-    public func steps() throws -> [Int] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw FileError(path: directory, reason: "cannot list the checkpoint directory")
-        }
-        return names.compactMap { name -> Int? in
-            guard name.hasPrefix("checkpoint-"), name.hasSuffix(".safetensors") else { return nil }
-            return Int(name.dropFirst("checkpoint-".count).dropLast(".safetensors".count))
-        }.sorted(by: >)
-    }
-
-    /// Creates the directory if needed and checks that we may write there, so that a bad
-    /// `--checkpoint-dir` fails before training rather than after the first epoch.
-    public func prepare() throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw FileError(path: directory, reason: "cannot create the checkpoint directory")
-        }
-        guard access(directory, W_OK | X_OK) == 0 else {
-            throw FileError(path: directory, reason: "checkpoint directory is not writable")
-        }
-    }
-
-    /// Writes `checkpoint` atomically, then deletes all but the newest `keep`.
-    public func save(_ checkpoint: Checkpoint) throws {
-        try FileIO.writeAtomically(checkpoint.encode(), to: path(step: checkpoint.position.step))
-        for step in try steps().dropFirst(keep) { unlink(path(step: step)) }
-    }
-
-    /// The newest checkpoint that loads and verifies; `warn` hears about each one skipped.
-    /// Nil when the directory holds no checkpoint at all.
-    public func newest(_ architecture: Architecture, warn: (String) -> Void) throws -> Checkpoint? {
-        guard FileIO.exists(directory) else { return nil }
-        let candidates = try steps()
-        for step in candidates {
-            let file = path(step: step)
-            do {
-                return try Checkpoint.decode(FileIO.read(file), name: file, architecture: architecture)
-            } catch {
-                warn("skipping \(error)")
-            }
-        }
-        if !candidates.isEmpty {
-            throw FileError(path: directory, reason: "none of its \(candidates.count) checkpoint(s) is valid")
-        }
-        return nil
+extension Checkpoint {
+    /// Throws the first setting in which `options` differ from those this checkpoint was made with.
+    public func checkResumable(with options: TrainingOptions) throws {
+        if seed != options.seed { throw ResumeMismatch.seed(checkpoint: seed, run: options.seed) }
+        if batchSize != options.batchSize { throw ResumeMismatch.batchSize(checkpoint: batchSize, run: options.batchSize) }
+        if shuffle != options.shuffle { throw ResumeMismatch.shuffle(checkpoint: shuffle, run: options.shuffle) }
     }
 }

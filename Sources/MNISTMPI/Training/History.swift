@@ -1,9 +1,8 @@
 /// The run's record, written by `--history` as JSON shaped like Keras's `history.history`
 /// (`loss` and `accuracy` lists, one value per epoch), plus the test result and timings.
 public struct History: Sendable {
+    /// Per epoch, with the test results when validating (Keras's `val_*`).
     public var epochs: [EpochMetrics]
-    /// Per-epoch test results when validating (nil for epochs without), as Keras's `val_*`.
-    public var validation: [Evaluation?]
     public var test: Evaluation
     public var ranks: Int
     public var threads: Int
@@ -15,8 +14,22 @@ public struct History: Sendable {
     /// Peak resident memory of each rank, in bytes, after training.
     public var peakResidentBytes: [Int]
 
+    public init(epochs: [EpochMetrics], test: Evaluation, ranks: Int, threads: Int, startupSeconds: Double,
+                options: TrainingOptions, dataset: String, phaseSeconds: [Double], peakResidentBytes: [Int]) {
+        self.epochs = epochs
+        self.test = test
+        self.ranks = ranks
+        self.threads = threads
+        self.startupSeconds = startupSeconds
+        self.options = options
+        self.dataset = dataset
+        self.phaseSeconds = phaseSeconds
+        self.peakResidentBytes = peakResidentBytes
+    }
+
     public var json: JSON {
         var validationKeys: [(String, JSON)] = []
+        let validation = epochs.map(\.validation)
         if validation.contains(where: { $0 != nil }) {
             validationKeys = [("val_loss", .array(validation.map { $0.map { .number($0.loss) } ?? .null })),
                               ("val_accuracy", .array(validation.map { $0.map { .number($0.accuracy) } ?? .null }))]

@@ -20,20 +20,19 @@ public final class Timeline {
     public let origin: Double
     private var events: [Event] = []
 
-    /// - Parameter expectedSteps: events are reserved for this many steps up front, so that
-    ///   recording does not allocate inside the training loop.
-    public init(recordsEvents: Bool, expectedSteps: Int = 0, origin: Double = monotonicSeconds()) {
+    /// - Parameter expectedSteps: events are reserved for this many steps of `eventsPerStep`
+    ///   up front, so that recording does not allocate inside the training loop.
+    public init(recordsEvents: Bool, expectedSteps: Int = 0, eventsPerStep: Int = Phase.allCases.count,
+                origin: Double = monotonicSeconds()) {
         self.recordsEvents = recordsEvents
         self.origin = origin
-        if recordsEvents { events.reserveCapacity(expectedSteps * Phase.allCases.count) }
+        if recordsEvents { events.reserveCapacity(expectedSteps * eventsPerStep) }
     }
 
     public func record(_ phase: Phase, step: Int, from start: Double, to end: Double) {
         totals[phase.rawValue] += end - start
         if recordsEvents { events.append(Event(phase: phase, step: Int32(step), start: start, end: end)) }
     }
-
-    public func total(_ phase: Phase) -> Double { totals[phase.rawValue] }
 
     /// This rank's events as Chrome trace "complete" events (`ph: X`, microseconds), in a
     /// process named after the rank.

@@ -1,62 +1,11 @@
-/// Settings of one training run; defaults are the tutorial's.
-public struct TrainingOptions: Sendable, Equatable {
-    public var epochs = 5
-    public var batchSize = 128
-    public var optimizer = RMSprop()
-    public var seed: UInt64 = 42
-    public var shuffle = true
-    /// Stop after this many optimizer steps in total (nil: run every epoch to the end).
-    public var maxSteps: Int?
-    /// Where to write checkpoints (nil: none), and how often besides every epoch's end.
-    public var checkpoints: CheckpointStore?
-    public var checkpointEverySteps: Int?
-    /// Sum gradients over this many micro-shards per batch in a fixed tree, for results that
-    /// are bitwise the same for every power-of-two rank count (nil: one MPI_Allreduce).
-    public var deterministicMicroShards: Int?
-
-    public init() {}
-}
-
-/// Loss and accuracy of one epoch, as Keras reports them.
-public struct EpochMetrics: Sendable, Equatable {
-    public var loss: Double
-    public var accuracy: Double
-    public var seconds: Double
-    public var steps: Int
-}
-
-/// A training failure every rank agrees on (each sees the same reduced numbers).
-public enum TrainingError: Error, Equatable, CustomStringConvertible {
-    case nonFiniteLoss(epoch: Int, step: Int, value: Float)
-    /// A rank received SIGTERM/SIGINT (`signal` is this rank's, or 0 if only a peer's).
-    case stopped(step: Int, signal: Int32, checkpoint: String?)
-
-    public var description: String {
-        switch self {
-        case let .nonFiniteLoss(epoch, step, value):
-            return "loss became \(value.isNaN ? "NaN" : "\(value)") at epoch \(epoch), step \(step): training diverged (learning rate too high?)"
-        case let .stopped(step, _, checkpoint):
-            let saved = checkpoint.map { "; checkpoint \($0) written, continue with --resume" } ?? "; no --checkpoint-dir, progress not saved"
-            return "stopped by a signal after step \(step)\(saved)"
-        }
-    }
-}
-
-/// Observes training from rank 0: progress bars, logs.
-public protocol TrainingObserver: AnyObject {
-    func epochStarted(_ epoch: Int, of epochs: Int, steps: Int)
-    func stepEnded(_ step: Int, loss: Double, accuracy: Double)
-    func epochEnded(_ epoch: Int, metrics: EpochMetrics)
-}
-
-/// Data-parallel training of the network. Every rank runs the same code on its own shard:
+/// Data-parallel training of the network. Every rank runs the same code on its own rows of
+/// each global batch:
 ///
-///     for each global batch:
-///         forward + backward on this rank's shard -> gradient sums (+ loss, correct count)
-///         one allreduce of that whole buffer
-///         divide by the global batch size and take the same RMSprop step everywhere
+///     load this rank's rows -> forward and backward -> reduce over the ranks
+///     -> check the loss -> RMSprop step with the batch's gradient sums -> advance
 ///
-/// so the weights stay identical on every rank without ever being sent again.
+/// The sums are the same on every rank, so every rank takes the same step and the weights stay
+/// identical everywhere without ever being sent again.
 public final class Trainer {
     public let comm: Communicator
     public let architecture: Architecture
@@ -70,22 +19,17 @@ public final class Trainer {
     public private(set) var position = TrainingPosition()
     /// Time per phase of the step, and the per-step events when profiling.
     public let timeline: Timeline
-    /// Gradient sums, followed by the sums that ride along in the same allreduce.
-    private let reduced: FloatBuffer
+    private let reduction: GradientReduction
     private let workspace: Workspace
-    /// With `deterministicMicroShards`: the micro-shards and the tree that sums them.
-    private let microShards: MicroShards?
-    private let tree: TreeReducer?
-
-    /// Slots after the gradients in `reduced`: the shard's loss sum and correct count, and 1
-    /// from a rank that was asked to stop.
-    private enum Tail: Int, CaseIterable { case loss, correct, stop }
 
     public var history: [EpochMetrics] { position.history }
 
-    /// - Parameter resume: continue from this checkpoint's weights, velocities and position.
-    public init(comm: Communicator, architecture: Architecture, options: TrainingOptions,
-                data: Split, initialParameters: FloatBuffer, resume: Checkpoint? = nil, profile: Bool = false) throws {
+    /// - Parameters:
+    ///   - resume: continue from this checkpoint's weights, velocities and position.
+    ///   - watchdog: watches the reduction's collectives.
+    public init(comm: Communicator, architecture: Architecture, options: TrainingOptions, data: Split,
+                initialParameters: FloatBuffer, resume: Checkpoint? = nil, profile: Bool = false,
+                watchdog: Watchdog? = nil) throws {
         precondition(initialParameters.count == architecture.parameterCount)
         self.comm = comm
         self.architecture = architecture
@@ -99,24 +43,13 @@ public final class Trainer {
             velocity.copy(from: FloatBuffer(resume.velocity))
             position = resume.position
         }
-        reduced = FloatBuffer(count: architecture.parameterCount + Tail.allCases.count)
-        var largestShard = Sharding.shard(batchSize: options.batchSize, ranks: comm.size, rank: 0).count
-        if let count = options.deterministicMicroShards {
-            let micro = try MicroShards(count: count, ranks: comm.size)
-            microShards = micro
-            tree = TreeReducer(first: reduced, microShardsPerRank: count / comm.size)
-            largestShard = micro.owned(by: 0, of: comm.size).reduce(0) { $0 + micro.rows($1, batchSize: options.batchSize).count }
-        } else {
-            microShards = nil
-            tree = nil
-        }
-        workspace = Workspace(architecture, capacity: largestShard)
-        let steps = (data.count + options.batchSize - 1) / options.batchSize * options.epochs
-        timeline = Timeline(recordsEvents: profile, expectedSteps: min(steps, options.maxSteps ?? steps))
+        reduction = try options.reduction.make(comm: comm, parameterCount: architecture.parameterCount, watchdog: watchdog)
+        // A rank's share of a full batch is never smaller than its share of the shorter last one.
+        workspace = Workspace(architecture, capacity: reduction.rows(batchSize: options.batchSize).count)
+        let steps = divideRoundingUp(data.count, options.batchSize) * options.epochs
+        timeline = Timeline(recordsEvents: profile, expectedSteps: min(steps, options.maxSteps ?? steps),
+                            eventsPerStep: 3 + 2 * reduction.piecesPerStep)
     }
-
-    /// Steps in one epoch.
-    public var stepsPerEpoch: Int { (data.count + options.batchSize - 1) / options.batchSize }
 
     /// The order in which samples are visited in `epoch` (0-based): a permutation drawn from
     /// `SplitMix64(seed:stream: 1 + epoch)`, the same on every rank, or 0..<n without shuffling.
@@ -129,126 +62,83 @@ public final class Trainer {
     /// The whole training state, for a checkpoint.
     public var checkpoint: Checkpoint {
         Checkpoint(architecture: architecture, parameters: parameters.array, velocity: velocity.array, position: position,
-                   seed: options.seed, batchSize: options.batchSize, shuffle: options.shuffle)
+                   options: options)
     }
 
     private var reachedMaxSteps: Bool { options.maxSteps.map { position.step >= $0 } ?? false }
 
     /// Runs the remaining epochs (or up to `maxSteps`), telling `observer` (rank 0's) how it goes.
-    /// Throws `TrainingError.stopped` when a rank was sent SIGTERM/SIGINT, after the
-    /// checkpoint, if any, is written.
-    public func train(observer: TrainingObserver? = nil) throws {
-        StopRequest.installHandlers()
-        var stopped = false
-        defer { StopRequest.restoreDefaults(deliverPending: !stopped) }
+    /// - Parameters:
+    ///   - validate: evaluates the weights after each epoch (on rank 0; nil elsewhere).
+    ///   - stopRequested: asked once per step; when any rank says yes, every rank stops after
+    ///     that step and throws `TrainingError.stopped`, after the checkpoint, if any, is written.
+    public func train(observer: TrainingObserver? = nil, validate: ((FloatBuffer) -> EpochMetrics.Validation)? = nil,
+                      stopRequested: () -> Bool = { false }) throws {
         while position.epoch < options.epochs && !reachedMaxSteps {
-            let epoch = position.epoch
             let batches = Sharding.batches(samples: data.count, batchSize: options.batchSize)
-            let order = order(epoch: epoch)
+            let order = order(epoch: position.epoch)
             let start = comm.time() - position.seconds
-            observer?.epochStarted(epoch, of: options.epochs, steps: batches.count)
+            observer?.epochStarted(position.epoch, of: options.epochs, steps: batches.count)
             while position.batchInEpoch < batches.count && !reachedMaxSteps {
-                let stop = try step(batches[position.batchInEpoch], order: order)
+                let stop = try step(batches[position.batchInEpoch], order: order, stopRequested: stopRequested())
                 position.seconds = comm.time() - start
                 observer?.stepEnded(position.batchInEpoch, loss: position.lossSum / Double(position.seen),
                                     accuracy: position.correct / Double(position.seen))
-                if stop {
-                    stopped = true
-                    let path = try saveCheckpoint()
-                    throw TrainingError.stopped(step: position.step, signal: StopRequest.signal, checkpoint: path)
-                }
+                if stop { throw TrainingError.stopped(step: position.step, checkpoint: try saveCheckpoint()) }
                 if let every = options.checkpointEverySteps, position.step % every == 0, position.batchInEpoch < batches.count {
                     _ = try saveCheckpoint()
                 }
             }
-            let seen = Double(max(position.seen, 1))
-            let metrics = EpochMetrics(loss: position.lossSum / seen, accuracy: position.correct / seen,
-                                       seconds: position.seconds, steps: position.batchInEpoch)
-            observer?.epochEnded(epoch, metrics: metrics)
-            position.history.append(metrics)
-            if position.batchInEpoch < batches.count { break }  // --max-steps ended the run mid-epoch
-            position.epoch += 1
-            position.batchInEpoch = 0
-            (position.lossSum, position.correct, position.seen, position.seconds) = (0, 0, 0, 0)
+            let finished = position.batchInEpoch == batches.count
+            endEpoch(observer: observer, validate: validate)
+            guard finished else { break }  // maxSteps ended the run mid-epoch
             _ = try saveCheckpoint()
         }
     }
 
     /// One optimizer step on `batch` (positions in the epoch's `order`). Returns whether any
     /// rank was asked to stop.
-    private func step(_ batch: Range<Int>, order: [Int32]) throws -> Bool {
-        let n = architecture.parameterCount
-        let tail = reduced.pointer + n
-        let shard = rowsOfThisRank(batchSize: batch.count)
-        let rows = shard.count
+    private func step(_ batch: Range<Int>, order: [Int32], stopRequested: Bool) throws -> Bool {
         var t0 = monotonicSeconds()
-        if rows > 0 {
-            let first = batch.lowerBound + shard.lowerBound
-            workspace.load(data, indices: order[first..<(first + rows)])
+        let mine = reduction.rows(batchSize: batch.count)
+        if !mine.isEmpty {
+            let first = batch.lowerBound + mine.lowerBound
+            workspace.load(data, indices: order[first..<(first + mine.count)])
             t0 = lap(.load, since: t0)
         }
-        if let microShards, let tree {
-            // Forward and backward one micro-shard at a time, each into its own buffer: the
-            // same BLAS calls whatever the rank count. Then the fixed tree over all of them.
-            for (k, m) in microShards.owned(by: comm.rank, of: comm.size).enumerated() {
-                let range = microShards.rows(m, batchSize: batch.count).shifted(by: -shard.lowerBound)
-                let buffer = tree.buffers[k].pointer
-                guard !range.isEmpty else {
-                    buffer.update(repeating: 0, count: tree.buffers[k].count)
-                    continue
-                }
-                Network.forward(parameters, workspace, rows: range)
-                let (loss, hits) = Network.backward(parameters, workspace, rows: range, gradients: buffer)
-                (buffer + n)[Tail.loss.rawValue] = loss
-                (buffer + n)[Tail.correct.rawValue] = Float(hits)
-                (buffer + n)[Tail.stop.rawValue] = 0
-            }
-            tail[Tail.stop.rawValue] = StopRequest.signal != 0 ? 1 : 0
+        reduction.forEachPiece(batchSize: batch.count) { rows, sums in
+            Network.forward(parameters, workspace, rows: rows)
+            t0 = lap(.forward, since: t0)
+            let (loss, hits) = Network.backward(parameters, workspace, rows: rows, gradients: sums)
+            sums[architecture.parameterCount + Tail.loss.rawValue] = loss
+            sums[architecture.parameterCount + Tail.correct.rawValue] = Float(hits)
             t0 = lap(.backward, since: t0)
-            Watchdog.arm()
-            tree.reduce(comm)
-            Watchdog.disarm()
-            t0 = lap(.allreduce, since: t0)
-        } else {
-            if rows > 0 {
-                Network.forward(parameters, workspace, rows: 0..<rows)
-                t0 = lap(.forward, since: t0)
-                let (loss, hits) = Network.backward(parameters, workspace, rows: 0..<rows, gradients: reduced.pointer)
-                tail[Tail.loss.rawValue] = loss
-                tail[Tail.correct.rawValue] = Float(hits)
-                t0 = lap(.backward, since: t0)
-            } else {
-                reduced.fill(0)
-            }
-            tail[Tail.stop.rawValue] = StopRequest.signal != 0 ? 1 : 0
-            Watchdog.arm()
-            comm.allreduceSum(reduced.pointer, count: reduced.count)
-            Watchdog.disarm()
-            t0 = lap(.allreduce, since: t0)
         }
+        reduction.reduce(stopRequested: stopRequested)
+        t0 = lap(.allreduce, since: t0)
 
+        let tail = reduction.sums + architecture.parameterCount
         let batchLoss = tail[Tail.loss.rawValue]
         guard batchLoss.isFinite else {
             throw TrainingError.nonFiniteLoss(epoch: position.epoch + 1, step: position.step + 1, value: batchLoss)
         }
         options.optimizer.step(weights: parameters.pointer, velocity: velocity.pointer,
-                               gradientSums: reduced.pointer, batchSize: batch.count, count: n)
+                               gradientSums: reduction.sums, batchSize: batch.count, count: architecture.parameterCount)
         _ = lap(.optimizer, since: t0)
-        position.step += 1
-        position.batchInEpoch += 1
-        position.seen += batch.count
-        position.lossSum += Double(batchLoss)
-        position.correct += Double(tail[Tail.correct.rawValue])
+
+        position.advance(samples: batch.count, lossSum: Double(batchLoss), correct: Double(tail[Tail.correct.rawValue]))
         return tail[Tail.stop.rawValue] > 0
     }
 
-    /// Positions of the global batch this rank computes: its contiguous shard, or the rows of
-    /// its micro-shards.
-    private func rowsOfThisRank(batchSize: Int) -> Range<Int> {
-        guard let microShards else { return Sharding.shard(batchSize: batchSize, ranks: comm.size, rank: comm.rank) }
-        let mine = microShards.owned(by: comm.rank, of: comm.size)
-        return microShards.rows(mine.lowerBound, batchSize: batchSize).lowerBound
-            ..< microShards.rows(mine.upperBound - 1, batchSize: batchSize).upperBound
+    /// Records the finished (or, with maxSteps, cut short) epoch and starts the next.
+    private func endEpoch(observer: TrainingObserver?, validate: ((FloatBuffer) -> EpochMetrics.Validation)?) {
+        let seen = Double(max(position.seen, 1))
+        let metrics = EpochMetrics(loss: position.lossSum / seen, accuracy: position.correct / seen,
+                                   seconds: position.seconds, steps: position.batchInEpoch,
+                                   validation: validate?(parameters))
+        observer?.epochEnded(position.epoch, metrics: metrics)
+        position.history.append(metrics)
+        if position.batchInEpoch == divideRoundingUp(data.count, options.batchSize) { position.startNextEpoch() }
     }
 
     /// Rank 0 writes a checkpoint, if a store is set; every rank learns whether that worked.
@@ -266,8 +156,4 @@ public final class Trainer {
         timeline.record(phase, step: position.step, from: start, to: now)
         return now
     }
-}
-
-extension Range where Bound == Int {
-    func shifted(by offset: Int) -> Range<Int> { (lowerBound + offset)..<(upperBound + offset) }
 }

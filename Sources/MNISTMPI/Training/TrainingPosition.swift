@@ -15,4 +15,20 @@ public struct TrainingPosition: Sendable, Equatable {
     public var history: [EpochMetrics] = []
 
     public init() {}
+
+    /// One more step, over `samples` samples with these sums.
+    mutating func advance(samples: Int, lossSum: Double, correct: Double) {
+        step += 1
+        batchInEpoch += 1
+        seen += samples
+        self.lossSum += lossSum
+        self.correct += correct
+    }
+
+    /// The next epoch, from its first batch.
+    mutating func startNextEpoch() {
+        epoch += 1
+        batchInEpoch = 0
+        (lossSum, correct, seen, seconds) = (0, 0, 0, 0)
+    }
 }

@@ -1,0 +1,125 @@
+import Foundation
+
+/// Reading and writing the safetensors format (https://huggingface.co/docs/safetensors):
+/// an 8-byte little-endian header length, a JSON header mapping each tensor name to
+/// `dtype`, `shape` and `data_offsets` (plus an optional `__metadata__` of strings), then the
+/// raw little-endian tensor bytes, packed from offset 0 without gaps. We write only F32.
+public enum Safetensors {
+    public struct Tensor: Equatable, Sendable {
+        public var name: String
+        public var shape: [Int]
+        public var values: [Float]
+
+        public init(name: String, shape: [Int], values: [Float]) {
+            precondition(shape.reduce(1, *) == values.count)
+            self.name = name
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    public struct File: Equatable, Sendable {
+        public var tensors: [Tensor]
+        public var metadata: [String: String]
+
+        public init(tensors: [Tensor], metadata: [String: String]) {
+            self.tensors = tensors
+            self.metadata = metadata
+        }
+
+        public func tensor(_ name: String) -> Tensor? { tensors.first { $0.name == name } }
+    }
+
+    public enum FormatError: Error, Equatable, CustomStringConvertible {
+        case malformed(file: String, reason: String)
+        public var description: String {
+            switch self {
+            case let .malformed(file, reason): return "\(file): not a valid safetensors file: \(reason)"
+            }
+        }
+    }
+
+    /// The file's bytes. Metadata keys are sorted; the header is padded with spaces to a
+    /// multiple of 8 bytes so that tensor data is aligned.
+    public static func encode(_ file: File) -> [UInt8] {
+        var members: [(String, JSON)] = []
+        if !file.metadata.isEmpty {
+            members.append(("__metadata__", .object(file.metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        }
+        var offset = 0
+        for t in file.tensors {
+            let end = offset + 4 * t.values.count
+            members.append((t.name, .object([
+                ("dtype", .string("F32")),
+                ("shape", .array(t.shape.map { .integer($0) })),
+                ("data_offsets", .array([.integer(offset), .integer(end)])),
+            ])))
+            offset = end
+        }
+        var header = Array(JSON.object(members).text.utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 + header.count + offset)
+        ByteOrder.appendLittleEndian(UInt64(header.count), to: &bytes)
+        bytes.append(contentsOf: header)
+        for t in file.tensors {
+            for v in t.values { ByteOrder.appendLittleEndian(v, to: &bytes) }
+        }
+        return bytes
+    }
+
+    /// Parses and checks a whole file: header bounds, JSON, F32 dtype, offsets matching the
+    /// shapes, tensors packed without gaps or overlap and covering the data exactly.
+    public static func decode(_ bytes: [UInt8], name: String) throws -> File {
+        func fail(_ reason: String) -> FormatError { .malformed(file: name, reason: reason) }
+        guard bytes.count >= 8 else { throw fail("\(bytes.count) bytes, too short") }
+        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength >= 2, headerLength <= UInt64(bytes.count - 8), headerLength <= 100_000_000 else {
+            throw fail("header length \(headerLength) does not fit a file of \(bytes.count) bytes")
+        }
+        let headerEnd = 8 + Int(headerLength)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
+              let header = object as? [String: Any] else {
+            throw fail("header is not a JSON object")
+        }
+        var metadata: [String: String] = [:]
+        if let meta = header["__metadata__"] {
+            guard let strings = meta as? [String: String] else { throw fail("__metadata__ is not a map of strings") }
+            metadata = strings
+        }
+        var entries: [(name: String, shape: [Int], start: Int, end: Int)] = []
+        for (key, value) in header where key != "__metadata__" {
+            guard let info = value as? [String: Any],
+                  let dtype = info["dtype"] as? String,
+                  let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  let offsets = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  offsets.count == 2 else {
+                throw fail("tensor \(key) lacks dtype, shape or data_offsets")
+            }
+            guard dtype == "F32" else { throw fail("tensor \(key) has dtype \(dtype); only F32 is supported") }
+            guard shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 31 }) else { throw fail("tensor \(key) has shape \(shape)") }
+            let count = shape.reduce(1, *)
+            guard offsets[0] >= 0, offsets[1] - offsets[0] == 4 * count else {
+                throw fail("tensor \(key): offsets \(offsets) do not hold shape \(shape) of F32")
+            }
+            entries.append((key, shape, offsets[0], offsets[1]))
+        }
+        entries.sort { ($0.start, $0.end) < ($1.start, $1.end) }
+        var position = 0
+        for e in entries {
+            guard e.start == position else { throw fail("tensor \(e.name) starts at \(e.start), expected \(position)") }
+            position = e.end
+        }
+        guard position == bytes.count - headerEnd else {
+            throw fail("tensors cover \(position) bytes but the file has \(bytes.count - headerEnd) after the header")
+        }
+        let tensors = bytes.withUnsafeBytes { raw in
+            entries.map { e in
+                Tensor(name: e.name, shape: e.shape, values: (0..<((e.end - e.start) / 4)).map { i in
+                    Float(bitPattern: ByteOrder.readLittleEndian(raw, at: headerEnd + e.start + 4 * i, as: UInt32.self))
+                })
+            }
+        }
+        return File(tensors: tensors, metadata: metadata)
+    }
+}

@@ -1,0 +1,43 @@
+/// Activations and their gradients for up to `capacity` samples, allocated once and reused by
+/// every step so that the training loop never allocates.
+public final class Workspace {
+    public let architecture: Architecture
+    public let capacity: Int
+    /// Inputs, scaled to [0, 1]: capacity x inputs.
+    public let x: FloatBuffer
+    public let labels: UnsafeMutablePointer<Int32>
+    /// ReLU outputs: capacity x hidden.
+    public let hidden: FloatBuffer
+    /// capacity x classes.
+    public let logits: FloatBuffer
+    public let dLogits: FloatBuffer
+    public let dHidden: FloatBuffer
+
+    public init(_ architecture: Architecture, capacity: Int) {
+        self.architecture = architecture
+        self.capacity = capacity
+        x = FloatBuffer(count: capacity * architecture.inputs)
+        labels = .allocate(capacity: max(capacity, 1))
+        labels.initialize(repeating: 0, count: max(capacity, 1))
+        hidden = FloatBuffer(count: capacity * architecture.hidden)
+        logits = FloatBuffer(count: capacity * architecture.classes)
+        dLogits = FloatBuffer(count: capacity * architecture.classes)
+        dHidden = FloatBuffer(count: capacity * architecture.hidden)
+    }
+
+    deinit { labels.deallocate() }
+
+    /// Copies samples `indices` of `split` into `x` (as `pixel / 255`) and `labels`.
+    public func load<C: Collection>(_ split: Split, indices: C) where C.Element == Int32 {
+        precondition(indices.count <= capacity)
+        let size = architecture.inputs
+        split.images.withUnsafeBufferPointer { images in
+            for (row, index) in indices.enumerated() {
+                let source = images.baseAddress! + Int(index) * size
+                let target = x.pointer + row * size
+                for k in 0..<size { target[k] = Float(source[k]) / 255 }
+                labels[row] = Int32(split.labels[Int(index)])
+            }
+        }
+    }
+}

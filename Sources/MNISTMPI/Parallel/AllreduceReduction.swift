@@ -1,0 +1,33 @@
+/// The plain strategy: each rank computes its contiguous shard of the batch into one buffer,
+/// and one in-place `allreduceSum` of that whole buffer (gradients and tail) sums them.
+public final class AllreduceReduction: GradientReduction {
+    private let comm: Communicator
+    private let watchdog: Watchdog?
+    private let buffer: FloatBuffer
+    private let parameterCount: Int
+
+    public init(comm: Communicator, parameterCount: Int, watchdog: Watchdog? = nil) {
+        self.comm = comm
+        self.watchdog = watchdog
+        self.parameterCount = parameterCount
+        buffer = FloatBuffer(count: reductionBufferCount(parameterCount: parameterCount))
+    }
+
+    public func rows(batchSize: Int) -> Range<Int> {
+        Sharding.shard(batchSize: batchSize, ranks: comm.size, rank: comm.rank)
+    }
+
+    public var piecesPerStep: Int { 1 }
+
+    public func forEachPiece(batchSize: Int, _ compute: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let count = rows(batchSize: batchSize).count
+        if count > 0 { compute(0..<count, buffer.pointer) } else { buffer.fill(0) }
+    }
+
+    public func reduce(stopRequested: Bool) {
+        buffer[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
+        watchdog.watch { comm.allreduceSum(buffer.pointer, count: buffer.count) }
+    }
+
+    public var sums: UnsafeMutablePointer<Float> { buffer.pointer }
+}

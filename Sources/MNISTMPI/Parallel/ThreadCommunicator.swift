@@ -1,0 +1,127 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A group of ranks that are threads of one process, sharing memory: collectives meet at a
+/// barrier and read each other's buffers directly. Sums add the ranks in rank order, so
+/// every rank gets the same bits, whatever the thread timing.
+///
+/// `ThreadCommunicator.group(n)` makes the `n` communicators; run rank `r`'s code on its own
+/// thread with the `r`-th. A group of one is a plain single process.
+public final class ThreadCommunicator: Communicator, @unchecked Sendable {
+    public let rank: Int
+    public var size: Int { shared.size }
+    public var localSize: Int { shared.size }
+    private let shared: Shared
+
+    private init(rank: Int, shared: Shared) {
+        self.rank = rank
+        self.shared = shared
+    }
+
+    /// The `size` ranks of a new group.
+    public static func group(_ size: Int) -> [ThreadCommunicator] {
+        precondition(size >= 1)
+        let shared = Shared(size: size)
+        return (0..<size).map { ThreadCommunicator(rank: $0, shared: shared) }
+    }
+
+    /// Runs `body(communicator)` for every rank of a new group of `size`, each on its own
+    /// thread, and returns their results in rank order.
+    public static func run<T: Sendable>(ranks size: Int, _ body: @escaping @Sendable (ThreadCommunicator) -> T) -> [T] {
+        let comms = group(size)
+        let results = Mutex<[T?]>(Array(repeating: nil, count: size))
+        var threads: [pthread_t] = []
+        for comm in comms {
+            let work = Box {
+                let value = body(comm)
+                results.withLock { $0[comm.rank] = value }
+            }
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(work).toOpaque()
+            let status = pthread_create(&thread, nil, { context in
+                let work = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+                work.body()
+                return nil
+            }, context)
+            precondition(status == 0, "pthread_create failed")
+            threads.append(thread)
+        }
+        for thread in threads { pthread_join(thread, nil) }
+        return results.withLock { $0.map { $0! } }
+    }
+
+    public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
+        guard size > 1 else { return }
+        shared.post(UnsafeRawPointer(buffer), rank: rank)
+        // Rank r adds up slice r of every buffer, in rank order, into rank 0's buffer...
+        let slice = Sharding.shard(batchSize: count, ranks: size, rank: rank)
+        let target = shared.buffer(0).assumingMemoryBound(to: Float.self).mutating
+        for other in 1..<size {
+            let source = shared.buffer(other).assumingMemoryBound(to: Float.self)
+            for i in slice { target[i] += source[i] }
+        }
+        shared.barrier()
+        // ... which the others then copy.
+        if rank != 0 { buffer.update(from: target, count: count) }
+        shared.barrier()
+    }
+
+    public func broadcast(_ bytes: inout [UInt8], root: Int) {
+        guard size > 1 else { return }
+        if rank == root { shared.message.withLock { $0 = bytes } }
+        shared.barrier()
+        if rank != root { bytes = shared.message.withLock { $0 } }
+        shared.barrier()
+    }
+
+    public func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int) {
+        shared.post(UnsafeRawPointer(send), rank: rank)
+        receive.update(from: shared.buffer(partner).assumingMemoryBound(to: Float.self), count: count)
+        shared.barrier()
+    }
+
+    public func time() -> Double { monotonicSeconds() }
+
+    /// What the ranks of one group share.
+    private final class Shared: @unchecked Sendable {
+        let size: Int
+        let message = Mutex<[UInt8]>([])
+        private let pointers: UnsafeMutablePointer<UnsafeRawPointer?>
+        private let barrierState: UnsafeMutablePointer<pthread_barrier_t>
+
+        init(size: Int) {
+            self.size = size
+            pointers = .allocate(capacity: size)
+            pointers.initialize(repeating: nil, count: size)
+            barrierState = .allocate(capacity: 1)
+            pthread_barrier_init(barrierState, nil, UInt32(size))
+        }
+
+        deinit {
+            pthread_barrier_destroy(barrierState)
+            barrierState.deallocate()
+            pointers.deallocate()
+        }
+
+        func barrier() { pthread_barrier_wait(barrierState) }
+
+        /// Publishes this rank's buffer and waits until every rank has published its own.
+        func post(_ pointer: UnsafeRawPointer, rank: Int) {
+            pointers[rank] = pointer
+            barrier()
+        }
+
+        func buffer(_ rank: Int) -> UnsafeRawPointer { pointers[rank]! }
+    }
+
+    private final class Box: @unchecked Sendable {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+}
+
+extension UnsafePointer {
+    fileprivate var mutating: UnsafeMutablePointer<Pointee> { UnsafeMutablePointer(mutating: self) }
+}

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file-system problem, with the path and the system's reason.
+public struct FileError: Error, Equatable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+
+    static func errno(_ path: String, _ what: String) -> FileError {
+        FileError(path: path, reason: "\(what): \(String(cString: strerror(Glibc.errno)))")
+    }
+}
+
+public enum FileIO {
+    /// Reads a whole file.
+    public static func read(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw FileError.errno(path, "cannot open") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileError.errno(path, "cannot stat") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw FileError(path: path, reason: "not a regular file") }
+        let size = Int(st.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while done < size {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, size - done) }
+            if n < 0 && Glibc.errno == EINTR { continue }
+            guard n > 0 else { throw FileError.errno(path, "read failed") }
+            done += n
+        }
+        return bytes
+    }
+
+    /// Writes a file so that readers see either the old content or the whole new one:
+    /// a temporary file in the same directory is written, fsynced and renamed over `path`,
+    /// then the directory is fsynced. On any failure the temporary file is removed.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let dir = directory(of: path)
+        var template = Array("\(dir)/.\(basename(of: path)).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw FileError.errno(path, "cannot create a temporary file in \(dir)") }
+        let tmp = String(cString: template.map { UInt8(bitPattern: $0) } )
+        var committed = false
+        defer {
+            if !committed { unlink(tmp) }
+        }
+        do {
+            defer { close(fd) }
+            var done = 0
+            while done < bytes.count {
+                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
+                if n < 0 && Glibc.errno == EINTR { continue }
+                guard n > 0 else { throw FileError.errno(path, "write failed") }
+                done += n
+            }
+            guard fchmod(fd, 0o644) == 0, fsync(fd) == 0 else { throw FileError.errno(path, "fsync failed") }
+        }
+        guard rename(tmp, path) == 0 else { throw FileError.errno(path, "rename failed") }
+        committed = true
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func basename(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}

@@ -1,0 +1,37 @@
+/// Numbers and bytes as text, the same way everywhere they are shown or written.
+
+/// `x` with 4 decimals, as Keras prints metrics.
+public func format4(_ x: Double) -> String {
+    guard x.isFinite, abs(x) < 1e12 else { return "\(x)" }
+    let scaled = (abs(x) * 10_000).rounded()
+    let whole = Int(scaled) / 10_000, frac = Int(scaled) % 10_000
+    return (x < 0 && scaled > 0 ? "-" : "") + "\(whole).\(String(frac).leftPadded(to: 4))"
+}
+
+/// `x` with 1 decimal, without Foundation's locale-dependent formatting.
+public func format1(_ v: Double) -> String {
+    let tenths = Int((v * 10).rounded())
+    let sign = tenths < 0 ? "-" : ""
+    return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
+}
+
+/// `x` with 3 decimals (seconds with milliseconds).
+public func format3(_ x: Double) -> String {
+    let ms = Int((x * 1000).rounded())
+    return "\(ms / 1000).\(String(ms % 1000).leftPadded(to: 3))"
+}
+
+/// Lower-case hex of `bytes`, two digits each, joined by `separator`.
+public func hex(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
+    bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: separator)
+}
+
+/// Ceiling of `a / b` for positive `b`: batches in an epoch, steps in a run.
+public func divideRoundingUp(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
+
+extension String {
+    /// The string padded on the left with `pad` to at least `width` characters.
+    public func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

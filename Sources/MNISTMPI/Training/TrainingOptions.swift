@@ -1,0 +1,82 @@
+/// Settings of one training run; defaults are the tutorial's.
+public struct TrainingOptions: Sendable, Equatable {
+    public var epochs = 5
+    public var batchSize = 128
+    public var optimizer = RMSprop()
+    public var seed: UInt64 = 42
+    public var shuffle = true
+    /// Stop after this many optimizer steps in total (nil: run every epoch to the end).
+    public var maxSteps: Int?
+    /// Where to write checkpoints (nil: none), and how often besides every epoch's end.
+    public var checkpoints: CheckpointStore?
+    public var checkpointEverySteps: Int?
+    /// How the ranks' gradients are summed.
+    public var reduction = Reduction.allreduce
+
+    public init() {}
+
+    /// The gradient reduction strategies (each one file in Parallel/).
+    public enum Reduction: Sendable, Equatable {
+        /// One in-place allreduce of each rank's shard sums.
+        case allreduce
+        /// Sums over this many micro-shards per batch in a fixed tree: bitwise the same
+        /// results for every power-of-two rank count that divides it.
+        case deterministicTree(microShards: Int)
+
+        /// The strategy, for `comm`'s rank.
+        func make(comm: Communicator, parameterCount: Int, watchdog: Watchdog?) throws -> GradientReduction {
+            switch self {
+            case .allreduce:
+                return AllreduceReduction(comm: comm, parameterCount: parameterCount, watchdog: watchdog)
+            case let .deterministicTree(count):
+                return TreeReduction(comm: comm, microShards: try MicroShards(count: count, ranks: comm.size),
+                                     parameterCount: parameterCount, watchdog: watchdog)
+            }
+        }
+    }
+}
+
+/// Loss and accuracy of one epoch, as Keras reports them.
+public struct EpochMetrics: Sendable, Equatable {
+    public var loss: Double
+    public var accuracy: Double
+    public var seconds: Double
+    public var steps: Int
+    /// Test loss and accuracy after the epoch when validating (Keras's `val_loss`, `val_accuracy`).
+    public var validation: Validation?
+
+    public init(loss: Double, accuracy: Double, seconds: Double, steps: Int, validation: Validation? = nil) {
+        self.loss = loss
+        self.accuracy = accuracy
+        self.seconds = seconds
+        self.steps = steps
+        self.validation = validation
+    }
+
+    public struct Validation: Sendable, Equatable {
+        public var loss: Double
+        public var accuracy: Double
+
+        public init(loss: Double, accuracy: Double) {
+            self.loss = loss
+            self.accuracy = accuracy
+        }
+    }
+}
+
+/// A training failure every rank agrees on (each sees the same reduced numbers).
+public enum TrainingError: Error, Equatable {
+    /// The batch loss at this (1-based) epoch and step was not finite: training diverged.
+    case nonFiniteLoss(epoch: Int, step: Int, value: Float)
+    /// A rank was asked to stop; training ended after `step`, with a checkpoint at this path if
+    /// a checkpoint store is set.
+    case stopped(step: Int, checkpoint: String?)
+}
+
+/// Follows training on rank 0: progress bars, logs.
+public protocol TrainingObserver: AnyObject {
+    func epochStarted(_ epoch: Int, of epochs: Int, steps: Int)
+    func stepEnded(_ step: Int, loss: Double, accuracy: Double)
+    /// `metrics` include the validation result when the trainer validates.
+    func epochEnded(_ epoch: Int, metrics: EpochMetrics)
+}

@@ -1,0 +1,57 @@
+import MNISTMPI
+
+/// The words for every error a user can meet: the library's errors carry data (which file,
+/// which setting, which limit); here they become one line that names the flag to change.
+enum Messages {
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case let error as DatasetError: return describe(error)
+        case let error as TrainingError: return describe(error)
+        case let error as ResumeMismatch: return describe(error)
+        case let MicroShards.ConfigurationError.ranks(ranks, m):
+            return "--deterministic needs a power-of-two number of ranks that divides the \(m) micro-shards of a batch (got \(ranks) ranks)"
+        case let LaunchError.slurmWithoutPMI(tasks):
+            return "Slurm started \(tasks) tasks that each see an MPI world of 1 (srun without PMI support): run mpirun inside the allocation, or srun --mpi=pmix (see srun --mpi=list)"
+        default: return String(describing: error)
+        }
+    }
+
+    static func describe(_ error: DatasetError) -> String {
+        switch error {
+        case let .missing(file, directory):
+            return "\(directory)/\(file)(.gz): no such file; run scripts/get-data.sh or pass --data-dir"
+        case let .noDirectory(path):
+            return "\(path): data directory does not exist; run scripts/get-data.sh or pass --data-dir"
+        case let .notADirectory(path):
+            return "\(path): not a directory (--data-dir wants the directory holding the IDX files)"
+        case .checksumMismatch:
+            return error.description
+        }
+    }
+
+    static func describe(_ error: TrainingError) -> String {
+        switch error {
+        case let .nonFiniteLoss(epoch, step, value):
+            return "loss became \(value.isNaN ? "NaN" : "\(value)") at epoch \(epoch), step \(step): training diverged (learning rate too high?)"
+        case let .stopped(step, checkpoint):
+            let saved = checkpoint.map { "; checkpoint \($0) written, continue with --resume" } ?? "; no --checkpoint-dir, progress not saved"
+            return "stopped by a signal after step \(step)\(saved)"
+        }
+    }
+
+    static func describe(_ error: ResumeMismatch) -> String {
+        let (flag, theirs, ours): (String, String, String)
+        switch error {
+        case let .seed(checkpoint, run): (flag, theirs, ours) = ("--seed", "\(checkpoint)", "\(run)")
+        case let .batchSize(checkpoint, run): (flag, theirs, ours) = ("--batch-size", "\(checkpoint)", "\(run)")
+        case let .shuffle(checkpoint, run): (flag, theirs, ours) = ("--no-shuffle", "\(!checkpoint)", "\(!run)")
+        }
+        return "the checkpoint was made with \(flag) \(theirs), this run has \(ours): resume with the same value"
+    }
+}
+
+/// A failure of the job itself, already in the user's words.
+struct JobError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,177 @@
+import CBLAS
+import MNISTMPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything the `train` command was asked to do.
+struct JobConfiguration {
+    var training = TrainingOptions()
+    var dataset = DatasetSpec.mnist
+    var dataDirectory = "data"
+    /// BLAS threads per rank (nil: cores on this node / ranks on this node).
+    var threads: Int?
+    var initFile: String?
+    var files = OutputFiles()
+    /// Evaluate on the test set after every epoch (Keras's `validation_data`).
+    var validateEachEpoch = false
+    /// Continue from the newest valid checkpoint in `training.checkpoints`.
+    var resume = false
+    /// Seconds a rank waits in a collective before deciding its peers are gone (0: forever).
+    var peerTimeout = 60.0
+    /// The command line, recorded in saved files.
+    var commandLine = ""
+}
+
+/// The tutorial, data-parallel, on one rank: prepare (data, weights, checkpoint), train, then
+/// on rank 0 predict, evaluate and write the requested files. Every rank runs it with the same
+/// configuration; an error thrown from it has reached every rank alike.
+struct TrainingJob {
+    let config: JobConfiguration
+    let comm: Communicator
+
+    func run() throws {
+        let start = try prepare()
+        let run = try train(start)
+        // Rank 0 alone reports and writes; the outcome is shared so that a failure (an
+        // unwritable --save path, say) ends every rank the same way.
+        _ = try comm.onRoot {
+            let test = report(start, run)
+            try config.files.write(start: start, run: run, test: test, config: config, ranks: comm.size)
+        }
+    }
+
+    /// What training starts from.
+    struct Start {
+        let data: Dataset
+        let architecture: Architecture
+        let weights: FloatBuffer
+        let resume: Checkpoint?
+        let threads: Int
+        let startupSeconds: Double
+        let watchdog: Watchdog
+    }
+
+    /// What training produced, gathered on rank 0.
+    struct Run {
+        let trainer: Trainer
+        /// Peak resident bytes of each rank, and each rank's Chrome trace events (when profiling).
+        let peakMemory: [Int]
+        let traces: [[UInt8]]
+    }
+
+    /// Launch checks, then the data and the initial weights from rank 0, and the checkpoint to resume.
+    private func prepare() throws -> Start {
+        let started = comm.time()
+        try Launcher.checkSlurmWiring(worldSize: comm.size)
+        let batchSize = config.training.batchSize
+        guard comm.size <= batchSize else {
+            throw JobError("\(comm.size) ranks cannot share a batch of \(batchSize): use at most \(batchSize) ranks or a larger --batch-size")
+        }
+        let watchdog = Watchdog(seconds: config.peerTimeout, onTimeout: { [rank = comm.rank] seconds in
+            Terminal.error("mnist-mpi: error: rank \(rank): no answer from the other ranks for \(Int(seconds)) s (a rank or its node is gone, or the network is down); ending the job")
+            _exit(ExitStatus.peerLost)
+        })
+        let threads = config.threads ?? Launcher.defaultThreads(localRanks: comm.localSize)
+        openblas_set_num_threads(Int32(threads))
+
+        let data = comm.broadcast(try comm.onRoot { try Dataset.load(config.dataset, from: config.dataDirectory) })
+        let architecture = Architecture(classes: config.dataset.classNames.count)
+        let weights = comm.broadcast(try comm.onRoot { () throws -> FloatBuffer in
+            if let path = config.initFile { return try ModelFile.load(path, architecture) }
+            return architecture.glorotInitialization(seed: config.training.seed)
+        }, count: architecture.parameterCount)
+        let resume = try resumeCheckpoint(architecture)
+        let start = Start(data: data, architecture: architecture, weights: weights, resume: resume, threads: threads,
+                          startupSeconds: comm.time() - started, watchdog: watchdog)
+        if comm.isRoot { introduce(start) }
+        return start
+    }
+
+    /// With `--resume`: the newest valid checkpoint, read on rank 0 and sent to every rank,
+    /// after checking it belongs to this run's math. Creates the checkpoint directory.
+    private func resumeCheckpoint(_ architecture: Architecture) throws -> Checkpoint? {
+        guard let store = config.training.checkpoints else { return nil }
+        let found = try comm.onRoot { () throws -> Checkpoint? in
+            try store.prepare()
+            guard config.resume else { return nil }
+            let newest = try store.newest(architecture) { Terminal.error("mnist-mpi: warning: \($0)") }
+            if newest == nil { print("No checkpoint in \(store.directory) yet: starting from the beginning") }
+            return newest
+        }
+        var bytes = found??.encode() ?? []
+        comm.broadcast(&bytes, root: 0)
+        guard !bytes.isEmpty else { return nil }
+        let checkpoint = try Checkpoint.decode(bytes, name: "checkpoint", architecture: architecture)
+        try checkpoint.checkResumable(with: config.training)
+        return checkpoint
+    }
+
+    /// The tutorial's look at the data and the model, and how the run is laid out.
+    private func introduce(_ start: Start) {
+        let (data, architecture, options) = (start.data, start.architecture, config.training)
+        print(Console.shapes(data))
+        print("\nTraining image #4, label \(config.dataset.classNames[Int(data.train.labels[4])]):")
+        print(Console.drawing(of: data.train, index: 4))
+        print("\nRandom-guess baseline accuracy: \(format4(1 / Double(architecture.classes)))")
+        print("Model: \(architecture.inputs) -> Dense(\(architecture.hidden), relu) -> Dense(\(architecture.classes), softmax), \(architecture.parameterCount) parameters")
+        if let position = start.resume?.position {
+            print("Resuming from the checkpoint at step \(position.step): epoch \(position.epoch + 1), batch \(position.batchInEpoch)")
+        }
+        if case let .deterministicTree(m) = options.reduction {
+            print("Deterministic: gradients summed over \(m) micro-shards per batch in a fixed tree")
+        }
+        let shard = Sharding.shard(batchSize: options.batchSize, ranks: comm.size, rank: 0).count
+        print("Training on \(data.train.count) samples: \(comm.size) rank(s), global batch \(options.batchSize) (up to \(shard) per rank), \(start.threads) BLAS thread(s) per rank, start-up \(format3(start.startupSeconds))s\n")
+    }
+
+    /// The epochs, with Keras's progress lines on rank 0 (and per-epoch validation there when
+    /// asked); SIGTERM/SIGINT stop every rank after the same step.
+    private func train(_ start: Start) throws -> Run {
+        let trainer = try Trainer(comm: comm, architecture: start.architecture, options: config.training,
+                                  data: start.data.train, initialParameters: start.weights, resume: start.resume,
+                                  profile: config.files.profile != nil, watchdog: start.watchdog)
+        let validate = comm.isRoot && config.validateEachEpoch ? { (parameters: FloatBuffer) in
+            let evaluation = Evaluator.evaluate(parameters, start.architecture, on: start.data.test)
+            return EpochMetrics.Validation(loss: evaluation.loss, accuracy: evaluation.accuracy)
+        } : nil
+        try StopRequest.whileHandling {
+            try trainer.train(observer: comm.isRoot ? EpochProgress() : nil, validate: validate,
+                              stopRequested: { StopRequest.signal != 0 })
+        }
+        let memory = comm.gatherToRoot(Array(String(peakResidentBytes()).utf8)).map { Int(String(decoding: $0, as: UTF8.self))! }
+        let traces = config.files.profile == nil ? [] :
+            comm.gatherToRoot(Array(JSON.array(trainer.timeline.traceEvents(rank: comm.rank)).text.utf8))
+        return Run(trainer: trainer, peakMemory: memory, traces: traces)
+    }
+
+    /// Rank 0: the predictions for the first 10 test images and the test evaluation.
+    private func report(_ start: Start, _ run: Run) -> Evaluation {
+        let (test, parameters) = (start.data.test, run.trainer.parameters)
+        print("\nPredictions for the first 10 test images:")
+        let probabilities = Evaluator.predict(parameters, start.architecture, on: test, indices: Array(0..<10))
+        for (i, p) in probabilities.enumerated() {
+            print(Console.prediction("#\(i)", probabilities: p, classNames: config.dataset.classNames, truth: Int(test.labels[i])))
+        }
+        print("")
+        return Console.evaluate(parameters, start.architecture, on: test, label: "Test")
+    }
+}
+
+extension Communicator {
+    /// The root's dataset on every rank: each of the four arrays broadcast in place.
+    func broadcast(_ loaded: Dataset?) -> Dataset {
+        var parts = loaded.map { [$0.train.images, $0.train.labels, $0.test.images, $0.test.labels] } ?? [[], [], [], []]
+        for i in parts.indices { broadcast(&parts[i], root: 0) }
+        return Dataset(train: Split(images: parts[0], labels: parts[1]), test: Split(images: parts[2], labels: parts[3]))
+    }
+
+    /// The root's `count` floats on every rank (native byte order: every rank is the same kind of machine).
+    func broadcast(_ values: FloatBuffer?, count: Int) -> FloatBuffer {
+        let buffer = FloatBuffer(count: count)
+        var bytes = values.map { Array(UnsafeRawBufferPointer(start: $0.pointer, count: count * 4)) } ?? []
+        broadcast(&bytes, root: 0)
+        bytes.withUnsafeBytes { UnsafeMutableRawPointer(buffer.pointer).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
+        return buffer
+    }
+}

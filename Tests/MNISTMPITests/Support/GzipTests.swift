@@ -1,0 +1,39 @@
+import Testing
+@testable import MNISTMPI
+import TestSupport
+
+@Suite struct GzipTests {
+    let original: [UInt8] = (0..<100_000).map { UInt8(($0 * 7 + $0 / 13) % 251) }
+
+    @Test func inflatesWhatSystemGzipWrote() throws {
+        let gz = try Fixtures.gzip(original)
+        #expect(Gzip.isGzip(gz))
+        #expect(try Gzip.inflate(gz, name: "f.gz") == original)
+    }
+
+    @Test func rejectsTruncatedStream() throws {
+        let gz = try Fixtures.gzip(original)
+        #expect(throws: GzipError.truncated(file: "f.gz")) {
+            try Gzip.inflate(Array(gz.prefix(gz.count / 2)), name: "f.gz")
+        }
+    }
+
+    @Test func rejectsCorruptStream() throws {
+        var gz = try Fixtures.gzip(original)
+        // Flip bits in the middle of the deflate data: zlib reports bad data or a CRC mismatch.
+        for i in stride(from: gz.count / 3, to: gz.count / 3 + 40, by: 1) { gz[i] ^= 0x5A }
+        #expect(throws: GzipError.self) { try Gzip.inflate(gz, name: "f.gz") }
+        do {
+            _ = try Gzip.inflate(gz, name: "f.gz")
+        } catch let error as GzipError {
+            guard case .corrupt = error else { Issue.record("expected .corrupt, got \(error)"); return }
+        }
+    }
+
+    @Test func capsOutputSize() throws {
+        let gz = try Fixtures.gzip(Array(repeating: 0, count: 1 << 20))
+        #expect(throws: GzipError.tooLarge(file: "z.gz", limit: 4096)) {
+            try Gzip.inflate(gz, name: "z.gz", limit: 4096)
+        }
+    }
+}

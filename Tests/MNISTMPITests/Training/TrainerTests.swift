@@ -1,0 +1,117 @@
+import Testing
+@testable import MNISTMPI
+import TestSupport
+
+/// The trainer over several ranks that are threads of this process (`ThreadCommunicator`),
+/// checked against the same math done by hand on one rank.
+struct TrainerTests {
+    let architecture = Architecture()
+
+    /// `count` random images and labels.
+    func randomSplit(_ count: Int, seed: UInt64 = 7) -> Split {
+        var rng = SplitMix64(seed: seed, stream: 0)
+        return Split(images: (0..<(count * Split.imageSize)).map { _ in UInt8(rng.next(below: 256)) },
+                     labels: (0..<count).map { _ in UInt8(rng.next(below: 10)) })
+    }
+
+    /// Trains with `ranks` threads; returns every rank's final parameters and velocities.
+    func train(_ options: TrainingOptions, on data: Split, ranks: Int,
+               resumeAfter: Int? = nil) -> [(parameters: [Float], velocity: [Float], history: [EpochMetrics])] {
+        let initial = architecture.glorotInitialization(seed: options.seed).array
+        let store = CheckpointStore(directory: Fixtures.temporaryDirectory())
+        return ThreadCommunicator.run(ranks: ranks) { comm in
+            var resume: Checkpoint?
+            if let steps = resumeAfter {
+                // Train part of the way with a checkpoint at the end, then go on from it.
+                var first = options
+                first.maxSteps = steps
+                first.checkpointEverySteps = steps
+                first.checkpoints = store
+                let trainer = try! Trainer(comm: comm, architecture: architecture, options: first, data: data,
+                                           initialParameters: FloatBuffer(initial))
+                try! trainer.train()
+                let path = store.path(step: steps)  // written by rank 0 before every rank went on
+                resume = try! Checkpoint.decode(FileIO.read(path), name: path, architecture: architecture)
+            }
+            let trainer = try! Trainer(comm: comm, architecture: architecture, options: options, data: data,
+                                       initialParameters: FloatBuffer(initial), resume: resume)
+            try! trainer.train()
+            return (trainer.parameters.array, trainer.velocity.array, trainer.history)
+        }
+    }
+
+    /// One rank, one workspace, every row of each batch in one pass: the reference.
+    func byHand(_ data: Split, batchSize: Int, steps: Int, divisor: (Int) -> Int = { $0 }) -> [Float] {
+        let parameters = architecture.glorotInitialization(seed: 42), velocity = FloatBuffer(count: architecture.parameterCount)
+        let gradients = FloatBuffer(count: architecture.parameterCount)
+        let workspace = Workspace(architecture, capacity: batchSize)
+        for batch in Sharding.batches(samples: data.count, batchSize: batchSize).prefix(steps) {
+            workspace.load(data, indices: batch.map { Int32($0) })
+            Network.forward(parameters, workspace, rows: 0..<batch.count)
+            _ = Network.backward(parameters, workspace, rows: 0..<batch.count, gradients: gradients.pointer)
+            RMSprop().step(weights: parameters.pointer, velocity: velocity.pointer, gradientSums: gradients.pointer,
+                           batchSize: divisor(batch.count), count: architecture.parameterCount)
+        }
+        return parameters.array
+    }
+
+    func largestDifference(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).map { abs($0 - $1) }.max()!
+    }
+
+    @Test func lastBatchOf96IsDividedBy96() {
+        var options = TrainingOptions()
+        options.epochs = 1
+        options.shuffle = false
+        let data = randomSplit(128 + 96)
+        let ranks = train(options, on: data, ranks: 3)
+        let right = byHand(data, batchSize: 128, steps: 2)
+        let wrong = byHand(data, batchSize: 128, steps: 2) { _ in 128 }
+        #expect(ranks[0].history.map(\.steps) == [2])
+        #expect(largestDifference(ranks[0].parameters, right) < 1e-6)
+        // Dividing the last batch by 128 would be visibly off: the check above can fail.
+        #expect(largestDifference(right, wrong) > 1e-5)
+    }
+
+    @Test func aRankWithAnEmptyShardContributesZeros() {
+        var options = TrainingOptions()
+        options.epochs = 2
+        options.batchSize = 4
+        let data = randomSplit(10)  // batches of 4, 4 and 2: the last one leaves rank 2 of 3 without a row
+        let one = train(options, on: data, ranks: 1)
+        let three = train(options, on: data, ranks: 3)
+        #expect(three[0].history.map(\.steps) == [3, 3])
+        #expect(largestDifference(three[0].parameters, one[0].parameters) < 1e-6)
+        #expect(three[0].history.map(\.loss) != [])
+    }
+
+    @Test(arguments: [2, 3, 4])
+    func everyRankEndsWithIdenticalWeights(ranks: Int) {
+        var options = TrainingOptions()
+        options.batchSize = 64
+        options.maxSteps = 12
+        let results = train(options, on: randomSplit(500), ranks: ranks)
+        let checksums = results.map { sha256Hex(FloatBuffer($0.parameters).bytes + FloatBuffer($0.velocity).bytes) }
+        #expect(Set(checksums).count == 1)
+    }
+
+    @Test func resumingFromAnEncodedCheckpointContinuesBitForBit() {
+        var options = TrainingOptions()
+        options.batchSize = 64
+        options.epochs = 3
+        options.maxSteps = 20  // 8 steps an epoch: the checkpoint is mid-epoch
+        let data = randomSplit(500)
+        let whole = train(options, on: data, ranks: 2)
+        let resumed = train(options, on: data, ranks: 2, resumeAfter: 11)
+        for (a, b) in zip(whole, resumed) {
+            #expect(a.parameters.map(\.bitPattern) == b.parameters.map(\.bitPattern))
+            #expect(a.velocity.map(\.bitPattern) == b.velocity.map(\.bitPattern))
+            #expect(a.history.map(\.loss) == b.history.map(\.loss) && a.history.map(\.accuracy) == b.history.map(\.accuracy))
+        }
+    }
+}
+
+extension FloatBuffer {
+    /// The raw bytes of the values.
+    var bytes: [UInt8] { Array(UnsafeRawBufferPointer(start: pointer, count: count * 4)) }
+}

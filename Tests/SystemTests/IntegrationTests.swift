@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import MNISTMPI
+import TestSupport
+
+/// Runs the release binary (built by scripts/test.sh) under mpirun on the real data.
+@Suite(.serialized) struct IntegrationTests {
+    let data = ["--data-dir", Fixtures.dataDirectory]
+
+    func weights(_ path: String) throws -> [Float] {
+        try ModelFile.load(path, Architecture()).array
+    }
+
+    /// Mean absolute difference over mean absolute weight.
+    func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
+        var diff = 0.0, size = 0.0
+        for i in a.indices {
+            diff += Double(abs(a[i] - b[i]))
+            size += Double(abs(a[i]))
+        }
+        return diff / size
+    }
+
+    @Test func rankCountDoesNotChangeTheMath() throws {
+        let dir = Fixtures.temporaryDirectory()
+        var saved: [[Float]] = []
+        for np in [1, 2, 3] {
+            let path = "\(dir)/np\(np).safetensors"
+            let out = try Fixtures.mpirun(np, data + ["--no-shuffle", "--max-steps", "50", "--save", path])
+            #expect(out.status == 0, "np=\(np): \(out.stderr)")
+            #expect(out.stdout.contains("50/469 [===>"), "np=\(np) ran \(out.stdout)")
+            saved.append(try weights(path))
+        }
+        #expect(relativeDifference(saved[0], saved[1]) <= 1e-5)
+        #expect(relativeDifference(saved[0], saved[2]) <= 1e-5)
+        // ... and training did move the weights, far more than that.
+        let initial = Architecture().glorotInitialization(seed: 42).array
+        #expect(relativeDifference(saved[0], initial) > 1e-2)
+    }
+
+    @Test func singleProcessEqualsMpirunOneRankBitForBit() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let args = data + ["--max-steps", "30", "--threads", "2", "--epochs", "1"]
+        let alone = try Fixtures.run(Fixtures.releaseBinary, args + ["--save", "\(dir)/alone.safetensors"])
+        let mpi = try Fixtures.mpirun(1, args + ["--save", "\(dir)/mpi.safetensors"])
+        #expect(alone.status == 0 && mpi.status == 0, "\(alone.stderr)\(mpi.stderr)")
+        #expect(try weights("\(dir)/alone.safetensors") == weights("\(dir)/mpi.safetensors"))
+    }
+
+    @Test func fullTutorialOnTwoRanksReaches975() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let out = try Fixtures.mpirun(2, data + ["--history", "\(dir)/history.json", "--save", "\(dir)/model.safetensors"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/history.json"))) as! [String: Any]
+        let accuracy = json["test_accuracy"] as! Double
+        #expect(accuracy >= 0.975)
+        #expect((json["accuracy"] as! [Double]).count == 5)
+        #expect(json["ranks"] as! Int == 2)
+        // What a person sees, in the tutorial's order.
+        let lines = out.stdout
+        for expected in ["x_train: (60000, 28, 28) uint8", "Training image #4, label 9", "Epoch 5/5",
+                         "469/469 [==============================]", "Predictions for the first 10 test images",
+                         "313/313 [==============================]", "Test accuracy: \(format4(accuracy))"] {
+            #expect(lines.contains(expected), "missing \(expected)")
+        }
+        // The saved model carries its test accuracy and reproduces it.
+        let file = try Safetensors.decode(FileIO.read("\(dir)/model.safetensors"), name: "m")
+        #expect(file.metadata["test_accuracy"] == "\(accuracy)")
+        let test = try Dataset.load(.mnist, from: Fixtures.dataDirectory).test
+        let evaluation = Evaluator.evaluate(try ModelFile.load("\(dir)/model.safetensors", Architecture()), Architecture(), on: test)
+        #expect(evaluation.accuracy == accuracy)
+    }
+
+    @Test func corruptDataEndsEveryRankQuickly() throws {
+        let dir = Fixtures.temporaryDirectory()
+        for name in DatasetSpec.standardFiles {
+            try FileManager.default.copyItem(atPath: "\(Fixtures.dataDirectory)/\(name).gz", toPath: "\(dir)/\(name).gz")
+        }
+        // Truncate the training labels.
+        let path = "\(dir)/train-labels-idx1-ubyte.gz"
+        let bytes = try FileIO.read(path)
+        try Data(bytes.prefix(bytes.count / 2)).write(to: URL(fileURLWithPath: path))
+        let out = try Fixtures.mpirun(2, ["--data-dir", dir], timeout: 60)
+        #expect(out.status != 0)
+        #expect(out.seconds < 30)
+        #expect(out.stderr.contains("mnist-mpi: error: train-labels-idx1-ubyte.gz: gzip stream is truncated"))
+    }
+
+    @Test func moreRanksThanTheBatchIsAClearError() throws {
+        let out = try Fixtures.mpirun(3, data + ["--batch-size", "2"], timeout: 60)
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("3 ranks cannot share a batch of 2"))
+    }
+
+    @Test func badFlagsArePrintedOnceAndFail() throws {
+        let out = try Fixtures.mpirun(2, data + ["--epochs", "0"], timeout: 60)
+        #expect(out.status != 0)
+        #expect(out.stderr.components(separatedBy: "--epochs must be at least 1").count == 2, "\(out.stderr)")
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import MNISTMPI
+import TestSupport
+
+/// scripts/slurm/mnist-mpi.sbatch on a real one-node Slurm cluster (Debian's slurm-wlm and
+/// munge, started by scripts/slurm/cluster.sh): a whole job, a preempted job that requeues and
+/// resumes, and `srun` without PMI refused with a clear message.
+@Suite(.serialized) struct SlurmTests {
+    let cluster = Fixtures.temporaryDirectory()
+    var environment: [String: String] { ["SLURM_CONF": "\(cluster)/slurm.conf"] }
+
+    func slurm(_ command: String, _ arguments: [String], timeout: Double = 60,
+               extra: [String: String] = [:]) throws -> Fixtures.Output {
+        try Fixtures.run("/usr/bin/\(command)", arguments, timeout: timeout, environment: environment.merging(extra) { $1 })
+    }
+
+    /// `scontrol show job` fields, e.g. `JobState`, `Restarts`, `ExitCode`.
+    func job(_ id: String) throws -> [String: String] {
+        let text = try slurm("scontrol", ["show", "job", id]).stdout
+        var fields: [String: String] = [:]
+        for token in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = token.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        return fields
+    }
+
+    func waitForState(_ id: String, _ wanted: Set<String>, timeout: Double) throws -> [String: String] {
+        let start = Date()
+        while true {
+            let fields = try job(id)
+            if let state = fields["JobState"], wanted.contains(state) { return fields }
+            if Date().timeIntervalSince(start) > timeout { return fields }
+            usleep(200_000)
+        }
+    }
+
+    func submit(_ out: String, checkpoints: String, _ flags: [String]) throws -> String {
+        let result = try slurm("sbatch", ["--parsable", "--ntasks=2", "--output=\(out)", "--chdir=\(Fixtures.repo)",
+                                          "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch"] + flags,
+                               extra: ["CHECKPOINT_DIR": checkpoints])
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func batchJobsRunRequeueAndResume() throws {
+        let up = try Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["up", cluster], timeout: 90)
+        defer { _ = try? Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["down", cluster]) }
+        try #require(up.status == 0, "the Slurm cluster did not start: \(up.stdout)\(up.stderr)")
+        let data = ["--data-dir", Fixtures.dataDirectory]
+
+        // 1. A whole job: completes, exit code 0, the tutorial's output in the job's file.
+        let dir = Fixtures.temporaryDirectory()
+        let first = try submit("\(dir)/whole.out", checkpoints: "\(dir)/ck-whole", data + ["--epochs", "1"])
+        let done = try waitForState(first, ["COMPLETED", "FAILED", "CANCELLED"], timeout: 120)
+        let whole = Fixtures.text("\(dir)/whole.out")
+        #expect(done["JobState"] == "COMPLETED" && done["ExitCode"] == "0:0", "\(done)\n\(whole)")
+        #expect(whole.contains("Training on 60000 samples: 2 rank(s)"))
+        #expect(whole.contains("Test accuracy: 0.9"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/ck-whole").contains("checkpoint-00000469.safetensors"))
+
+        // 2. Preempted after its first checkpoint: SIGTERM to the batch script, which requeues;
+        //    the requeued job resumes from the checkpoint and completes.
+        let second = try submit("\(dir)/preempted.out", checkpoints: "\(dir)/ck", data + ["--epochs", "3"])
+        #expect(Fixtures.waitFor("\(dir)/ck/checkpoint-00000469.safetensors", timeout: 120))
+        #expect(try slurm("scancel", ["--signal=TERM", "--batch", second]).status == 0)
+        let requeued = try waitForState(second, ["PENDING"], timeout: 60)
+        #expect(requeued["Restarts"] == "1", "\(requeued)")
+        // Slurm holds a requeued job until the old credentials expire (cred_expire=10 here).
+        let resumed = try waitForState(second, ["COMPLETED", "FAILED", "CANCELLED"], timeout: 180)
+        let log = Fixtures.text("\(dir)/preempted.out")
+        #expect(resumed["JobState"] == "COMPLETED" && resumed["ExitCode"] == "0:0", "\(resumed)\n\(log)")
+        #expect(log.contains("stopped by SIGTERM"), "\(log)")
+        #expect(log.contains("requeueing job \(second)"))
+        #expect(log.contains("(restart 1)"))
+        #expect(log.contains("Resuming from the checkpoint at step"))
+        #expect(log.contains("Epoch 3/3"))
+        #expect(log.contains("Test accuracy: 0.9"))
+
+        // 3. srun without PMI: every task would be rank 0 of 1; each says so and fails.
+        let srun = try slurm("srun", ["-n", "2", Fixtures.releaseBinary] + data, timeout: 60)
+        #expect(srun.status != 0)
+        let message = "Slurm started 2 tasks that each see an MPI world of 1 (srun without PMI support)"
+        #expect(srun.stderr.components(separatedBy: message).count == 3, "\(srun.stderr)")
+    }
+}
