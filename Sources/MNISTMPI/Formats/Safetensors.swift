@@ -87,19 +87,19 @@ public enum Safetensors {
             guard let strings = meta as? [String: String] else { throw fail("__metadata__ is not a map of strings") }
             metadata = strings
         }
+        let dataBytes = bytes.count - headerEnd
         var entries: [(name: String, shape: [Int], start: Int, end: Int)] = []
         for (key, value) in header where key != "__metadata__" {
-            guard let info = value as? [String: Any],
-                  let dtype = info["dtype"] as? String,
-                  let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  let offsets = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  offsets.count == 2 else {
+            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
+                  let shape = integers(info["shape"]), let offsets = integers(info["data_offsets"]), offsets.count == 2 else {
                 throw fail("tensor \(key) lacks dtype, shape or data_offsets")
             }
             guard dtype == "F32" else { throw fail("tensor \(key) has dtype \(dtype); only F32 is supported") }
-            guard shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 31 }) else { throw fail("tensor \(key) has shape \(shape)") }
-            let count = shape.reduce(1, *)
-            guard offsets[0] >= 0, offsets[1] - offsets[0] == 4 * count else {
+            // Sizes come from the file: checked against the bytes really there before any use.
+            guard let size = byteCount(shape), size <= dataBytes else {
+                throw fail("tensor \(key) has shape \(shape), more than the file's \(dataBytes) data bytes")
+            }
+            guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataBytes, offsets[1] - offsets[0] == size else {
                 throw fail("tensor \(key): offsets \(offsets) do not hold shape \(shape) of F32")
             }
             entries.append((key, shape, offsets[0], offsets[1]))
@@ -121,5 +121,27 @@ public enum Safetensors {
             }
         }
         return File(tensors: tensors, metadata: metadata)
+    }
+
+    /// A JSON list of whole numbers, or nil if it is anything else.
+    private static func integers(_ value: Any?) -> [Int]? {
+        guard let list = value as? [Any] else { return nil }
+        let numbers = list.compactMap { $0 as? NSNumber }
+        guard numbers.count == list.count else { return nil }
+        let values = numbers.map { $0.doubleValue }
+        guard values.allSatisfy({ $0 == $0.rounded() && abs($0) < 0x1p62 }) else { return nil }
+        return values.map { Int($0) }
+    }
+
+    /// Bytes of F32 data for `shape`, or nil if a dimension is negative or the size overflows.
+    private static func byteCount(_ shape: [Int]) -> Int? {
+        var size = 4
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (product, overflow) = size.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            size = product
+        }
+        return size
     }
 }

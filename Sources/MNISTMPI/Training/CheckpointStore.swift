@@ -30,7 +30,7 @@ public struct CheckpointStore: Sendable, Equatable {
     }
 
     /// Creates the directory if needed and checks that we may write there, so that a bad
-    /// `--checkpoint-dir` fails before training rather than after the first epoch.
+    /// checkpoint directory fails before training rather than after the first epoch.
     public func prepare() throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -1,4 +1,4 @@
-/// The run's record, written by `--history` as JSON shaped like Keras's `history.history`
+/// The run's record as JSON shaped like Keras's `history.history`
 /// (`loss` and `accuracy` lists, one value per epoch), plus the test result and timings.
 public struct History: Sendable {
     /// Per epoch, with the test results when validating (Keras's `val_*`).
