@@ -18,6 +18,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSystem"),
+        // Async-signal-safe SIGTERM/SIGINT handling (sigaction, volatile sig_atomic_t).
+        .target(name: "CStopSignal"),
         .target(
             name: "MNISTMPI",
             dependencies: [
@@ -28,7 +30,7 @@ let package = Package(
         .executableTarget(
             name: "mnist-mpi",
             dependencies: [
-                "MNISTMPI",
+                "MNISTMPI", "CStopSignal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -39,14 +39,20 @@ enum Messages {
         }
     }
 
+    /// `the checkpoint was made with --seed 1, this run has 2: resume with the same value`.
     static func describe(_ error: ResumeMismatch) -> String {
-        let (flag, theirs, ours): (String, String, String)
-        switch error {
-        case let .seed(checkpoint, run): (flag, theirs, ours) = ("--seed", "\(checkpoint)", "\(run)")
-        case let .batchSize(checkpoint, run): (flag, theirs, ours) = ("--batch-size", "\(checkpoint)", "\(run)")
-        case let .shuffle(checkpoint, run): (flag, theirs, ours) = ("--no-shuffle", "\(!checkpoint)", "\(!run)")
+        let (setting, theirs, ours) = (error.setting, error.checkpoint ?? "(not recorded)", error.run ?? "(not recorded)")
+        let (flag, show): (String, (String) -> String) = switch setting {
+        case "seed": ("--seed", { $0 })
+        case "batch_size": ("--batch-size", { $0 })
+        case "shuffle": ("--no-shuffle", { $0 == "true" ? "false" : $0 == "false" ? "true" : $0 })
+        case "learning_rate": ("--learning-rate", { $0 })
+        case "dataset": ("--dataset", { $0 })
+        case "dataset_sha256": ("data files with SHA-256 digest", { $0 })
+        case "reduction": ("--deterministic", { $0 == "allreduce" ? "off" : "on (\($0.replacingOccurrences(of: "deterministic-tree/", with: "--micro-shards ")))" })
+        default: ("RMSprop \(setting)", { $0 })
         }
-        return "the checkpoint was made with \(flag) \(theirs), this run has \(ours): resume with the same value"
+        return "the checkpoint was made with \(flag) \(show(theirs)), this run has \(show(ours)): resume with the same value"
     }
 }
 

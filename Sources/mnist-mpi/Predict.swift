@@ -34,11 +34,18 @@ struct Predict: ParsableCommand {
             switch bounds.count {
             case 1 where bounds[0] != nil && bounds[0]! >= 0: result.append(bounds[0]!)
             case 2 where bounds[0] != nil && bounds[1] != nil && 0 <= bounds[0]! && bounds[0]! <= bounds[1]!:
+                // No split holds more images than an IDX dimension may: bound before expanding.
+                guard bounds[1]! < IDX.dimensionLimit else {
+                    throw ValidationError("--index \(bounds[1]!) is out of range: no split holds more than \(IDX.dimensionLimit) images")
+                }
                 result += Array(bounds[0]!...bounds[1]!)
             default: throw ValidationError("--index wants indices like 0..9 or 3,7,10..12 (got \(text))")
             }
         }
         guard !result.isEmpty else { throw ValidationError("--index wants at least one index") }
+        guard result.count <= IDX.dimensionLimit else {
+            throw ValidationError("--index names \(result.count) images, more than a split can hold (\(IDX.dimensionLimit))")
+        }
         return result
     }
 

@@ -25,7 +25,7 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many optimizer steps in total, then evaluate as usual.")
     var maxSteps: Int?
 
-    @Option(help: "BLAS threads per rank (default: cores on this node / ranks on this node).")
+    @Option(help: "BLAS threads per rank (default: cores on this node / ranks on this node; always 1 with --deterministic).")
     var threads: Int?
 
     @Option(help: ArgumentHelp("Write per-epoch loss/accuracy, test results and timings as JSON.", valueName: "file"))
@@ -64,6 +64,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Continue from the newest valid checkpoint in --checkpoint-dir (start afresh if there is none).")
     var resume = false
 
+    @Flag(help: "Delete the checkpoints another run left in --checkpoint-dir and start afresh (without it, such a directory is an error).")
+    var startOver = false
+
     @Option(help: ArgumentHelp("Seconds a rank waits for its peers in a collective before ending the job (0: forever).", valueName: "seconds"))
     var peerTimeout = 60.0
 
@@ -85,13 +88,16 @@ struct Train: ParsableCommand {
             throw ValidationError("--checkpoint-every must be at least 1 (got \(checkpointEvery))")
         }
         guard keepCheckpoints >= 1 else { throw ValidationError("--keep-checkpoints must be at least 1 (got \(keepCheckpoints))") }
-        guard peerTimeout.isFinite, peerTimeout >= 0 else {
-            throw ValidationError("--peer-timeout must be 0 or a positive number of seconds (got \(peerTimeout))")
+        guard peerTimeout.isFinite, peerTimeout >= 0, peerTimeout <= 1e6 else {
+            throw ValidationError("--peer-timeout must be 0 or a number of seconds up to 1000000 (got \(peerTimeout))")
         }
-        guard microShards >= 1, microShards & (microShards - 1) == 0 else {
-            throw ValidationError("--micro-shards must be a power of two (got \(microShards))")
+        // Each micro-shard a rank owns has a gradient buffer of its own (1.6 MB).
+        guard microShards >= 1, microShards <= 1024, microShards & (microShards - 1) == 0 else {
+            throw ValidationError("--micro-shards must be a power of two up to 1024 (got \(microShards))")
         }
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
+        if startOver && checkpointDir == nil { throw ValidationError("--start-over needs --checkpoint-dir") }
+        if startOver && resume { throw ValidationError("--start-over and --resume exclude each other") }
         if checkpointEvery != nil && checkpointDir == nil { throw ValidationError("--checkpoint-every needs --checkpoint-dir") }
     }
 
@@ -106,13 +112,14 @@ struct Train: ParsableCommand {
         config.training.checkpoints = checkpointDir.map { CheckpointStore(directory: $0, keep: keepCheckpoints) }
         config.training.checkpointEverySteps = checkpointEvery
         config.training.reduction = deterministic ? .deterministicTree(microShards: microShards) : .allreduce
-        config.dataset = data.spec()
+        config.training.dataset = data.spec()
         config.dataDirectory = data.directory(for: config.dataset)
         config.threads = threads
         config.initFile = initFile
         config.files = OutputFiles(history: history, profile: profile, save: save, onnx: exportOnnx, csv: csv, plot: plot)
         config.validateEachEpoch = validateEachEpoch || plot != nil || csv != nil
         config.resume = resume
+        config.startOver = startOver
         config.peerTimeout = peerTimeout
         config.commandLine = CommandLine.arguments.joined(separator: " ")
         try runUnderMPI { comm in try TrainingJob(config: config, comm: comm).run() }

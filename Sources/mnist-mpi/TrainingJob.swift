@@ -7,7 +7,7 @@ import Glibc
 /// Everything the `train` command was asked to do.
 struct JobConfiguration {
     var training = TrainingOptions()
-    var dataset = DatasetSpec.mnist
+    var dataset: DatasetSpec { training.dataset }
     var dataDirectory = "data"
     /// BLAS threads per rank (nil: cores on this node / ranks on this node).
     var threads: Int?
@@ -17,6 +17,8 @@ struct JobConfiguration {
     var validateEachEpoch = false
     /// Continue from the newest valid checkpoint in `training.checkpoints`.
     var resume = false
+    /// Delete another run's checkpoints there instead of refusing to start.
+    var startOver = false
     /// Seconds a rank waits in a collective before deciding its peers are gone (0: forever).
     var peerTimeout = 60.0
     /// The command line, recorded in saved files.
@@ -47,6 +49,8 @@ struct TrainingJob {
         let architecture: Architecture
         let weights: FloatBuffer
         let resume: Checkpoint?
+        /// Names a fresh run in its checkpoints (a resumed run keeps its checkpoint's).
+        let runID: String
         let threads: Int
         let startupSeconds: Double
         let watchdog: Watchdog
@@ -72,8 +76,8 @@ struct TrainingJob {
             Terminal.error("mnist-mpi: error: rank \(rank): no answer from the other ranks for \(Int(seconds)) s (a rank or its node is gone, or the network is down); ending the job")
             _exit(ExitStatus.peerLost)
         })
-        let threads = config.threads ?? Launcher.defaultThreads(localRanks: comm.localSize)
-        openblas_set_num_threads(Int32(threads))
+        openblas_set_num_threads(Int32(clamping: blasThreads))
+        let threads = Int(openblas_get_num_threads())  // OpenBLAS caps what it was asked for
 
         let data = comm.broadcast(try comm.onRoot { try Dataset.load(config.dataset, from: config.dataDirectory) })
         let architecture = Architecture(classes: config.dataset.classNames.count)
@@ -82,19 +86,33 @@ struct TrainingJob {
             return architecture.glorotInitialization(seed: config.training.seed)
         }, count: architecture.parameterCount)
         let resume = try resumeCheckpoint(architecture)
-        let start = Start(data: data, architecture: architecture, weights: weights, resume: resume, threads: threads,
+        var runID = Array(Checkpoint.newRunID().utf8)
+        comm.broadcast(&runID, root: 0)
+        let start = Start(data: data, architecture: architecture, weights: weights, resume: resume,
+                          runID: String(decoding: runID, as: UTF8.self), threads: threads,
                           startupSeconds: comm.time() - started, watchdog: watchdog)
         if comm.isRoot { introduce(start) }
         return start
     }
 
+    /// BLAS threads per rank: `--threads`, else the node's cores shared by its ranks. One with
+    /// --deterministic: OpenBLAS splits a product's sums differently over more threads.
+    private var blasThreads: Int {
+        if case .deterministicTree = config.training.reduction { return 1 }
+        return config.threads ?? Launcher.defaultThreads(localRanks: comm.localSize)
+    }
+
     /// With `--resume`: the newest valid checkpoint, read on rank 0 and sent to every rank,
-    /// after checking it belongs to this run's math. Creates the checkpoint directory.
+    /// after checking it belongs to this run's math and data. Without: makes sure no other
+    /// run's checkpoints are in the way. Creates the checkpoint directory.
     private func resumeCheckpoint(_ architecture: Architecture) throws -> Checkpoint? {
         guard let store = config.training.checkpoints else { return nil }
         let found = try comm.onRoot { () throws -> Checkpoint? in
             try store.prepare()
-            guard config.resume else { return nil }
+            guard config.resume else {
+                try clearForAFreshRun(store)
+                return nil
+            }
             let newest = try store.newest(architecture) { Terminal.error("mnist-mpi: warning: \($0)") }
             if newest == nil { print("No checkpoint in \(store.directory) yet: starting from the beginning") }
             return newest
@@ -103,8 +121,20 @@ struct TrainingJob {
         comm.broadcast(&bytes, root: 0)
         guard !bytes.isEmpty else { return nil }
         let checkpoint = try Checkpoint.decode(bytes, name: "checkpoint", architecture: architecture)
-        try checkpoint.checkResumable(with: config.training)
+        try checkpoint.checkResumable(with: config.training.settings)
         return checkpoint
+    }
+
+    /// A fresh run refuses a directory holding another run's checkpoints (its pruning would
+    /// mix with theirs, and a later --resume would not know which run to continue), unless
+    /// told to start over.
+    private func clearForAFreshRun(_ store: CheckpointStore) throws {
+        guard let newest = try store.steps().first else { return }
+        guard config.startOver else {
+            throw JobError("\(store.directory) holds checkpoints of an earlier run (newest: step \(newest)): continue it with --resume, choose another --checkpoint-dir, or delete them with --start-over")
+        }
+        try store.removeAll()
+        print("Deleted the earlier run's checkpoints in \(store.directory) (--start-over)")
     }
 
     /// The tutorial's look at the data and the model, and how the run is laid out.
@@ -129,7 +159,7 @@ struct TrainingJob {
     /// asked); SIGTERM/SIGINT stop every rank after the same step.
     private func train(_ start: Start) throws -> Run {
         let trainer = try Trainer(comm: comm, architecture: start.architecture, options: config.training,
-                                  data: start.data.train, initialParameters: start.weights, resume: start.resume,
+                                  data: start.data.train, initialParameters: start.weights, resume: start.resume, runID: start.runID,
                                   profile: config.files.profile != nil, watchdog: start.watchdog)
         let validate = comm.isRoot && config.validateEachEpoch ? { (parameters: FloatBuffer) in
             let evaluation = Evaluator.evaluate(parameters, start.architecture, on: start.data.test)

@@ -83,7 +83,7 @@ import TestSupport
         let other = Architecture(hidden: 256)
         let foreign = Checkpoint(architecture: other, parameters: other.glorotInitialization(seed: 1).array,
                                  velocity: [Float](repeating: 0, count: other.parameterCount), position: TrainingPosition(),
-                                 seed: 42, batchSize: 128, shuffle: true)
+                                 runID: "foreign", settings: TrainingOptions().settings)
         try FileManager.default.createDirectory(atPath: "\(dir)/ck", withIntermediateDirectories: true)
         try FileIO.writeAtomically(foreign.encode(), to: CheckpointStore(directory: "\(dir)/ck").path(step: 5))
         let out = try Fixtures.mpirun(2, data + ["--checkpoint-dir", "\(dir)/ck", "--resume"], timeout: 60)

@@ -68,13 +68,30 @@ public enum Safetensors {
         return bytes
     }
 
+    /// The `__metadata__` of a file, reading only its header.
+    public static func metadata(ofFile path: String) throws -> [String: String] {
+        let prefix = try FileIO.readPrefix(path, count: 8)
+        guard prefix.count == 8 else { throw FormatError.malformed(file: path, reason: "\(prefix.count) bytes, too short") }
+        let length = prefix.withUnsafeBytes { ByteOrder.readLittleEndian($0, at: 0, as: UInt64.self) }
+        guard length <= maxHeader else { throw FormatError.malformed(file: path, reason: "header length \(length) is too large") }
+        let header = try FileIO.readPrefix(path, count: 8 + Int(length))
+        guard header.count == 8 + Int(length),
+              let object = try? JSONSerialization.jsonObject(with: Data(header[8...])) as? [String: Any] else {
+            throw FormatError.malformed(file: path, reason: "header is not a JSON object")
+        }
+        return object["__metadata__"] as? [String: String] ?? [:]
+    }
+
+    /// Headers larger than this are refused.
+    static let maxHeader: UInt64 = 100_000_000
+
     /// Parses and checks a whole file: header bounds, JSON, F32 dtype, offsets matching the
     /// shapes, tensors packed without gaps or overlap and covering the data exactly.
     public static func decode(_ bytes: [UInt8], name: String) throws -> File {
         func fail(_ reason: String) -> FormatError { .malformed(file: name, reason: reason) }
         guard bytes.count >= 8 else { throw fail("\(bytes.count) bytes, too short") }
         let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard headerLength >= 2, headerLength <= UInt64(bytes.count - 8), headerLength <= 100_000_000 else {
+        guard headerLength >= 2, headerLength <= UInt64(bytes.count - 8), headerLength <= maxHeader else {
             throw fail("header length \(headerLength) does not fit a file of \(bytes.count) bytes")
         }
         let headerEnd = 8 + Int(headerLength)

@@ -4,10 +4,11 @@ import CSystem
 /// `v = rho * v + (1 - rho) * g²`, `w -= lr * g / sqrt(v + epsilon)`, with `v` starting at 0.
 public struct RMSprop: Sendable, Equatable {
     public var learningRate: Float = 0.001
-    public var rho: Float = 0.9
+    /// A double, as Keras's Python float: `1 - rho` is formed in double, then rounded to float32.
+    public var rho = 0.9
     public var epsilon: Float = 1e-7
 
-    public init(learningRate: Float = 0.001, rho: Float = 0.9, epsilon: Float = 1e-7) {
+    public init(learningRate: Float = 0.001, rho: Double = 0.9, epsilon: Float = 1e-7) {
         self.learningRate = learningRate
         self.rho = rho
         self.epsilon = epsilon
@@ -20,8 +21,9 @@ public struct RMSprop: Sendable, Equatable {
     /// and division are correctly rounded either way, so the lanes compute exactly the formula.
     public func step(weights: UnsafeMutablePointer<Float>, velocity: UnsafeMutablePointer<Float>,
                      gradientSums: UnsafePointer<Float>, batchSize: Int, count: Int) {
-        let scale = Lanes(repeating: Float(batchSize)), rho = Lanes(repeating: rho)
-        let oneMinusRho = Lanes(repeating: 1 - self.rho)
+        let scale = Lanes(repeating: Float(batchSize)), rho = Lanes(repeating: Float(rho))
+        // Float(0.1), as Keras has it, not 1 - Float(0.9) = 0.100000024.
+        let oneMinusRho = Lanes(repeating: Float(1 - self.rho))
         let lr = Lanes(repeating: learningRate), eps = Lanes(repeating: epsilon)
         var i = 0
         while i < count {

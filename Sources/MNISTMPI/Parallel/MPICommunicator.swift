@@ -20,8 +20,9 @@ public final class MPICommunicator: Communicator {
 
     public init(reportingFailures report: @escaping (MPIFailure) -> Void) {
         self.report = report
-        var argc: Int32 = 0
-        MPI_Init(&argc, nil)
+        // Only this thread calls MPI (the watchdog and BLAS threads never do).
+        var argc: Int32 = 0, provided: Int32 = 0
+        MPI_Init_thread(&argc, nil, Int32(MPI_THREAD_FUNNELED), &provided)
         world = MPIHandle(value: cmpi_comm_world())
         var r: Int32 = 0, s: Int32 = 0
         MPI_Comm_rank(world.value, &r)

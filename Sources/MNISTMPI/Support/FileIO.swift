@@ -14,24 +14,41 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
 }
 
 public enum FileIO {
-    /// Reads a whole file.
+    /// Files larger than this are refused rather than read: far above anything this program
+    /// reads (MNIST's largest file is 47 MB), and a bound on what a stray path can make it allocate.
+    public static let readLimit = 1 << 30
+
+    /// Reads a whole file of at most `readLimit` bytes.
     public static func read(_ path: String) throws -> [UInt8] {
+        try read(path, atMost: nil)
+    }
+
+    /// Reads the first `count` bytes of a file (fewer if it is shorter).
+    public static func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
+        try read(path, atMost: count)
+    }
+
+    private static func read(_ path: String, atMost prefix: Int?) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw FileError.errno(path, "cannot open") }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileError.errno(path, "cannot stat") }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw FileError(path: path, reason: "not a regular file") }
-        let size = Int(st.st_size)
+        let size = min(Int(st.st_size), prefix ?? Int.max)
+        guard size <= readLimit else {
+            throw FileError(path: path, reason: "\(st.st_size) bytes, more than the \(readLimit)-byte limit for a file read here")
+        }
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < size {
             let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, size - done) }
             if n < 0 && Glibc.errno == EINTR { continue }
-            guard n > 0 else { throw FileError.errno(path, "read failed") }
+            guard n >= 0 else { throw FileError.errno(path, "read failed") }
+            if n == 0 { break }  // the file shrank while we read
             done += n
         }
-        return bytes
+        return Array(bytes[..<done])
     }
 
     /// Writes a file so that readers see either the old content or the whole new one:

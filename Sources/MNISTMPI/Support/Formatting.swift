@@ -26,8 +26,8 @@ public func hex(_ bytes: some Sequence<UInt8>, separator: String = "") -> String
     bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: separator)
 }
 
-/// Ceiling of `a / b` for positive `b`: batches in an epoch, steps in a run.
-public func divideRoundingUp(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
+/// Ceiling of `a / b` for `a >= 0` and positive `b` (without overflow for any such pair).
+public func divideRoundingUp(_ a: Int, _ b: Int) -> Int { a / b + (a % b == 0 ? 0 : 1) }
 
 extension String {
     /// The string padded on the left with `pad` to at least `width` characters.

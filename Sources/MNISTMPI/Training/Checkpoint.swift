@@ -1,21 +1,24 @@
 import Foundation
 
-/// A resumable snapshot of training: weights, RMSprop velocities, the position in the run and
-/// the settings that fix the math (seed, batch size, shuffling), as one safetensors file.
+/// A resumable snapshot of training, as one safetensors file: weights, RMSprop velocities, the
+/// position in the run, the run's identity and every setting that fixes its math and data.
 ///
 /// Tensors: the model's four (`dense.kernel`, ...) and `optimizer.velocity.<name>` for each.
-/// Metadata: `format` = `mnist-mpi-checkpoint`, the position and settings as decimal strings,
-/// the metrics `history` as JSON, and `checksum`: the SHA-256 of every other metadata entry
-/// (`key=value` lines in key order) followed by the tensor bytes, verified on load.
+/// Metadata: `format` = `mnist-mpi-checkpoint`, `version` 2, `run_id`, the position as decimal
+/// strings, the settings as `setting.<name>`, the metrics `history` as JSON, and `checksum`:
+/// the SHA-256 of every other metadata entry (`key=value` lines in key order) followed by the
+/// tensor bytes, verified on load.
 public struct Checkpoint: Sendable {
     public static let format = "mnist-mpi-checkpoint"
+    static let version = "2"
     public var architecture: Architecture
     public var parameters: [Float]
     public var velocity: [Float]
     public var position: TrainingPosition
-    public var seed: UInt64
-    public var batchSize: Int
-    public var shuffle: Bool
+    /// The run that wrote it: a fresh run draws one; a resumed run keeps its checkpoint's.
+    public var runID: String
+    /// `TrainingOptions.settings` of that run.
+    public var settings: [String: String]
 
     public enum LoadError: Error, Equatable, CustomStringConvertible {
         case notACheckpoint(file: String)
@@ -31,41 +34,41 @@ public struct Checkpoint: Sendable {
         }
     }
 
-    /// A snapshot of a run with these `options`.
     public init(architecture: Architecture, parameters: [Float], velocity: [Float], position: TrainingPosition,
-                options: TrainingOptions) {
-        self.init(architecture: architecture, parameters: parameters, velocity: velocity, position: position,
-                  seed: options.seed, batchSize: options.batchSize, shuffle: options.shuffle)
-    }
-
-    public init(architecture: Architecture, parameters: [Float], velocity: [Float], position: TrainingPosition,
-                seed: UInt64, batchSize: Int, shuffle: Bool) {
+                runID: String, settings: [String: String]) {
         self.architecture = architecture
         self.parameters = parameters
         self.velocity = velocity
         self.position = position
-        self.seed = seed
-        self.batchSize = batchSize
-        self.shuffle = shuffle
+        self.runID = runID
+        self.settings = settings
+    }
+
+    /// A new run's identity: 16 random hex digits.
+    public static func newRunID() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return hex((0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) })
     }
 
     static let velocityPrefix = "optimizer.velocity."
+    static let settingPrefix = "setting."
 
     public func encode() -> [UInt8] {
         let p = position
         var metadata: [String: String] = [
             "format": Checkpoint.format,
-            "version": "1",
+            "version": Checkpoint.version,
+            "run_id": runID,
             "step": "\(p.step)", "epoch": "\(p.epoch)", "batch_in_epoch": "\(p.batchInEpoch)",
             // Doubles print in their shortest exact form, so they read back bit for bit.
             "loss_sum": "\(p.lossSum)", "correct": "\(p.correct)", "seen": "\(p.seen)", "seconds": "\(p.seconds)",
-            "seed": "\(seed)", "batch_size": "\(batchSize)", "shuffle": "\(shuffle)",
             "history": JSON.array(p.history.map { e in
                 .object([("loss", .number(e.loss)), ("accuracy", .number(e.accuracy)),
                          ("seconds", .number(e.seconds)), ("steps", .integer(e.steps))]
                         + (e.validation.map { [("val_loss", .number($0.loss)), ("val_accuracy", .number($0.accuracy))] } ?? []))
             }).text,
         ]
+        for (key, value) in settings { metadata[Checkpoint.settingPrefix + key] = value }
         let tensors = ModelFile.tensors(FloatBuffer(parameters), architecture)
             + ModelFile.tensors(FloatBuffer(velocity), architecture, prefix: Checkpoint.velocityPrefix)
         metadata["checksum"] = Checkpoint.checksum(metadata: metadata, tensors: tensors)
@@ -86,30 +89,38 @@ public struct Checkpoint: Sendable {
         let file = try Safetensors.decode(bytes, name: name)
         let m = file.metadata
         guard m["format"] == format else { throw LoadError.notACheckpoint(file: name) }
+        guard m["version"] == version else { throw LoadError.bad(file: name, field: "version") }
         let params = try ModelFile.parameters(from: file, architecture, name: name)
         let velocity = try ModelFile.parameters(from: file, architecture, prefix: velocityPrefix, name: name)
         let tensors = ModelFile.tensors(params, architecture) + ModelFile.tensors(velocity, architecture, prefix: velocityPrefix)
         guard m["checksum"] == checksum(metadata: m, tensors: tensors) else { throw LoadError.checksumMismatch(file: name) }
+        guard let runID = m["run_id"], !runID.isEmpty else { throw LoadError.bad(file: name, field: "run_id") }
+        var settings: [String: String] = [:]
+        for (key, value) in m where key.hasPrefix(settingPrefix) { settings[String(key.dropFirst(settingPrefix.count))] = value }
+        return Checkpoint(architecture: architecture, parameters: params.array, velocity: velocity.array,
+                          position: try position(m, name: name), runID: runID, settings: settings)
+    }
 
-        func field<T: LosslessStringConvertible>(_ key: String) throws -> T {
-            guard let text = m[key], let value = T(text) else { throw LoadError.bad(file: name, field: key) }
+    private static func position(_ m: [String: String], name: String) throws -> TrainingPosition {
+        /// A count: a whole number, not negative.
+        func count(_ key: String) throws -> Int {
+            guard let text = m[key], let value = Int(text), value >= 0 else { throw LoadError.bad(file: name, field: key) }
+            return value
+        }
+        func sum(_ key: String) throws -> Double {
+            guard let text = m[key], let value = Double(text), value.isFinite else { throw LoadError.bad(file: name, field: key) }
             return value
         }
         var p = TrainingPosition()
-        p.step = try field("step")
-        p.epoch = try field("epoch")
-        p.batchInEpoch = try field("batch_in_epoch")
-        p.lossSum = try field("loss_sum")
-        p.correct = try field("correct")
-        p.seen = try field("seen")
-        p.seconds = try field("seconds")
+        (p.step, p.epoch, p.batchInEpoch, p.seen) = (try count("step"), try count("epoch"), try count("batch_in_epoch"), try count("seen"))
+        (p.lossSum, p.correct, p.seconds) = (try sum("loss_sum"), try sum("correct"), try sum("seconds"))
         guard let historyText = m["history"],
               let list = try? JSONSerialization.jsonObject(with: Data(historyText.utf8)) as? [[String: Any]] else {
             throw LoadError.bad(file: name, field: "history")
         }
         p.history = try list.map { e in
             guard let loss = e["loss"] as? Double, let accuracy = e["accuracy"] as? Double,
-                  let seconds = e["seconds"] as? Double, let steps = e["steps"] as? Int else {
+                  let seconds = e["seconds"] as? Double, let steps = e["steps"] as? Int, steps >= 0 else {
                 throw LoadError.bad(file: name, field: "history")
             }
             var validation: EpochMetrics.Validation?
@@ -118,23 +129,25 @@ public struct Checkpoint: Sendable {
             }
             return EpochMetrics(loss: loss, accuracy: accuracy, seconds: seconds, steps: steps, validation: validation)
         }
-        return Checkpoint(architecture: architecture, parameters: params.array, velocity: velocity.array, position: p,
-                          seed: try field("seed"), batchSize: try field("batch_size"), shuffle: try field("shuffle"))
+        return p
     }
 }
 
-/// A setting that fixes the math of a run differs between a checkpoint and the run resuming it.
-public enum ResumeMismatch: Error, Equatable {
-    case seed(checkpoint: UInt64, run: UInt64)
-    case batchSize(checkpoint: Int, run: Int)
-    case shuffle(checkpoint: Bool, run: Bool)
+/// A setting that fixes the math or the data of a run differs between a checkpoint and the
+/// run resuming it (`nil`: not recorded on that side).
+public struct ResumeMismatch: Error, Equatable {
+    /// The name in `TrainingOptions.settings`.
+    public let setting: String
+    public let checkpoint: String?
+    public let run: String?
 }
 
 extension Checkpoint {
-    /// Throws the first setting in which `options` differ from those this checkpoint was made with.
-    public func checkResumable(with options: TrainingOptions) throws {
-        if seed != options.seed { throw ResumeMismatch.seed(checkpoint: seed, run: options.seed) }
-        if batchSize != options.batchSize { throw ResumeMismatch.batchSize(checkpoint: batchSize, run: options.batchSize) }
-        if shuffle != options.shuffle { throw ResumeMismatch.shuffle(checkpoint: shuffle, run: options.shuffle) }
+    /// Throws the first setting (in name order) in which `settings` differ from the ones this
+    /// checkpoint was made with.
+    public func checkResumable(with settings: [String: String]) throws {
+        for key in Set(self.settings.keys).union(settings.keys).sorted() where self.settings[key] != settings[key] {
+            throw ResumeMismatch(setting: key, checkpoint: self.settings[key], run: settings[key])
+        }
     }
 }

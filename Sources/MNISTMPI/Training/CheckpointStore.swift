@@ -1,6 +1,7 @@
 import Foundation
 
-/// A directory of checkpoints named `checkpoint-<step>.safetensors`, newest = highest step.
+/// A directory of checkpoints named `checkpoint-<step>.safetensors`. Each file records the run
+/// that wrote it; a run prunes only its own files.
 public struct CheckpointStore: Sendable, Equatable {
     public let directory: String
     /// How many checkpoints to keep; older ones are deleted after a new one is safely written.
@@ -42,18 +43,33 @@ public struct CheckpointStore: Sendable, Equatable {
         }
     }
 
-    /// Writes `checkpoint` atomically, then deletes all but the newest `keep`.
+    /// Writes `checkpoint` atomically, then deletes all but the newest `keep` of its run's
+    /// checkpoints. Files of other runs, and files it cannot read, are left alone.
     public func save(_ checkpoint: Checkpoint) throws {
         try FileIO.writeAtomically(checkpoint.encode(), to: path(step: checkpoint.position.step))
-        for step in try steps().dropFirst(keep) { unlink(path(step: step)) }
+        let ours = try steps().filter { (try? runID(step: $0)) == checkpoint.runID }
+        for step in ours.dropFirst(keep) { unlink(path(step: step)) }
     }
 
-    /// The newest checkpoint that loads and verifies; `warn` hears about each one skipped.
-    /// Nil when the directory holds no checkpoint at all.
+    /// The run that wrote the checkpoint at `step`, read from its header only.
+    public func runID(step: Int) throws -> String? {
+        try Safetensors.metadata(ofFile: path(step: step))["run_id"]
+    }
+
+    /// Deletes every checkpoint file in the directory.
+    public func removeAll() throws {
+        for step in try steps() where unlink(path(step: step)) != 0 {
+            throw FileError(path: path(step: step), reason: "cannot delete")
+        }
+    }
+
+    /// The newest checkpoint that loads and verifies (the last written, and of those the
+    /// highest step); `warn` hears about each one skipped. Nil when there is none at all.
     public func newest(_ architecture: Architecture, warn: (String) -> Void) throws -> Checkpoint? {
         guard FileIO.exists(directory) else { return nil }
-        let candidates = try steps()
-        for step in candidates {
+        let candidates = try steps().map { (step: $0, written: modificationTime(path(step: $0))) }
+            .sorted { ($0.written, $0.step) > ($1.written, $1.step) }
+        for (step, _) in candidates {
             let file = path(step: step)
             do {
                 return try Checkpoint.decode(FileIO.read(file), name: file, architecture: architecture)
@@ -65,5 +81,12 @@ public struct CheckpointStore: Sendable, Equatable {
             throw FileError(path: directory, reason: "none of its \(candidates.count) checkpoint(s) is valid")
         }
         return nil
+    }
+
+    /// Nanoseconds since the epoch of the file's last change (0 if unknown).
+    private func modificationTime(_ path: String) -> Int {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return 0 }
+        return st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec
     }
 }

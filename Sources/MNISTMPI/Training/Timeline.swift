@@ -21,12 +21,13 @@ public final class Timeline {
     private var events: [Event] = []
 
     /// - Parameter expectedSteps: events are reserved for this many steps of `eventsPerStep`
-    ///   up front, so that recording does not allocate inside the training loop.
+    ///   up front (up to 100,000 steps), so that recording does not allocate inside the
+    ///   training loop.
     public init(recordsEvents: Bool, expectedSteps: Int = 0, eventsPerStep: Int = Phase.allCases.count,
                 origin: Double = monotonicSeconds()) {
         self.recordsEvents = recordsEvents
         self.origin = origin
-        if recordsEvents { events.reserveCapacity(expectedSteps * eventsPerStep) }
+        if recordsEvents { events.reserveCapacity(min(expectedSteps, 100_000) * eventsPerStep) }
     }
 
     public func record(_ phase: Phase, step: Int, from start: Double, to end: Double) {

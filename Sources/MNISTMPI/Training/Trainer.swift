@@ -19,6 +19,8 @@ public final class Trainer {
     public private(set) var position = TrainingPosition()
     /// Time per phase of the step, and the per-step events when profiling.
     public let timeline: Timeline
+    /// Recorded in checkpoints: the resumed checkpoint's, or `runID` for a fresh run.
+    public let runID: String
     private let reduction: GradientReduction
     private let workspace: Workspace
 
@@ -26,10 +28,11 @@ public final class Trainer {
 
     /// - Parameters:
     ///   - resume: continue from this checkpoint's weights, velocities and position.
+    ///   - runID: names a fresh run in its checkpoints.
     ///   - watchdog: watches the reduction's collectives.
     public init(comm: Communicator, architecture: Architecture, options: TrainingOptions, data: Split,
-                initialParameters: FloatBuffer, resume: Checkpoint? = nil, profile: Bool = false,
-                watchdog: Watchdog? = nil) throws {
+                initialParameters: FloatBuffer, resume: Checkpoint? = nil, runID: String = Checkpoint.newRunID(),
+                profile: Bool = false, watchdog: Watchdog? = nil) throws {
         precondition(initialParameters.count == architecture.parameterCount)
         self.comm = comm
         self.architecture = architecture
@@ -38,16 +41,23 @@ public final class Trainer {
         parameters = FloatBuffer(count: architecture.parameterCount)
         parameters.copy(from: initialParameters)
         velocity = FloatBuffer(count: architecture.parameterCount)
+        self.runID = resume?.runID ?? runID
         if let resume {
+            guard resume.position.batchInEpoch <= divideRoundingUp(data.count, options.batchSize) else {
+                throw Checkpoint.LoadError.bad(file: "checkpoint", field: "batch_in_epoch")
+            }
             parameters.copy(from: FloatBuffer(resume.parameters))
             velocity.copy(from: FloatBuffer(resume.velocity))
             position = resume.position
         }
         reduction = try options.reduction.make(comm: comm, parameterCount: architecture.parameterCount, watchdog: watchdog)
-        // A rank's share of a full batch is never smaller than its share of the shorter last one.
-        workspace = Workspace(architecture, capacity: reduction.rows(batchSize: options.batchSize).count)
-        let steps = divideRoundingUp(data.count, options.batchSize) * options.epochs
-        timeline = Timeline(recordsEvents: profile, expectedSteps: min(steps, options.maxSteps ?? steps),
+        // The largest batch there is (a batch size beyond the data makes one batch of it all);
+        // a rank's share of it is never smaller than its share of the shorter last one.
+        let largestBatch = min(options.batchSize, data.count)
+        workspace = Workspace(architecture, capacity: reduction.rows(batchSize: largestBatch).count)
+        let (steps, overflow) = divideRoundingUp(data.count, largestBatch).multipliedReportingOverflow(by: options.epochs)
+        let expected = min(overflow ? Int.max : steps, options.maxSteps ?? Int.max)
+        timeline = Timeline(recordsEvents: profile, expectedSteps: expected,
                             eventsPerStep: 3 + 2 * reduction.piecesPerStep)
     }
 
@@ -62,7 +72,7 @@ public final class Trainer {
     /// The whole training state, for a checkpoint.
     public var checkpoint: Checkpoint {
         Checkpoint(architecture: architecture, parameters: parameters.array, velocity: velocity.array, position: position,
-                   options: options)
+                   runID: runID, settings: options.settings)
     }
 
     private var reachedMaxSteps: Bool { options.maxSteps.map { position.step >= $0 } ?? false }

@@ -1,5 +1,5 @@
 /// Settings of one training run; defaults are the tutorial's.
-public struct TrainingOptions: Sendable, Equatable {
+public struct TrainingOptions: Sendable {
     public var epochs = 5
     public var batchSize = 128
     public var optimizer = RMSprop()
@@ -12,8 +12,22 @@ public struct TrainingOptions: Sendable, Equatable {
     public var checkpointEverySteps: Int?
     /// How the ranks' gradients are summed.
     public var reduction = Reduction.allreduce
+    /// What is trained on (recorded in checkpoints).
+    public var dataset = DatasetSpec.mnist
 
     public init() {}
+
+    /// Everything that fixes the math and the data, by name, as checkpoints record it: a run
+    /// resumes only a checkpoint made with the same. Epochs, step limits, ranks, threads,
+    /// checkpointing and output files may change between a run and its resumption.
+    public var settings: [String: String] {
+        let checksums = dataset.sha256.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
+        return [
+            "seed": "\(seed)", "batch_size": "\(batchSize)", "shuffle": "\(shuffle)",
+            "learning_rate": "\(optimizer.learningRate)", "rho": "\(optimizer.rho)", "epsilon": "\(optimizer.epsilon)",
+            "reduction": reduction.name, "dataset": dataset.name, "dataset_sha256": sha256Hex(Array(checksums.utf8)),
+        ]
+    }
 
     /// The gradient reduction strategies (each one file in Parallel/).
     public enum Reduction: Sendable, Equatable {
@@ -22,6 +36,14 @@ public struct TrainingOptions: Sendable, Equatable {
         /// Sums over this many micro-shards per batch in a fixed tree: bitwise the same
         /// results for every power-of-two rank count that divides it.
         case deterministicTree(microShards: Int)
+
+        /// `allreduce`, or `deterministic-tree/<micro-shards>`.
+        public var name: String {
+            switch self {
+            case .allreduce: return "allreduce"
+            case let .deterministicTree(count): return "deterministic-tree/\(count)"
+            }
+        }
 
         /// The strategy, for `comm`'s rank.
         func make(comm: Communicator, parameterCount: Int, watchdog: Watchdog?) throws -> GradientReduction {

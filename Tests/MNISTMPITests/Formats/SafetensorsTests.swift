@@ -42,6 +42,23 @@ import TestSupport
         }
     }
 
+    /// A header whose sizes overflow or exceed the file is an error, not a trap or a huge allocation.
+    @Test(arguments: [
+        #"[4294967296, 4294967296, 4294967296, 4]"#,  // element count overflows Int
+        #"[2147483648, 2147483648]"#,                  // fits Int, far beyond the file
+        #"[-1, 4]"#,
+        #"[1e300]"#,
+        #"["a"]"#,
+    ])
+    func rejectsShapesThatOverflowOrExceedTheFile(shape: String) {
+        var header = Array(#"{"t":{"dtype":"F32","shape":\#(shape),"data_offsets":[0,16]}}"#.utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        var bytes: [UInt8] = []
+        ByteOrder.appendLittleEndian(UInt64(header.count), to: &bytes)
+        bytes += header + [UInt8](repeating: 0, count: 16)
+        #expect(throws: Safetensors.FormatError.self) { try Safetensors.decode(bytes, name: "f") }
+    }
+
     @Test func modelFileChecksShapes() throws {
         let arch = Architecture(inputs: 4, hidden: 3, classes: 2)
         let params = arch.glorotInitialization(seed: 1)

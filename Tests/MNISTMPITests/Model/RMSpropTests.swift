@@ -14,7 +14,6 @@ import Testing
         let v1: [Double] = [0.1 * 0.25, 0.1 * 1.0, 0]
         let w1: [Double] = [1 - 0.001 * 0.5 / (v1[0] + 1e-7).squareRoot(), -2 + 0.001 / (v1[1] + 1e-7).squareRoot(), 0.5]
         for i in 0..<3 {
-            // 1 - rho is 0.100000024 in Float32, as in Keras.
             #expect(abs(Double(v[i]) - v1[i]) <= 1e-6 * abs(v1[i]))
             #expect(abs(Double(w[i]) - w1[i]) <= 1e-6)
         }
@@ -24,5 +23,14 @@ import Testing
         let v2 = 0.9 * v1[1] + 0.1 * 1.0
         #expect(abs(Double(v[1]) - v2) <= 1e-7)
         #expect(abs(Double(w[1]) - (w1[1] + 0.001 / (v2 + 1e-7).squareRoot())) <= 1e-6)
+    }
+
+    /// Keras's `1 - rho` is computed in double and cast to float32: exactly Float(0.1), where
+    /// `1 - Float(0.9)` would be 0.100000024. One step from v = 0 with g = 1 stores it in v.
+    @Test func oneMinusRhoIsKerasFloat32OfPointOne() {
+        let w = FloatBuffer([0]), v = FloatBuffer([0]), g = FloatBuffer([1])
+        RMSprop().step(weights: w.pointer, velocity: v.pointer, gradientSums: g.pointer, batchSize: 1, count: 1)
+        #expect(v[0] == Float(0.1))
+        #expect(v[0] != 1 - Float(0.9))
     }
 }

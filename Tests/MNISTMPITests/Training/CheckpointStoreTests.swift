@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import MNISTMPI
+import TestSupport
+
+struct CheckpointStoreTests {
+    let architecture = Architecture(inputs: 4, hidden: 3, classes: 2)
+
+    func checkpoint(step: Int, run: String) -> Checkpoint {
+        var position = TrainingPosition()
+        position.step = step
+        return Checkpoint(architecture: architecture, parameters: architecture.glorotInitialization(seed: 1).array,
+                          velocity: [Float](repeating: 0, count: architecture.parameterCount), position: position,
+                          runID: run, settings: TrainingOptions().settings)
+    }
+
+    /// A run prunes its own checkpoints only: another run's, even at higher steps, stay.
+    @Test func pruningKeepsOtherRunsCheckpoints() throws {
+        let store = CheckpointStore(directory: Fixtures.temporaryDirectory(), keep: 1)
+        let earlier = CheckpointStore(directory: store.directory, keep: 5)
+        for step in [100, 200] { try earlier.save(checkpoint(step: step, run: "earlier")) }
+        for step in [1, 2, 3] { try store.save(checkpoint(step: step, run: "this")) }
+        let steps = try store.steps()
+        #expect(steps == [200, 100, 3], "\(steps)")
+        #expect(try store.runID(step: 3) == "this" && store.runID(step: 200) == "earlier")
+    }
+
+    /// Resuming takes the checkpoint written last, whatever its step.
+    @Test func newestIsTheLastWritten() throws {
+        let store = CheckpointStore(directory: Fixtures.temporaryDirectory(), keep: 5)
+        try store.save(checkpoint(step: 200, run: "earlier"))
+        usleep(10_000)
+        try store.save(checkpoint(step: 3, run: "this"))
+        let newest = try #require(try store.newest(architecture) { Issue.record("warning: \($0)") })
+        #expect(newest.runID == "this" && newest.position.step == 3)
+    }
+
+    @Test func everySettingThatFixesTheMathIsCompared() throws {
+        let saved = checkpoint(step: 1, run: "r")
+        var options = TrainingOptions()
+        try saved.checkResumable(with: options.settings)
+        options.epochs = 9
+        options.maxSteps = 3
+        try saved.checkResumable(with: options.settings)  // may change on resume
+        let changes: [(String, (inout TrainingOptions) -> Void)] = [
+            ("seed", { $0.seed = 1 }), ("batch_size", { $0.batchSize = 64 }), ("shuffle", { $0.shuffle = false }),
+            ("learning_rate", { $0.optimizer.learningRate = 0.01 }), ("rho", { $0.optimizer.rho = 0.8 }),
+            ("reduction", { $0.reduction = .deterministicTree(microShards: 8) }), ("dataset", { $0.dataset = .fashionMNIST }),
+            ("epsilon", { $0.optimizer.epsilon = 1e-6 }),
+        ]
+        for (setting, change) in changes {
+            var other = TrainingOptions()
+            change(&other)
+            #expect(throws: ResumeMismatch.self, "\(setting)") { try saved.checkResumable(with: other.settings) }
+            do { try saved.checkResumable(with: other.settings) } catch let error as ResumeMismatch {
+                #expect(error.setting == setting && error.checkpoint == saved.settings[setting] && error.run == other.settings[setting])
+            }
+        }
+    }
+
+    @Test func checkpointsWithNegativeCountsAreRejected() throws {
+        var bytes = checkpoint(step: 7, run: "r").encode()
+        let decoded = try Checkpoint.decode(bytes, name: "c", architecture: architecture)
+        #expect(decoded.position.step == 7 && decoded.runID == "r")
+        var file = try Safetensors.decode(bytes, name: "c")
+        file.metadata["batch_in_epoch"] = "-1"
+        file.metadata["checksum"] = Checkpoint.checksum(metadata: file.metadata, tensors: file.tensors)
+        bytes = Safetensors.encode(file)
+        #expect(throws: Checkpoint.LoadError.bad(file: "c", field: "batch_in_epoch")) {
+            try Checkpoint.decode(bytes, name: "c", architecture: architecture)
+        }
+    }
+}
