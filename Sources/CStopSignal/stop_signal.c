@@ -1,4 +1,5 @@
 #include "stop_signal.h"
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -24,7 +25,15 @@ static void set_action(void (*handler)(int)) {
     sigaction(SIGINT, &action, 0);
 }
 
-void stop_signal_install(void) { set_action(on_signal); }
+void stop_signal_install(void) {
+    set_action(on_signal);
+    // A parent may have blocked them (the mask is inherited); a handler must also receive them.
+    sigset_t both;
+    sigemptyset(&both);
+    sigaddset(&both, SIGTERM);
+    sigaddset(&both, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &both, 0);
+}
 
 void stop_signal_restore(void) { set_action(SIG_DFL); }
 

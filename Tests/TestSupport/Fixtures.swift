@@ -141,6 +141,16 @@ public enum Fixtures {
         return true
     }
 
+    /// Waits until the file at `path` contains `text`.
+    public static func waitFor(text: String, in path: String, timeout: Double = 60) -> Bool {
+        let start = Date()
+        while !Fixtures.text(path).contains(text) {
+            if Date().timeIntervalSince(start) > timeout { return false }
+            usleep(20_000)
+        }
+        return true
+    }
+
     public static func text(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
     /// `mpirun -np N --oversubscribe <release binary> args`.
