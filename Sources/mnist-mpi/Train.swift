@@ -120,8 +120,9 @@ struct Train: ParsableCommand {
         config.validateEachEpoch = validateEachEpoch || plot != nil || csv != nil
         config.resume = resume
         config.startOver = startOver
-        config.peerTimeout = peerTimeout
         config.commandLine = CommandLine.arguments.joined(separator: " ")
-        try runUnderMPI { comm in try TrainingJob(config: config, comm: comm).run() }
+        try runUnderMPI(peerTimeout: peerTimeout) { comm in
+            try TrainingJob(config: config, comm: comm, watchdog: comm.watchdog).run()
+        }
     }
 }

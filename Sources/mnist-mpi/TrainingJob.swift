@@ -19,8 +19,6 @@ struct JobConfiguration {
     var resume = false
     /// Delete another run's checkpoints there instead of refusing to start.
     var startOver = false
-    /// Seconds a rank waits in a collective before deciding its peers are gone (0: forever).
-    var peerTimeout = 60.0
     /// The command line, recorded in saved files.
     var commandLine = ""
 }
@@ -31,17 +29,22 @@ struct JobConfiguration {
 struct TrainingJob {
     let config: JobConfiguration
     let comm: Communicator
+    /// Watches every collective; told each phase of the job.
+    let watchdog: Watchdog?
 
     func run() throws {
         let start = try prepare()
         let run = try train(start)
         // Rank 0 alone reports and writes; the outcome is shared so that a failure (an
         // unwritable --save path, say) ends every rank the same way.
+        enter("evaluating and writing files")
         _ = try comm.onRoot {
             let test = report(start, run)
             try config.files.write(start: start, run: run, test: test, config: config, ranks: comm.size)
         }
     }
+
+    private func enter(_ phase: String) { Phase.enter(phase, watchdog: watchdog, rank: comm.rank) }
 
     /// What training starts from.
     struct Start {
@@ -53,7 +56,6 @@ struct TrainingJob {
         let runID: String
         let threads: Int
         let startupSeconds: Double
-        let watchdog: Watchdog
     }
 
     /// What training produced, gathered on rank 0.
@@ -72,25 +74,24 @@ struct TrainingJob {
         guard comm.size <= batchSize else {
             throw JobError("\(comm.size) ranks cannot share a batch of \(batchSize): use at most \(batchSize) ranks or a larger --batch-size")
         }
-        let watchdog = Watchdog(seconds: config.peerTimeout, onTimeout: { [rank = comm.rank] seconds in
-            Terminal.error("mnist-mpi: error: rank \(rank): no answer from the other ranks for \(Int(seconds)) s (a rank or its node is gone, or the network is down); ending the job")
-            _exit(ExitStatus.peerLost)
-        })
         openblas_set_num_threads(Int32(clamping: blasThreads))
         let threads = Int(openblas_get_num_threads())  // OpenBLAS caps what it was asked for
 
+        enter("loading the data")
         let data = comm.broadcast(try comm.onRoot { try Dataset.load(config.dataset, from: config.dataDirectory) })
         let architecture = Architecture(classes: config.dataset.classNames.count)
+        enter("sending the initial weights")
         let weights = comm.broadcast(try comm.onRoot { () throws -> FloatBuffer in
             if let path = config.initFile { return try ModelFile.load(path, architecture) }
             return architecture.glorotInitialization(seed: config.training.seed)
         }, count: architecture.parameterCount)
+        enter("reading the checkpoints")
         let resume = try resumeCheckpoint(architecture)
         var runID = Array(Checkpoint.newRunID().utf8)
         comm.broadcast(&runID, root: 0)
         let start = Start(data: data, architecture: architecture, weights: weights, resume: resume,
                           runID: String(decoding: runID, as: UTF8.self), threads: threads,
-                          startupSeconds: comm.time() - started, watchdog: watchdog)
+                          startupSeconds: comm.time() - started)
         if comm.isRoot { introduce(start) }
         return start
     }
@@ -160,15 +161,17 @@ struct TrainingJob {
     private func train(_ start: Start) throws -> Run {
         let trainer = try Trainer(comm: comm, architecture: start.architecture, options: config.training,
                                   data: start.data.train, initialParameters: start.weights, resume: start.resume, runID: start.runID,
-                                  profile: config.files.profile != nil, watchdog: start.watchdog)
+                                  profile: config.files.profile != nil)
         let validate = comm.isRoot && config.validateEachEpoch ? { (parameters: FloatBuffer) in
             let evaluation = Evaluator.evaluate(parameters, start.architecture, on: start.data.test)
             return EpochMetrics.Validation(loss: evaluation.loss, accuracy: evaluation.accuracy)
         } : nil
+        enter("training")
         try StopRequest.whileHandling {
             try trainer.train(observer: comm.isRoot ? EpochProgress() : nil, validate: validate,
                               stopRequested: { StopRequest.signal != 0 })
         }
+        enter("gathering the results")
         let memory = comm.gatherToRoot(Array(String(peakResidentBytes()).utf8)).map { Int(String(decoding: $0, as: UTF8.self))! }
         let traces = config.files.profile == nil ? [] :
             comm.gatherToRoot(Array(JSON.array(trainer.timeline.traceEvents(rank: comm.rank)).text.utf8))

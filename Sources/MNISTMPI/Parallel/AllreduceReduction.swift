@@ -2,13 +2,11 @@
 /// and one in-place `allreduceSum` of that whole buffer (gradients and tail) sums them.
 public final class AllreduceReduction: GradientReduction {
     private let comm: Communicator
-    private let watchdog: Watchdog?
     private let buffer: FloatBuffer
     private let parameterCount: Int
 
-    public init(comm: Communicator, parameterCount: Int, watchdog: Watchdog? = nil) {
+    public init(comm: Communicator, parameterCount: Int) {
         self.comm = comm
-        self.watchdog = watchdog
         self.parameterCount = parameterCount
         buffer = FloatBuffer(count: reductionBufferCount(parameterCount: parameterCount))
     }
@@ -26,7 +24,7 @@ public final class AllreduceReduction: GradientReduction {
 
     public func reduce(stopRequested: Bool) {
         buffer[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
-        watchdog.watch { comm.allreduceSum(buffer.pointer, count: buffer.count) }
+        comm.allreduceSum(buffer.pointer, count: buffer.count)
     }
 
     public var sums: UnsafeMutablePointer<Float> { buffer.pointer }

@@ -14,10 +14,16 @@ public protocol Communicator: AnyObject {
     func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int)
     /// Seconds on a monotonic clock.
     func time() -> Double
+    /// Runs `work` on the root while the other ranks wait for it to finish.
+    func waitForRoot(_ work: () -> Void)
 }
 
 extension Communicator {
     public var isRoot: Bool { rank == 0 }
+
+    public func waitForRoot(_ work: () -> Void) {
+        if isRoot { work() }
+    }
 
     /// Every rank's `bytes`, in rank order, on the root (other ranks get an empty list).
     /// One broadcast per rank: meant for small end-of-run reports, not for the training loop.
@@ -38,7 +44,7 @@ extension Communicator {
     public func onRoot<T>(_ work: () throws -> T) throws -> T? {
         var value: T?
         var failure: Error?
-        if isRoot {
+        waitForRoot {
             do { value = try work() } catch { failure = error }
         }
         var failed: [UInt8] = [failure != nil ? 1 : 0]

@@ -1,5 +1,5 @@
 /// One way of summing every rank's gradients in a training step. A strategy owns the buffers
-/// the gradients are computed into and summed in, and watches its own collectives.
+/// the gradients are computed into and summed in.
 ///
 /// The trainer's step uses it as:
 ///

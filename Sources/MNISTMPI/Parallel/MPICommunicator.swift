@@ -1,4 +1,5 @@
 import CMPI
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,20 +10,23 @@ struct MPIHandle<T>: @unchecked Sendable {
 }
 
 /// `MPI_COMM_WORLD`. Creating it calls `MPI_Init`, which also works without a launcher
-/// (an MPI singleton: one rank), so a plain program needs no `mpirun`.
+/// (an MPI singleton: one rank), so a plain program needs no `mpirun`. Every call that waits
+/// for other ranks, `MPI_Init` and `MPI_Finalize` included, runs under the watchdog.
 public final class MPICommunicator: Communicator {
     public let rank: Int
     public let size: Int
     public let localSize: Int
+    public let watchdog: Watchdog?
     private let world: MPIHandle<MPI_Comm>
     /// Told which MPI call failed, just before the job is aborted with exit status 1.
     private let report: (MPIFailure) -> Void
 
-    public init(reportingFailures report: @escaping (MPIFailure) -> Void) {
+    public init(watchdog: Watchdog?, reportingFailures report: @escaping (MPIFailure) -> Void) {
         self.report = report
-        // Only this thread calls MPI (the watchdog and BLAS threads never do).
+        self.watchdog = watchdog
+        // Only this thread calls MPI (the watchdog, BLAS and root-work threads never do).
         var argc: Int32 = 0, provided: Int32 = 0
-        MPI_Init_thread(&argc, nil, Int32(MPI_THREAD_FUNNELED), &provided)
+        watchdog.watch { _ = MPI_Init_thread(&argc, nil, Int32(MPI_THREAD_FUNNELED), &provided) }
         world = MPIHandle(value: cmpi_comm_world())
         var r: Int32 = 0, s: Int32 = 0
         MPI_Comm_rank(world.value, &r)
@@ -34,18 +38,19 @@ public final class MPICommunicator: Communicator {
 
     /// `MPI_Finalize`; call once, when every rank is done communicating.
     public func finalize() {
-        MPI_Finalize()
+        watchdog.watch { _ = MPI_Finalize() }
     }
 
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
         guard size > 1 else { return }
-        check(MPI_Allreduce(cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), world.value), "MPI_Allreduce")
+        check(watchdog.watch { MPI_Allreduce(cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), world.value) },
+              "MPI_Allreduce")
     }
 
     public func broadcast(_ bytes: inout [UInt8], root: Int) {
         guard size > 1 else { return }
         var count = Int64(bytes.count)
-        check(MPI_Bcast(&count, 1, cmpi_int64(), Int32(root), world.value), "MPI_Bcast")
+        check(watchdog.watch { MPI_Bcast(&count, 1, cmpi_int64(), Int32(root), world.value) }, "MPI_Bcast")
         if rank != root { bytes = [UInt8](repeating: 0, count: Int(count)) }
         // The root only reads its buffer: no copy-on-write of a shared array there.
         func send(_ raw: UnsafeRawBufferPointer) {
@@ -54,8 +59,9 @@ public final class MPICommunicator: Communicator {
             var offset = 0
             while offset < raw.count {
                 let n = min(chunk, raw.count - offset)
-                check(MPI_Bcast(UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(n), cmpi_byte(),
-                                Int32(root), world.value), "MPI_Bcast")
+                check(watchdog.watch {
+                    MPI_Bcast(UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(n), cmpi_byte(), Int32(root), world.value)
+                }, "MPI_Bcast")
                 offset += n
             }
         }
@@ -67,9 +73,41 @@ public final class MPICommunicator: Communicator {
     }
 
     public func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int) {
-        check(MPI_Sendrecv(send, Int32(count), cmpi_float(), Int32(partner), 0,
-                           receive, Int32(count), cmpi_float(), Int32(partner), 0, world.value, cmpi_status_ignore()),
-              "MPI_Sendrecv")
+        check(watchdog.watch {
+            MPI_Sendrecv(send, Int32(count), cmpi_float(), Int32(partner), 0,
+                         receive, Int32(count), cmpi_float(), Int32(partner), 0, world.value, cmpi_status_ignore())
+        }, "MPI_Sendrecv")
+    }
+
+    /// Rank 0 runs `work` on a thread of its own while this thread tells the other ranks, every
+    /// half second, that it is alive, but only while `LocalProgress` moves: a rank 0 stuck in a
+    /// read of a hung file system goes quiet, and its peers' watchdogs end the job. The other
+    /// ranks wait for those messages under the watchdog.
+    public func waitForRoot(_ work: () -> Void) {
+        guard size > 1 else { return work() }
+        if rank == 0 {
+            var seen = LocalProgress.count
+            runOnHelperThread(work) {
+                let now = LocalProgress.count
+                if now != seen { sendToOthers(tag: Self.aliveTag) }
+                seen = now
+            }
+            sendToOthers(tag: Self.doneTag)
+        } else {
+            var status = MPI_Status(), byte: UInt8 = 0
+            repeat {
+                check(watchdog.watch { MPI_Recv(&byte, 1, cmpi_byte(), 0, cmpi_any_tag(), world.value, &status) }, "MPI_Recv")
+            } while status.MPI_TAG != Self.doneTag
+        }
+    }
+
+    private static let aliveTag: Int32 = 101, doneTag: Int32 = 102
+
+    private func sendToOthers(tag: Int32) {
+        var byte: UInt8 = 0
+        for other in 1..<size {
+            check(MPI_Send(&byte, 1, cmpi_byte(), Int32(other), tag, world.value), "MPI_Send")
+        }
     }
 
     /// Ends every process of the job with `code`; does not return.
@@ -93,4 +131,27 @@ public struct MPIFailure: Sendable {
     public let call: String
     public let code: Int32
     public let rank: Int
+}
+
+/// Runs `work` on a new thread, calling `everyHalfSecond` on this one until it is done.
+func runOnHelperThread(_ work: () -> Void, everyHalfSecond: () -> Void) {
+    final class Job: @unchecked Sendable {
+        var body: (() -> Void)?
+        let finished = DispatchSemaphore(value: 0)
+    }
+    withoutActuallyEscaping(work) { work in
+        let job = Job()
+        job.body = work
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { context in
+            let job = Unmanaged<Job>.fromOpaque(context!).takeUnretainedValue()
+            job.body!()
+            job.finished.signal()
+            return nil
+        }, Unmanaged.passUnretained(job).toOpaque())
+        precondition(status == 0, "pthread_create failed")
+        while job.finished.wait(timeout: .now() + 0.5) == .timedOut { everyHalfSecond() }
+        pthread_join(thread, nil)
+        job.body = nil  // the closure must not outlive this call
+    }
 }

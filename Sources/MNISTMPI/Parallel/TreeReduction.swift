@@ -46,16 +46,14 @@ public struct MicroShards: Sendable, Equatable {
 /// tree described at `MicroShards`.
 public final class TreeReduction: GradientReduction {
     private let comm: Communicator
-    private let watchdog: Watchdog?
     private let microShards: MicroShards
     /// One buffer per owned micro-shard; the total ends up in `buffers[0]`.
     let buffers: [FloatBuffer]
     private let incoming: FloatBuffer
     private let parameterCount: Int
 
-    public init(comm: Communicator, microShards: MicroShards, parameterCount: Int, watchdog: Watchdog? = nil) {
+    public init(comm: Communicator, microShards: MicroShards, parameterCount: Int) {
         self.comm = comm
-        self.watchdog = watchdog
         self.microShards = microShards
         self.parameterCount = parameterCount
         let count = reductionBufferCount(parameterCount: parameterCount)
@@ -98,7 +96,7 @@ public final class TreeReduction: GradientReduction {
         }
         var level = 1
         while level < comm.size {
-            watchdog.watch { comm.exchange(buffers[0].pointer, incoming.pointer, count: n, with: comm.rank ^ level) }
+            comm.exchange(buffers[0].pointer, incoming.pointer, count: n, with: comm.rank ^ level)
             add(incoming.pointer, into: buffers[0].pointer, count: n)
             level *= 2
         }

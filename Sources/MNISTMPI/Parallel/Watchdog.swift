@@ -2,27 +2,36 @@ import Foundation
 import Synchronization
 
 /// Ends this process when a collective takes longer than `seconds`: the sign of a peer that is
-/// gone without the launcher noticing (a cut network link, a hung node). Ending lets mpirun
-/// see a failed rank and end the whole job, instead of every rank waiting forever.
+/// gone without the launcher noticing (a frozen process, a cut network link, a hung node).
+/// Ending lets mpirun see a failed rank and end the whole job, instead of every rank waiting
+/// forever. `MPICommunicator` runs every collective under it, from `MPI_Init` to `MPI_Finalize`.
 public final class Watchdog: Sendable {
     /// Nanoseconds a collective may take.
     private let limit: Int64
     /// When the current collective is due, or 0 when none is watched.
     private let deadline = Atomic<Int64>(0)
+    /// What the job is doing, for the message.
+    private let currentPhase = Mutex("start-up")
 
     /// Starts the watching thread; `seconds` of 0 (or less) leaves it off. `onTimeout` runs on
-    /// that thread with the seconds waited, and must end the process.
-    public init(seconds: Double, onTimeout: @escaping @Sendable (Double) -> Never) {
+    /// that thread with the seconds waited and the phase, and must end the process.
+    public init(seconds: Double, onTimeout: @escaping @Sendable (_ seconds: Double, _ phase: String) -> Never) {
         limit = seconds > 0 ? Int64(seconds * 1e9) : 0
         guard limit > 0 else { return }
         let thread = Thread { [self] in
             while true {
                 Thread.sleep(forTimeInterval: 0.25)
                 let due = deadline.load(ordering: .relaxed)
-                if due != 0 && Watchdog.now() > due { onTimeout(Double(limit) / 1e9) }
+                if due != 0 && Watchdog.now() > due { onTimeout(Double(limit) / 1e9, phase) }
             }
         }
         thread.start()
+    }
+
+    /// What the job is doing now (`loading the data`, `training`, ...), named in the message.
+    public var phase: String {
+        get { currentPhase.withLock { $0 } }
+        set { currentPhase.withLock { $0 = newValue } }
     }
 
     /// Runs `collective` with the clock running.

@@ -28,27 +28,38 @@ public enum FileIO {
         try read(path, atMost: count)
     }
 
+    /// Reads in chunks of a MiB, ticking `LocalProgress` after each. A regular file is read
+    /// to its size; anything else that can be read (a pipe) until its end.
     private static func read(_ path: String, atMost prefix: Int?) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw FileError.errno(path, "cannot open") }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileError.errno(path, "cannot stat") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw FileError(path: path, reason: "not a regular file") }
-        let size = min(Int(st.st_size), prefix ?? Int.max)
-        guard size <= readLimit else {
+        guard (st.st_mode & S_IFMT) != S_IFDIR else { throw FileError(path: path, reason: "is a directory") }
+        let regular = (st.st_mode & S_IFMT) == S_IFREG
+        let limit = min(prefix ?? Int.max, regular ? Int(st.st_size) : Int.max)
+        guard !regular || limit <= readLimit else {
             throw FileError(path: path, reason: "\(st.st_size) bytes, more than the \(readLimit)-byte limit for a file read here")
         }
-        var bytes = [UInt8](repeating: 0, count: size)
+        var bytes = [UInt8](repeating: 0, count: regular ? limit : 0)
         var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, size - done) }
+        let chunk = 1 << 20
+        while done < limit {
+            if !regular && bytes.count < done + chunk {
+                guard done < readLimit else { throw FileError(path: path, reason: "more than the \(readLimit)-byte limit for a file read here") }
+                bytes.append(contentsOf: repeatElement(0, count: chunk))
+            }
+            let wanted = min(chunk, limit - done)
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, wanted) }
             if n < 0 && Glibc.errno == EINTR { continue }
             guard n >= 0 else { throw FileError.errno(path, "read failed") }
-            if n == 0 { break }  // the file shrank while we read
+            if n == 0 { break }  // the end (a regular file that shrank while we read, or a pipe)
             done += n
+            LocalProgress.tick()
         }
-        return Array(bytes[..<done])
+        bytes.removeLast(bytes.count - done)
+        return bytes
     }
 
     /// Writes a file so that readers see either the old content or the whole new one:

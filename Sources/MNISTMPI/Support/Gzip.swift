@@ -55,6 +55,7 @@ public enum Gzip {
                     produced = outBuf.count - Int(stream.avail_out)
                     return s
                 }
+                LocalProgress.tick()
                 switch status {
                 case Z_STREAM_END:
                     return

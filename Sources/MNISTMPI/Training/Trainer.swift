@@ -29,10 +29,9 @@ public final class Trainer {
     /// - Parameters:
     ///   - resume: continue from this checkpoint's weights, velocities and position.
     ///   - runID: names a fresh run in its checkpoints.
-    ///   - watchdog: watches the reduction's collectives.
     public init(comm: Communicator, architecture: Architecture, options: TrainingOptions, data: Split,
                 initialParameters: FloatBuffer, resume: Checkpoint? = nil, runID: String = Checkpoint.newRunID(),
-                profile: Bool = false, watchdog: Watchdog? = nil) throws {
+                profile: Bool = false) throws {
         precondition(initialParameters.count == architecture.parameterCount)
         self.comm = comm
         self.architecture = architecture
@@ -50,7 +49,7 @@ public final class Trainer {
             velocity.copy(from: FloatBuffer(resume.velocity))
             position = resume.position
         }
-        reduction = try options.reduction.make(comm: comm, parameterCount: architecture.parameterCount, watchdog: watchdog)
+        reduction = try options.reduction.make(comm: comm, parameterCount: architecture.parameterCount)
         // The largest batch there is (a batch size beyond the data makes one batch of it all);
         // a rank's share of it is never smaller than its share of the shorter last one.
         let largestBatch = min(options.batchSize, data.count)

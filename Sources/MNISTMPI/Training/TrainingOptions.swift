@@ -46,13 +46,13 @@ public struct TrainingOptions: Sendable {
         }
 
         /// The strategy, for `comm`'s rank.
-        func make(comm: Communicator, parameterCount: Int, watchdog: Watchdog?) throws -> GradientReduction {
+        func make(comm: Communicator, parameterCount: Int) throws -> GradientReduction {
             switch self {
             case .allreduce:
-                return AllreduceReduction(comm: comm, parameterCount: parameterCount, watchdog: watchdog)
+                return AllreduceReduction(comm: comm, parameterCount: parameterCount)
             case let .deterministicTree(count):
                 return TreeReduction(comm: comm, microShards: try MicroShards(count: count, ranks: comm.size),
-                                     parameterCount: parameterCount, watchdog: watchdog)
+                                     parameterCount: parameterCount)
             }
         }
     }
