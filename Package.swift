@@ -37,6 +37,8 @@ let package = Package(
         // Paths, fixtures and process helpers shared by the two test targets.
         .target(name: "TestSupport", dependencies: ["MNISTMPI"], path: "Tests/TestSupport"),
         // Fast in-process tests, mirroring the library's folders: no mpirun, network or Python.
+        // The file parsers as libFuzzer targets (scripts/fuzz.sh), or a replayer of inputs.
+        .executableTarget(name: "mnist-mpi-fuzz", dependencies: ["MNISTMPI"]),
         .testTarget(name: "MNISTMPITests", dependencies: ["MNISTMPI", "TestSupport"]),
         // The release binary under mpirun, Slurm, network namespaces and Python's tools.
         .testTarget(name: "SystemTests", dependencies: ["MNISTMPI", "TestSupport"]),

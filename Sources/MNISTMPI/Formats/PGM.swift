@@ -26,10 +26,15 @@ public enum PGM {
             guard digits > 0 else { throw fail("malformed header") }
             return value
         }
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P"), bytes[1] == UInt8(ascii: "5") || bytes[1] == UInt8(ascii: "2") else {
+            throw fail("no P5 or P2 signature")
+        }
         let binary = bytes[1] == UInt8(ascii: "5")
         let width = try token(), height = try token(), maxValue = try token()
         guard width > 0, height > 0, width <= 1 << 14, height <= 1 << 14 else { throw fail("size \(width)x\(height) out of range") }
         guard (1...65535).contains(maxValue) else { throw fail("maxval \(maxValue) out of range") }
+        // Every pixel takes at least a byte: check before allocating for them.
+        guard width * height <= bytes.count - at else { throw fail("truncated pixel data") }
         var samples = [Int]()
         samples.reserveCapacity(width * height)
         if binary {

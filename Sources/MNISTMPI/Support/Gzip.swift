@@ -33,12 +33,13 @@ public enum Gzip {
         }
         defer { inflateEnd(&stream) }
 
-        // The trailer's ISIZE (uncompressed size mod 2^32) is a good first guess.
+        // The trailer's ISIZE (uncompressed size mod 2^32) is a good first guess, as far as
+        // the input could really inflate: deflate expands at most 1032 to 1.
         var capacity = 1 << 16
         if input.count >= 4 && !zlib {
             let n = input.count
             let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-            capacity = max(capacity, min(isize, limit))
+            capacity = max(capacity, min(isize, limit, 1032 * n))
         }
         var output = [UInt8](repeating: 0, count: capacity)
         var produced = 0
