@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's whole test suite, from a fresh clone: installs the Debian packages, builds the
 # release binary the system tests run under mpirun, fetches and verifies the data, runs the
-# unit tests and then the system tests.
+# unit tests, the system tests, the fuzzers (briefly) and the sanitizer runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -14,3 +14,8 @@ swift build --build-tests
 # run several mpirun jobs and time some of them.
 swift test --skip-build --filter MNISTMPITests "$@"
 swift test --skip-build --no-parallel --filter SystemTests "$@"
+# Every parser of outside bytes under libFuzzer + ASan for a bounded time, then the unit tests
+# and a short job with every subcommand under AddressSanitizer and ThreadSanitizer.
+scripts/fuzz.sh all "${FUZZ_SECONDS:-30}"
+scripts/sanitize.sh address
+scripts/sanitize.sh thread
