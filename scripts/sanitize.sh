@@ -16,7 +16,7 @@ log="$(mktemp -d)/report"
 # OpenMPI and OpenBLAS are not instrumented: their own allocations never freed at exit are
 # not ours to report, so leak checking stays off (use valgrind for leaks).
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:exitcode=86:log_path=$log"
-export TSAN_OPTIONS="exitcode=86:log_path=$log:suppressions=$PWD/scripts/tsan.supp"
+export TSAN_OPTIONS="exitcode=86:log_path=$log"
 export SWIFT_BACKTRACE=enable=no
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
