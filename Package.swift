@@ -20,10 +20,12 @@ let package = Package(
         .systemLibrary(name: "CSystem"),
         // Async-signal-safe SIGTERM/SIGINT handling (sigaction, volatile sig_atomic_t).
         .target(name: "CStopSignal"),
+        // The element-wise kernels, one variant per instruction set, chosen at run time.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-mprefer-vector-width=512"])]),
         .target(
             name: "MNISTMPI",
             dependencies: [
-                "CMPI", "CBLAS", "CZlib", "CSystem",
+                "CMPI", "CBLAS", "CZlib", "CSystem", "CKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

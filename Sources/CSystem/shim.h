@@ -1,5 +1,5 @@
 // Small C helpers: Linux calls that glibc declares only under _GNU_SOURCE (which Swift's Glibc
-// module lacks), and a vector square root.
+// module lacks).
 #ifndef CSYSTEM_SHIM_H
 #define CSYSTEM_SHIM_H
 #include <stddef.h>
@@ -16,8 +16,4 @@ static inline int csystem_usable_cpus(void) {
     return n;
 }
 
-/// Lane-wise square root of eight floats, correctly rounded. Swift's own `squareRoot()` keeps
-/// a libm call for negative input (errno), which stops the optimizer from vectorizing a loop.
-typedef float csystem_float8 __attribute__((ext_vector_type(8)));
-static inline csystem_float8 csystem_sqrt8(csystem_float8 x) { return __builtin_elementwise_sqrt(x); }
 #endif

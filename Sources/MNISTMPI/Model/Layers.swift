@@ -24,11 +24,7 @@ public enum Dense {
                                       dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>) {
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inputs), Int32(outputs), Int32(rows),
                     1, x, Int32(inputs), dy, Int32(outputs), 0, dWeight, Int32(outputs))
-        dBias.update(repeating: 0, count: outputs)
-        for r in 0..<rows {
-            let row = dy + r * outputs
-            for j in 0..<outputs { dBias[j] += row[j] }
-        }
+        Kernels.table.column_sums(dy, rows, outputs, dBias)
     }
 
     /// Given dL/dy, writes dL/dx = dy Wᵀ.
@@ -42,12 +38,12 @@ public enum Dense {
 /// Rectified linear unit, applied in place.
 public enum ReLU {
     public static func forward(_ h: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { h[i] = max(h[i], 0) }
+        Kernels.table.relu(h, count)
     }
 
     /// Zeroes the gradient where the unit was inactive (`h` is the forward output).
     public static func backward(output h: UnsafePointer<Float>, gradient dh: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count where !(h[i] > 0) { dh[i] = 0 }
+        Kernels.table.relu_backward(h, dh, count)
     }
 }
 

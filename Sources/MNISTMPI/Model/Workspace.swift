@@ -35,7 +35,7 @@ public final class Workspace {
             for (row, index) in indices.enumerated() {
                 let source = images.baseAddress! + Int(index) * size
                 let target = x.pointer + row * size
-                for k in 0..<size { target[k] = Float(source[k]) / 255 }
+                Kernels.table.scale_bytes(source, target, size)
                 labels[row] = Int32(split.labels[Int(index)])
             }
         }

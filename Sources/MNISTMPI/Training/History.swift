@@ -50,6 +50,7 @@ public struct History: Sendable {
             ("seed", .integer(Int(truncatingIfNeeded: options.seed))),
             ("shuffle", .bool(options.shuffle)),
             ("dataset", .string(dataset)),
+            ("kernels", .string(Kernels.name)),
             ("peak_rss_mb", .array(peakResidentBytes.map { .number((Double($0) / 1e6 * 10).rounded() / 10) })),
             ("phase_seconds_rank0", .object(Timeline.Phase.allCases.map { ($0.name, .number(phaseSeconds[$0.rawValue])) })),
         ])

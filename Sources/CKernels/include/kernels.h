@@ -1,0 +1,31 @@
+// The element-wise loops of a training step, compiled for AVX-512, AVX2 and baseline x86-64
+// (SSE2) and chosen once at run time, so one binary uses the full vector width of whatever
+// node it runs on. Every variant computes the same bits: no FMA contraction, and only
+// operations that are correctly rounded lane by lane.
+#ifndef KERNELS_H
+#define KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    /// "avx512", "avx2" or "sse2".
+    const char *name;
+    /// Keras RMSprop on gradient sums: g = sums / batch; v = rho v + (1 - rho) g g;
+    /// w -= lr g / sqrt(v + eps).
+    void (*rmsprop)(float *w, float *v, const float *sums, long n, float batch, float rho, float one_minus_rho,
+                    float lr, float eps);
+    /// h = max(h, 0) in place (NaN stays NaN).
+    void (*relu)(float *h, long n);
+    /// dh = 0 where !(h > 0).
+    void (*relu_backward)(const float *h, float *dh, long n);
+    /// out[j] = sum over rows of dy[r][j], rows in order.
+    void (*column_sums)(const float *dy, long rows, long columns, float *out);
+    /// out[k] = in[k] / 255.
+    void (*scale_bytes)(const uint8_t *in, float *out, long n);
+} kernels_t;
+
+/// The variant named "avx512", "avx2" or "sse2" if this CPU runs it, else NULL; with NULL or
+/// "", the widest this CPU runs.
+const kernels_t *kernels_select(const char *name);
+
+#endif

@@ -1,0 +1,70 @@
+#include "kernels.h"
+#include <math.h>
+#include <string.h>
+
+// Same bits on every variant: a * b + c must stay two roundings, never one fused one.
+#pragma STDC FP_CONTRACT OFF
+
+// Each body is written once and inlined into one function per instruction set; the compiler
+// vectorizes each copy at that width.
+static inline __attribute__((always_inline)) void rmsprop_body(float *restrict w, float *restrict v, const float *restrict sums,
+                                                               long n, float batch, float rho, float one_minus_rho, float lr,
+                                                               float eps) {
+    for (long i = 0; i < n; i++) {
+        float g = sums[i] / batch;
+        float vi = rho * v[i] + (one_minus_rho * g) * g;
+        v[i] = vi;
+        w[i] = w[i] - (lr * g) / sqrtf(vi + eps);
+    }
+}
+
+static inline __attribute__((always_inline)) void relu_body(float *restrict h, long n) {
+    for (long i = 0; i < n; i++) h[i] = 0.0f >= h[i] ? 0.0f : h[i];
+}
+
+static inline __attribute__((always_inline)) void relu_backward_body(const float *restrict h, float *restrict dh, long n) {
+    for (long i = 0; i < n; i++) dh[i] = h[i] > 0.0f ? dh[i] : 0.0f;
+}
+
+static inline __attribute__((always_inline)) void column_sums_body(const float *restrict dy, long rows, long columns,
+                                                                   float *restrict out) {
+    for (long j = 0; j < columns; j++) out[j] = 0.0f;
+    for (long r = 0; r < rows; r++) {
+        const float *row = dy + r * columns;
+        for (long j = 0; j < columns; j++) out[j] += row[j];
+    }
+}
+
+static inline __attribute__((always_inline)) void scale_bytes_body(const uint8_t *restrict in, float *restrict out, long n) {
+    for (long k = 0; k < n; k++) out[k] = (float)in[k] / 255.0f;
+}
+
+#define VARIANT(suffix, target)                                                                                      \
+    target static void rmsprop_##suffix(float *w, float *v, const float *s, long n, float b, float r, float o, float l, \
+                                        float e) {                                                                   \
+        rmsprop_body(w, v, s, n, b, r, o, l, e);                                                                     \
+    }                                                                                                                \
+    target static void relu_##suffix(float *h, long n) { relu_body(h, n); }                                         \
+    target static void relu_backward_##suffix(const float *h, float *dh, long n) { relu_backward_body(h, dh, n); }  \
+    target static void column_sums_##suffix(const float *dy, long rows, long columns, float *out) {                \
+        column_sums_body(dy, rows, columns, out);                                                                    \
+    }                                                                                                                \
+    target static void scale_bytes_##suffix(const uint8_t *in, float *out, long n) { scale_bytes_body(in, out, n); } \
+    static const kernels_t kernels_##suffix = {#suffix,        rmsprop_##suffix,     relu_##suffix,                  \
+                                               relu_backward_##suffix, column_sums_##suffix, scale_bytes_##suffix};
+
+VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))))
+VARIANT(avx2, __attribute__((target("avx2,fma"))))
+VARIANT(sse2, )
+
+const kernels_t *kernels_select(const char *name) {
+    __builtin_cpu_init();
+    int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (name == NULL || name[0] == 0) return avx512 ? &kernels_avx512 : avx2 ? &kernels_avx2 : &kernels_sse2;
+    if (strcmp(name, "avx512") == 0) return avx512 ? &kernels_avx512 : NULL;
+    if (strcmp(name, "avx2") == 0) return avx2 ? &kernels_avx2 : NULL;
+    if (strcmp(name, "sse2") == 0) return &kernels_sse2;
+    return NULL;
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import MNISTMPI
+
+/// Each instruction-set variant of the element-wise kernels, forced in turn, gives exactly the
+/// bits of the formula written out in Swift.
+@Suite(.serialized) struct KernelsTests {
+    static let variants = ["avx512", "avx2", "sse2"]
+
+    func values(_ n: Int, seed: UInt64) -> [Float] {
+        var rng = SplitMix64(seed: seed, stream: 3)
+        return (0..<n).map { i in i % 17 == 0 ? 0 : (2 * rng.nextUnitFloat() - 1) * 3 }
+    }
+
+    @Test(arguments: variants)
+    func everyVariantComputesTheFormula(variant: String) throws {
+        let best = Kernels.name
+        defer { Kernels.use(best) }
+        try #require(Kernels.use(variant) || variant == "avx512", "\(variant) must run on any x86-64 with AVX2")
+        guard Kernels.name == variant else { return }  // no AVX-512 on this CPU
+        let n = 1003  // not a multiple of any vector width
+        let sums = values(n, seed: 1), h = values(n, seed: 2)
+        let w = FloatBuffer(values(n, seed: 3)), v = FloatBuffer(values(n, seed: 4).map(abs))
+        var (wRef, vRef) = (w.array, v.array)
+        RMSprop().step(weights: w.pointer, velocity: v.pointer, gradientSums: sums, batchSize: 96, count: n)
+        for i in 0..<n {
+            let g = sums[i] / 96
+            vRef[i] = Float(0.9) * vRef[i] + (Float(0.1) * g) * g
+            wRef[i] = wRef[i] - (Float(0.001) * g) / (vRef[i] + 1e-7).squareRoot()
+        }
+        #expect(w.array.map(\.bitPattern) == wRef.map(\.bitPattern))
+        #expect(v.array.map(\.bitPattern) == vRef.map(\.bitPattern))
+
+        let relu = FloatBuffer(h)
+        ReLU.forward(relu.pointer, count: n)
+        #expect(relu.array == h.map { max($0, 0) })
+        let dh = FloatBuffer(sums)
+        ReLU.backward(output: relu.pointer, gradient: dh.pointer, count: n)
+        #expect(dh.array == zip(relu.array, sums).map { $0 > 0 ? $1 : 0 })
+
+        let rows = 7, columns = n / rows
+        let dy = FloatBuffer(Array(h.prefix(rows * columns))), bias = FloatBuffer(count: columns)
+        Kernels.table.column_sums(dy.pointer, rows, columns, bias.pointer)
+        let expected = (0..<columns).map { j in (0..<rows).reduce(Float(0)) { $0 + h[$1 * columns + j] } }
+        #expect(bias.array.map(\.bitPattern) == expected.map(\.bitPattern))
+
+        let bytes = (0..<n).map { UInt8($0 % 256) }, scaled = FloatBuffer(count: n)
+        Kernels.table.scale_bytes(bytes, scaled.pointer, n)
+        #expect(scaled.array == bytes.map { Float($0) / 255 })
+    }
+
+    /// Without MNIST_MPI_ISA the dispatcher picks what /proc/cpuinfo says this CPU has.
+    @Test func theDefaultIsTheWidestThisCPURuns() throws {
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = Set(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }!.split(separator: " ").map(String.init))
+        let widest = ["avx512f", "avx512vl", "avx512bw", "avx512dq"].allSatisfy(flags.contains) ? "avx512"
+            : ["avx2", "fma"].allSatisfy(flags.contains) ? "avx2" : "sse2"
+        let best = Kernels.name
+        defer { Kernels.use(best) }
+        #expect(Kernels.use(""))
+        #expect(Kernels.name == widest)
+        #expect(!Kernels.use("neon"))
+        #expect(Kernels.name == widest)
+    }
+}
