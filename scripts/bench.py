@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Benchmark of the release build: for each rank count, several full runs of the tutorial.
+"""Benchmark of the release build: for each rank count, several full runs of the tutorial,
+interleaved with runs of the GEMM floor (scripts/gemm_floor.c: only the five cblas_sgemm calls
+of each step, two 1-thread processes of 64 rows, as np=2 splits a batch).
 
-Prints, per np: seconds per epoch over epochs 2-5 of all runs (median, min, max), samples/s,
-achieved GFLOP/s and its share of this machine's FP32 peak, the share of rank 0's step time
-spent in the allreduce (waiting included), start-up time, peak RSS per rank, and the wall time
-of a whole run. Numbers only: benchmarks are not tests, nothing here asserts a timing.
+These machines drift by up to 2x between minutes, so each round runs the floor and every rank
+count back to back, and the speed that counts is the ratio to the floor of the same round.
+Prints, per np: the median ratio to the floor over the rounds, seconds per epoch over epochs
+2-5 of all runs (median, min, max), samples/s, achieved GFLOP/s and its share of this machine's
+FP32 peak, the share of rank 0's step time spent in the allreduce (waiting included), start-up
+time, peak RSS per rank, and the wall time of a whole run. np 1 is a single process without
+mpirun. Numbers only: benchmarks are not tests, nothing here asserts a timing.
 
 Usage: scripts/bench.sh [--runs 3] [--ranks 1,2,4] [--epochs 5] [-- extra mnist-mpi flags]
 """
@@ -12,6 +17,7 @@ import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(REPO, ".build", "release", "mnist-mpi")
+FLOOR = os.path.join(REPO, ".build", "gemm_floor")
 # Multiply-adds x 2 per training sample: forward (784x512 + 512x10) and backward without the
 # input gradient (784x512 + 2 x 512x10); see DESIGN.md, "Numbers of these machines".
 FLOP_PER_SAMPLE = 2 * (784 * 512 + 512 * 10) + 2 * (784 * 512 + 2 * 512 * 10)
@@ -50,6 +56,19 @@ def run(np_, epochs, extra):
         return h
 
 
+def build_floor():
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "openblas"], check=True, capture_output=True, text=True).stdout.split()
+    subprocess.run(["gcc", "-O2", "-o", FLOOR, os.path.join(REPO, "scripts", "gemm_floor.c")] + flags, check=True)
+
+
+def floor_epoch_seconds(epochs):
+    """Seconds per epoch of two floor processes at once, each epoch as long as the slower one."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    procs = [subprocess.Popen([FLOOR, "64", str(epochs)], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [[float(x) for x in p.communicate()[0].split()] for p in procs]
+    return [max(pair) for pair in zip(*outputs)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -59,13 +78,23 @@ def main():
     args = parser.parse_args()
 
     peak, cores, mhz, per_cycle = peak_gflops()
-    print(f"machine: {cores} cores x {mhz:.0f} MHz x {per_cycle} FLOP/cycle = {peak:.0f} GFLOP/s FP32 peak")
-    print(f"model: {FLOP_PER_SAMPLE * 60000 / 1e9:.1f} GFLOP per epoch; {args.runs} runs x {args.epochs} epochs per row; s/epoch over epochs 2-{args.epochs}")
-    header = f"{'np':>3} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'%peak':>6} {'allreduce%':>10} {'startup s':>9} {'wall s':>7} {'test acc':>8}  peak RSS MB per rank"
+    build_floor()
+    ranks = [int(x) for x in args.ranks.split(",")]
+    print(f"machine: {cores} cores x {mhz:.0f} MHz x {per_cycle} FLOP/cycle = {peak:.0f} GFLOP/s FP32 peak (cpuinfo MHz; the boost clock is higher)")
+    print(f"model: {FLOP_PER_SAMPLE * 60000 / 1e9:.1f} GFLOP per epoch; {args.runs} rounds x {args.epochs} epochs; s/epoch over epochs 2-{args.epochs}")
+    floors, results = [], {np_: [] for np_ in ranks}
+    for _ in range(args.runs):
+        floors.append(statistics.median(floor_epoch_seconds(args.epochs)[1:]))
+        for np_ in ranks:
+            results[np_].append(run(np_, args.epochs, args.extra))
+    print(f"GEMM floor: {statistics.median(floors):.3f} s/epoch (rounds: {', '.join(f'{x:.3f}' for x in floors)})")
+    header = f"{'np':>3} {'x floor':>7} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'%peak':>6} {'allreduce%':>10} {'startup s':>9} {'wall s':>7} {'test acc':>8}  peak RSS MB per rank"
     print(header)
-    for np_ in [int(x) for x in args.ranks.split(",")]:
-        runs = [run(np_, args.epochs, args.extra) for _ in range(args.runs)]
-        epochs = [s for h in runs for s in h["epoch_seconds"][1:]] or [s for h in runs for s in h["epoch_seconds"]]
+    for np_ in ranks:
+        runs = results[np_]
+        epoch_lists = [h["epoch_seconds"][1:] or h["epoch_seconds"] for h in runs]
+        epochs = [s for e in epoch_lists for s in e]
+        ratio = statistics.median(statistics.median(e) / f for e, f in zip(epoch_lists, floors))
         med = statistics.median(epochs)
         gflops = FLOP_PER_SAMPLE * 60000 / med / 1e9
         phases = runs[-1]["phase_seconds_rank0"]
@@ -74,7 +103,7 @@ def main():
         wall = statistics.median(h["wall_seconds"] for h in runs)
         acc = statistics.median(h["test_accuracy"] for h in runs)
         rss = max((h["peak_rss_mb"] for h in runs), key=max)
-        print(f"{np_:>3} {med:>11.3f} {min(epochs):>6.3f} {max(epochs):>6.3f} {60000 / med:>10.0f} {gflops:>8.1f} "
+        print(f"{np_:>3} {ratio:>6.2f}x {med:>11.3f} {min(epochs):>6.3f} {max(epochs):>6.3f} {60000 / med:>10.0f} {gflops:>8.1f} "
               f"{100 * gflops / peak:>5.1f}% {100 * comm:>9.1f}% {startup:>9.3f} {wall:>7.2f} {acc:>8.4f}  {rss}")
         sys.stdout.flush()
 
