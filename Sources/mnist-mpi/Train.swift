@@ -70,6 +70,9 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a rank waits for its peers in a collective before ending the job (0: forever).", valueName: "seconds"))
     var peerTimeout = 60.0
 
+    @Option(help: ArgumentHelp("How ranks combine gradients: allreduce (one MPI_Allreduce, every rank steps all weights) or sharded (reduce-scatter, each rank steps its 1/np of the weights, allgather: ZeRO-1).", valueName: "strategy"))
+    var reduction: ReductionName = .allreduce
+
     @Flag(help: "Sum gradients in a fixed tree over micro-shards: bitwise the same weights and metrics for every power-of-two rank count up to --micro-shards.")
     var deterministic = false
 
@@ -97,6 +100,9 @@ struct Train: ParsableCommand {
         }
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
         if startOver && checkpointDir == nil { throw ValidationError("--start-over needs --checkpoint-dir") }
+        if deterministic && reduction != .allreduce {
+            throw ValidationError("--deterministic has its own reduction; leave out --reduction")
+        }
         if startOver && resume { throw ValidationError("--start-over and --resume exclude each other") }
         if checkpointEvery != nil && checkpointDir == nil { throw ValidationError("--checkpoint-every needs --checkpoint-dir") }
     }
@@ -111,7 +117,8 @@ struct Train: ParsableCommand {
         config.training.maxSteps = maxSteps
         config.training.checkpoints = checkpointDir.map { CheckpointStore(directory: $0, keep: keepCheckpoints) }
         config.training.checkpointEverySteps = checkpointEvery
-        config.training.reduction = deterministic ? .deterministicTree(microShards: microShards) : .allreduce
+        config.training.reduction = deterministic ? .deterministicTree(microShards: microShards)
+            : reduction == .sharded ? .sharded : .allreduce
         config.training.dataset = data.spec()
         config.dataDirectory = data.directory(for: config.dataset)
         config.threads = threads
@@ -125,4 +132,9 @@ struct Train: ParsableCommand {
             try TrainingJob(config: config, comm: comm, watchdog: comm.watchdog).run()
         }
     }
+}
+
+/// The `--reduction` strategies.
+enum ReductionName: String, ExpressibleByArgument, CaseIterable {
+    case allreduce, sharded
 }

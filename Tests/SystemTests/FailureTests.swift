@@ -38,10 +38,10 @@ import TestSupport
 
     /// Elastic restart: a job stopped at one rank count resumes at another and agrees with an
     /// uninterrupted run up to float rounding.
-    @Test(arguments: [(2, 3), (4, 2)])
-    func resumeWithAnotherRankCountMidEpoch(ranks: (first: Int, second: Int)) throws {
+    @Test(arguments: [(2, 3, "allreduce"), (4, 2, "allreduce"), (4, 2, "sharded"), (2, 3, "sharded")])
+    func resumeWithAnotherRankCountMidEpoch(ranks: (first: Int, second: Int, reduction: String)) throws {
         let dir = Fixtures.temporaryDirectory()
-        let common = data + ["--no-shuffle"]
+        let common = data + ["--no-shuffle", "--reduction", ranks.reduction]
         let whole = try Fixtures.mpirun(2, common + ["--max-steps", "40", "--save", "\(dir)/whole.safetensors"])
         let first = try Fixtures.mpirun(ranks.first, common + ["--max-steps", "20", "--checkpoint-every", "20", "--checkpoint-dir", "\(dir)/ck"])
         let second = try Fixtures.mpirun(ranks.second, common + ["--max-steps", "40", "--checkpoint-dir", "\(dir)/ck", "--resume",

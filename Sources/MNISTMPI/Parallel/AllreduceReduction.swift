@@ -27,5 +27,10 @@ public final class AllreduceReduction: GradientReduction {
         comm.allreduceSum(buffer.pointer, count: buffer.count)
     }
 
-    public var sums: UnsafeMutablePointer<Float> { buffer.pointer }
+    public var tail: UnsafePointer<Float> { UnsafePointer(buffer.pointer + parameterCount) }
+
+    public func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
+        optimizer.step(weights: parameters.pointer, velocity: velocity.pointer, gradientSums: buffer.pointer,
+                       batchSize: batchSize, count: parameterCount)
+    }
 }

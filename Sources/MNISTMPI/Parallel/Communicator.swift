@@ -10,6 +10,11 @@ public protocol Communicator: AnyObject {
     func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int)
     /// Replaces `bytes` on every rank with the root's `bytes` (which the root does not copy).
     func broadcast(_ bytes: inout [UInt8], root: Int)
+    /// Sums every rank's `send` element-wise and leaves block `rank` of the sum in `receive`;
+    /// the blocks are `blocks` (consecutive, covering `send`).
+    func reduceScatterSum(_ send: UnsafePointer<Float>, into receive: UnsafeMutablePointer<Float>, blocks: Blocks)
+    /// Block r of `buffer` from rank r, on every rank, in place.
+    func allgather(_ buffer: UnsafeMutablePointer<Float>, blocks: Blocks)
     /// Sends `count` floats to `partner` while receiving as many from it into `receive`.
     func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int)
     /// Seconds on a monotonic clock.
@@ -57,3 +62,17 @@ extension Communicator {
 
 /// Rank 0 failed in work the other ranks were waiting for; rank 0 reports why.
 public struct RootFailed: Error, Equatable {}
+
+/// How a vector of floats is cut into one consecutive block per rank, by `Sharding`'s rule
+/// (sizes differ by at most one), in the forms MPI's collectives take.
+public struct Blocks: Sendable {
+    public let ranges: [Range<Int>]
+    public let counts: [Int32]
+    public let offsets: [Int32]
+
+    public init(count: Int, ranks: Int) {
+        ranges = (0..<ranks).map { Sharding.shard(batchSize: count, ranks: ranks, rank: $0) }
+        counts = ranges.map { Int32($0.count) }
+        offsets = ranges.map { Int32($0.lowerBound) }
+    }
+}

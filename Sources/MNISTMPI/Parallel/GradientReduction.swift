@@ -1,12 +1,14 @@
-/// One way of summing every rank's gradients in a training step. A strategy owns the buffers
-/// the gradients are computed into and summed in.
+/// One way of summing every rank's gradients in a training step and applying them. A strategy
+/// owns the buffers the gradients are computed into and summed in.
 ///
 /// The trainer's step uses it as:
 ///
 ///     for each piece of this rank's rows: forward and backward into the piece's buffer
-///     reduce: afterwards `sums` holds the whole batch's gradient sums, loss and correct count
+///     reduce:  the whole batch's loss and correct count (`tail`) are then on every rank
+///     update:  the optimizer step with the whole batch's gradient sums, the same on every rank
 ///
-/// Each buffer is the gradient sums (laid out as the parameters) followed by the `Tail` slots.
+/// Each piece's buffer is the gradient sums (laid out as the parameters) followed by the
+/// `Tail` slots.
 public protocol GradientReduction: AnyObject {
     /// The positions of a global batch of `batchSize` this rank computes (and so loads).
     func rows(batchSize: Int) -> Range<Int>
@@ -18,8 +20,18 @@ public protocol GradientReduction: AnyObject {
     func forEachPiece(batchSize: Int, _ compute: (Range<Int>, UnsafeMutablePointer<Float>) -> Void)
     /// Sums the pieces of every rank, with this rank's wish to stop (it reaches every rank).
     func reduce(stopRequested: Bool)
-    /// After `reduce`: the gradient sums of the whole batch, then the tail, the same on every rank.
-    var sums: UnsafeMutablePointer<Float> { get }
+    /// After `reduce`: the `Tail` slots summed over the whole batch, the same on every rank.
+    var tail: UnsafePointer<Float> { get }
+    /// After `reduce`: one optimizer step with the batch's gradient sums; afterwards the
+    /// parameters are the same on every rank.
+    func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int)
+    /// Makes `velocity` whole on every rank, for a checkpoint (a strategy that keeps only a
+    /// slice of the optimizer state up to date gathers the others' slices).
+    func gatherOptimizerState(_ velocity: FloatBuffer)
+}
+
+extension GradientReduction {
+    public func gatherOptimizerState(_ velocity: FloatBuffer) {}
 }
 
 /// Slots after the gradient sums in a reduction buffer: the loss sum and correct count of the

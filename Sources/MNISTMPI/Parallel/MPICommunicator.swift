@@ -72,6 +72,27 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    public func reduceScatterSum(_ send: UnsafePointer<Float>, into receive: UnsafeMutablePointer<Float>, blocks: Blocks) {
+        guard size > 1 else { return receive.update(from: send, count: blocks.ranges[0].count) }
+        blocks.counts.withUnsafeBufferPointer { counts in
+            check(watchdog.watch {
+                MPI_Reduce_scatter(send, receive, counts.baseAddress, cmpi_float(), cmpi_sum(), world.value)
+            }, "MPI_Reduce_scatter")
+        }
+    }
+
+    public func allgather(_ buffer: UnsafeMutablePointer<Float>, blocks: Blocks) {
+        guard size > 1 else { return }
+        blocks.counts.withUnsafeBufferPointer { counts in
+            blocks.offsets.withUnsafeBufferPointer { offsets in
+                check(watchdog.watch {
+                    MPI_Allgatherv(cmpi_in_place(), 0, cmpi_float(), buffer, counts.baseAddress, offsets.baseAddress,
+                                   cmpi_float(), world.value)
+                }, "MPI_Allgatherv")
+            }
+        }
+    }
+
     public func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int) {
         check(watchdog.watch {
             MPI_Sendrecv(send, Int32(count), cmpi_float(), Int32(partner), 0,

@@ -68,6 +68,28 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         shared.barrier()
     }
 
+    public func reduceScatterSum(_ send: UnsafePointer<Float>, into receive: UnsafeMutablePointer<Float>, blocks: Blocks) {
+        shared.post(UnsafeRawPointer(send), rank: rank)
+        let mine = blocks.ranges[rank]
+        // Rank order, as allreduceSum: rank 0's values, then each other rank's added.
+        receive.update(from: shared.buffer(0).assumingMemoryBound(to: Float.self) + mine.lowerBound, count: mine.count)
+        for other in 1..<size {
+            let source = shared.buffer(other).assumingMemoryBound(to: Float.self) + mine.lowerBound
+            for i in 0..<mine.count { receive[i] += source[i] }
+        }
+        shared.barrier()
+    }
+
+    public func allgather(_ buffer: UnsafeMutablePointer<Float>, blocks: Blocks) {
+        shared.post(UnsafeRawPointer(buffer), rank: rank)
+        for other in 0..<size where other != rank {
+            let block = blocks.ranges[other]
+            (buffer + block.lowerBound).update(from: shared.buffer(other).assumingMemoryBound(to: Float.self) + block.lowerBound,
+                                               count: block.count)
+        }
+        shared.barrier()
+    }
+
     public func broadcast(_ bytes: inout [UInt8], root: Int) {
         guard size > 1 else { return }
         if rank == root { shared.message.withLock { $0 = bytes } }

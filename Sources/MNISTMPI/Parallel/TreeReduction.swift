@@ -102,7 +102,15 @@ public final class TreeReduction: GradientReduction {
         }
     }
 
-    public var sums: UnsafeMutablePointer<Float> { buffers[0].pointer }
+    /// After `reduce`: the whole batch's gradient sums and tail.
+    var sums: UnsafeMutablePointer<Float> { buffers[0].pointer }
+
+    public var tail: UnsafePointer<Float> { UnsafePointer(sums + parameterCount) }
+
+    public func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
+        optimizer.step(weights: parameters.pointer, velocity: velocity.pointer, gradientSums: sums,
+                       batchSize: batchSize, count: parameterCount)
+    }
 
     private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { target[i] += source[i] }

@@ -83,6 +83,7 @@ public final class Trainer {
     ///     that step and throws `TrainingError.stopped`, after the checkpoint, if any, is written.
     public func train(observer: TrainingObserver? = nil, validate: ((FloatBuffer) -> EpochMetrics.Validation)? = nil,
                       stopRequested: () -> Bool = { false }) throws {
+        defer { reduction.gatherOptimizerState(velocity) }
         while position.epoch < options.epochs && !reachedMaxSteps {
             let batches = Sharding.batches(samples: data.count, batchSize: options.batchSize)
             let order = order(epoch: position.epoch)
@@ -126,13 +127,12 @@ public final class Trainer {
         reduction.reduce(stopRequested: stopRequested)
         t0 = lap(.allreduce, since: t0)
 
-        let tail = reduction.sums + architecture.parameterCount
+        let tail = reduction.tail
         let batchLoss = tail[Tail.loss.rawValue]
         guard batchLoss.isFinite else {
             throw TrainingError.nonFiniteLoss(epoch: position.epoch + 1, step: position.step + 1, value: batchLoss)
         }
-        options.optimizer.step(weights: parameters.pointer, velocity: velocity.pointer,
-                               gradientSums: reduction.sums, batchSize: batch.count, count: architecture.parameterCount)
+        reduction.update(options.optimizer, parameters: parameters, velocity: velocity, batchSize: batch.count)
         _ = lap(.optimizer, since: t0)
 
         position.advance(samples: batch.count, lossSum: Double(batchLoss), correct: Double(tail[Tail.correct.rawValue]))
@@ -153,6 +153,7 @@ public final class Trainer {
     /// Rank 0 writes a checkpoint, if a store is set; every rank learns whether that worked.
     private func saveCheckpoint() throws -> String? {
         guard let store = options.checkpoints else { return nil }
+        reduction.gatherOptimizerState(velocity)
         return try comm.onRoot { () throws -> String in
             try store.save(checkpoint)
             return store.path(step: position.step)

@@ -33,14 +33,18 @@ public struct TrainingOptions: Sendable {
     public enum Reduction: Sendable, Equatable {
         /// One in-place allreduce of each rank's shard sums.
         case allreduce
+        /// A reduce-scatter, each rank's optimizer step on its slice, an allgather (ZeRO-1).
+        case sharded
         /// Sums over this many micro-shards per batch in a fixed tree: bitwise the same
         /// results for every power-of-two rank count that divides it.
         case deterministicTree(microShards: Int)
 
-        /// `allreduce`, or `deterministic-tree/<micro-shards>`.
+        /// As checkpoints record it: `allreduce`, or `deterministic-tree/<micro-shards>`. The
+        /// sharded strategy sums in another order, as another rank count does: it records
+        /// `allreduce`, and either resumes the other's checkpoints.
         public var name: String {
             switch self {
-            case .allreduce: return "allreduce"
+            case .allreduce, .sharded: return "allreduce"
             case let .deterministicTree(count): return "deterministic-tree/\(count)"
             }
         }
@@ -50,6 +54,8 @@ public struct TrainingOptions: Sendable {
             switch self {
             case .allreduce:
                 return AllreduceReduction(comm: comm, parameterCount: parameterCount)
+            case .sharded:
+                return ShardedReduction(comm: comm, parameterCount: parameterCount)
             case let .deterministicTree(count):
                 return TreeReduction(comm: comm, microShards: try MicroShards(count: count, ranks: comm.size),
                                      parameterCount: parameterCount)

@@ -14,24 +14,27 @@ struct TrainerTests {
                      labels: (0..<count).map { _ in UInt8(rng.next(below: 10)) })
     }
 
-    /// Trains with `ranks` threads; returns every rank's final parameters and velocities.
-    func train(_ options: TrainingOptions, on data: Split, ranks: Int,
-               resumeAfter: Int? = nil) -> [(parameters: [Float], velocity: [Float], history: [EpochMetrics])] {
+    /// Trains with `ranks` threads; returns every rank's final parameters and velocities. With
+    /// `resumeAfter`, a run of `firstRanks` (default: `ranks`) threads first writes a checkpoint
+    /// after that many steps, and the run goes on from it.
+    func train(_ options: TrainingOptions, on data: Split, ranks: Int, resumeAfter: Int? = nil,
+               firstRanks: Int? = nil) -> [(parameters: [Float], velocity: [Float], history: [EpochMetrics])] {
         let initial = architecture.glorotInitialization(seed: options.seed).array
         let store = CheckpointStore(directory: Fixtures.temporaryDirectory())
-        return ThreadCommunicator.run(ranks: ranks) { comm in
-            var resume: Checkpoint?
-            if let steps = resumeAfter {
-                // Train part of the way with a checkpoint at the end, then go on from it.
-                var first = options
-                first.maxSteps = steps
-                first.checkpointEverySteps = steps
-                first.checkpoints = store
+        if let steps = resumeAfter {
+            var first = options
+            first.maxSteps = steps
+            first.checkpointEverySteps = steps
+            first.checkpoints = store
+            _ = ThreadCommunicator.run(ranks: firstRanks ?? ranks) { [first] comm in
                 let trainer = try! Trainer(comm: comm, architecture: architecture, options: first, data: data,
                                            initialParameters: FloatBuffer(initial))
                 try! trainer.train()
-                let path = store.path(step: steps)  // written by rank 0 before every rank went on
-                resume = try! Checkpoint.decode(FileIO.read(path), name: path, architecture: architecture)
+            }
+        }
+        return ThreadCommunicator.run(ranks: ranks) { comm in
+            let resume = resumeAfter.map { steps in
+                try! Checkpoint.decode(FileIO.read(store.path(step: steps)), name: "checkpoint", architecture: architecture)
             }
             let trainer = try! Trainer(comm: comm, architecture: architecture, options: options, data: data,
                                        initialParameters: FloatBuffer(initial), resume: resume)
@@ -85,11 +88,12 @@ struct TrainerTests {
         #expect(three[0].history.map(\.loss) != [])
     }
 
-    @Test(arguments: [2, 3, 4])
-    func everyRankEndsWithIdenticalWeights(ranks: Int) {
+    @Test(arguments: [2, 3, 4], [TrainingOptions.Reduction.allreduce, .sharded])
+    func everyRankEndsWithIdenticalWeights(ranks: Int, reduction: TrainingOptions.Reduction) {
         var options = TrainingOptions()
         options.batchSize = 64
         options.maxSteps = 12
+        options.reduction = reduction
         let results = train(options, on: randomSplit(500), ranks: ranks)
         let checksums = results.map { sha256Hex(FloatBuffer($0.parameters).bytes + FloatBuffer($0.velocity).bytes) }
         #expect(Set(checksums).count == 1)
@@ -108,6 +112,24 @@ struct TrainerTests {
             #expect(a.velocity.map(\.bitPattern) == b.velocity.map(\.bitPattern))
             #expect(a.history.map(\.loss) == b.history.map(\.loss) && a.history.map(\.accuracy) == b.history.map(\.accuracy))
         }
+    }
+
+    /// The sharded optimizer takes the same steps as the plain allreduce, up to the order of
+    /// the float sums, for any rank count; its checkpoints resume at another rank count.
+    @Test(arguments: [1, 2, 3, 4])
+    func shardedAgreesWithAllreduce(ranks: Int) {
+        var options = TrainingOptions()
+        options.batchSize = 64
+        options.maxSteps = 30
+        let data = randomSplit(500)
+        let plain = train(options, on: data, ranks: ranks)[0]
+        options.reduction = .sharded
+        let sharded = train(options, on: data, ranks: ranks)[0]
+        #expect(largestDifference(plain.parameters, sharded.parameters) < 1e-5)
+        #expect(largestDifference(plain.velocity, sharded.velocity) < 1e-5)
+        // Resumed from a checkpoint written with 4 ranks (or, at 4, with 2).
+        let resumed = train(options, on: data, ranks: ranks, resumeAfter: 20, firstRanks: ranks == 4 ? 2 : 4)[0]
+        #expect(largestDifference(sharded.parameters, resumed.parameters) < 1e-5)
     }
 }
 
