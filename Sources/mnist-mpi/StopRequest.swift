@@ -15,7 +15,7 @@ enum StopRequest {
     /// Runs `training` with SIGTERM and SIGINT only setting the request, then restores their
     /// default action (outside the training loop nothing reads the request). A signal that came
     /// after the last step's check is delivered then, unless training stopped for it.
-    static func whileHandling(_ training: () throws -> Void) throws {
+    static func whileHandling<T>(_ training: () throws -> T) throws -> T {
         stop_signal_install()
         var stopped = false
         defer {
@@ -23,7 +23,7 @@ enum StopRequest {
             if !stopped && signal != 0 { raise(signal) }
         }
         do {
-            try training()
+            return try training()
         } catch {
             if case TrainingError.stopped = error { stopped = true }
             throw error

@@ -54,7 +54,11 @@ struct TrainingJob {
         let resume: Checkpoint?
         /// Names a fresh run in its checkpoints (a resumed run keeps its checkpoint's).
         let runID: String
+        /// BLAS threads per shard.
         let threads: Int
+        /// Shards of each batch this process trains, each on a thread of its own (more than
+        /// one only for a process that is the whole job: see `splitsOverThreads`).
+        let shards: Int
         let startupSeconds: Double
     }
 
@@ -74,7 +78,8 @@ struct TrainingJob {
         guard comm.size <= batchSize else {
             throw JobError("\(comm.size) ranks cannot share a batch of \(batchSize): use at most \(batchSize) ranks or a larger --batch-size")
         }
-        openblas_set_num_threads(Int32(clamping: blasThreads))
+        let shards = splitsOverThreads ? min(blasThreads, config.training.batchSize) : 1
+        openblas_set_num_threads(Int32(clamping: shards > 1 ? 1 : blasThreads))
         let threads = Int(openblas_get_num_threads())  // OpenBLAS caps what it was asked for
 
         enter("loading the data")
@@ -90,10 +95,19 @@ struct TrainingJob {
         var runID = Array(Checkpoint.newRunID().utf8)
         comm.broadcast(&runID, root: 0)
         let start = Start(data: data, architecture: architecture, weights: weights, resume: resume,
-                          runID: String(decoding: runID, as: UTF8.self), threads: threads,
+                          runID: String(decoding: runID, as: UTF8.self), threads: threads, shards: shards,
                           startupSeconds: comm.time() - started)
         if comm.isRoot { introduce(start) }
         return start
+    }
+
+    /// A process that is the whole job (no mpirun, or -np 1) splits each batch over its threads,
+    /// one shard and one 1-thread BLAS each, summed in a fixed order: on these small products
+    /// that is faster than one BLAS call over several threads. Not with --deterministic, whose
+    /// micro-shards already fix the shapes.
+    private var splitsOverThreads: Bool {
+        if case .deterministicTree = config.training.reduction { return false }
+        return comm.size == 1
     }
 
     /// BLAS threads per rank: `--threads`, else the node's cores shared by its ranks. One with
@@ -152,30 +166,46 @@ struct TrainingJob {
         if case let .deterministicTree(m) = options.reduction {
             print("Deterministic: gradients summed over \(m) micro-shards per batch in a fixed tree")
         }
-        let shard = Sharding.shard(batchSize: options.batchSize, ranks: comm.size, rank: 0).count
-        print("Training on \(data.train.count) samples: \(comm.size) rank(s), global batch \(options.batchSize) (up to \(shard) per rank), \(start.threads) BLAS thread(s) per rank, start-up \(format3(start.startupSeconds))s\n")
+        let shards = comm.size * start.shards
+        let shard = Sharding.shard(batchSize: options.batchSize, ranks: shards, rank: 0).count
+        let split = start.shards > 1 ? " x \(start.shards) threads" : ""
+        print("Training on \(data.train.count) samples: \(comm.size) rank(s)\(split), global batch \(options.batchSize) (up to \(shard) per \(start.shards > 1 ? "thread" : "rank")), \(start.threads) BLAS thread(s) per \(start.shards > 1 ? "thread" : "rank"), start-up \(format3(start.startupSeconds))s\n")
     }
 
     /// The epochs, with Keras's progress lines on rank 0 (and per-epoch validation there when
     /// asked); SIGTERM/SIGINT stop every rank after the same step.
     private func train(_ start: Start) throws -> Run {
-        let trainer = try Trainer(comm: comm, architecture: start.architecture, options: config.training,
-                                  data: start.data.train, initialParameters: start.weights, resume: start.resume, runID: start.runID,
-                                  profile: config.files.profile != nil)
-        let validate = comm.isRoot && config.validateEachEpoch ? { (parameters: FloatBuffer) in
-            let evaluation = Evaluator.evaluate(parameters, start.architecture, on: start.data.test)
-            return EpochMetrics.Validation(loss: evaluation.loss, accuracy: evaluation.accuracy)
-        } : nil
         enter("training")
-        try StopRequest.whileHandling {
-            try trainer.train(observer: comm.isRoot ? EpochProgress() : nil, validate: validate,
-                              stopRequested: { StopRequest.signal != 0 })
+        let trainer = try StopRequest.whileHandling {
+            guard start.shards > 1 else { return try trainOneShard(start, comm: comm) }
+            // The shards of this process, as ranks that are threads; the first one reports.
+            // (The job and its start are read-only here: each shard reads the same data and weights.)
+            let job = UnsafeTransfer((self, start))
+            let outcomes = ThreadCommunicator.run(ranks: start.shards) { local in
+                UnsafeTransfer(Result { try job.value.0.trainOneShard(job.value.1, comm: local) })
+            }
+            return try outcomes[0].value.get()
         }
         enter("gathering the results")
         let memory = comm.gatherToRoot(Array(String(peakResidentBytes()).utf8)).map { Int(String(decoding: $0, as: UTF8.self))! }
         let traces = config.files.profile == nil ? [] :
             comm.gatherToRoot(Array(JSON.array(trainer.timeline.traceEvents(rank: comm.rank)).text.utf8))
         return Run(trainer: trainer, peakMemory: memory, traces: traces)
+    }
+
+    /// The epochs on `comm`'s share of each batch, with Keras's progress lines (and per-epoch
+    /// validation when asked) on its rank 0; SIGTERM/SIGINT stop every rank after the same step.
+    private func trainOneShard(_ start: Start, comm: Communicator) throws -> Trainer {
+        let trainer = try Trainer(comm: comm, architecture: start.architecture, options: config.training,
+                                  data: start.data.train, initialParameters: start.weights, resume: start.resume,
+                                  runID: start.runID, profile: config.files.profile != nil)
+        let reports = comm.isRoot && self.comm.isRoot
+        let validate = reports && config.validateEachEpoch ? { (parameters: FloatBuffer) in
+            let evaluation = Evaluator.evaluate(parameters, start.architecture, on: start.data.test)
+            return EpochMetrics.Validation(loss: evaluation.loss, accuracy: evaluation.accuracy)
+        } : nil
+        try trainer.train(observer: reports ? EpochProgress() : nil, validate: validate, stopRequested: { StopRequest.signal != 0 })
+        return trainer
     }
 
     /// Rank 0: the predictions for the first 10 test images and the test evaluation.
@@ -207,4 +237,10 @@ extension Communicator {
         bytes.withUnsafeBytes { UnsafeMutableRawPointer(buffer.pointer).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
         return buffer
     }
+}
+
+/// A value handed from one thread to another that waits for it.
+struct UnsafeTransfer<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
