@@ -102,9 +102,9 @@ struct TrainingJob {
     }
 
     /// A process that is the whole job (no mpirun, or -np 1) splits each batch over its threads,
-    /// one shard and one 1-thread BLAS each, summed in a fixed order: on these small products
-    /// that is faster than one BLAS call over several threads. Not with --deterministic, whose
-    /// micro-shards already fix the shapes.
+    /// one shard and one 1-thread BLAS each, summed in a fixed order, as two ranks would: on
+    /// these small products one BLAS call over two threads was slower than two ranks. Not with
+    /// --deterministic, whose micro-shards already fix the shapes.
     private var splitsOverThreads: Bool {
         if case .deterministicTree = config.training.reduction { return false }
         return comm.size == 1
