@@ -13,7 +13,7 @@ public final class FloatBuffer {
 
     public convenience init(_ values: [Float]) {
         self.init(count: values.count)
-        for (i, v) in values.enumerated() { pointer[i] = v }
+        values.withUnsafeBufferPointer { if let base = $0.baseAddress { pointer.update(from: base, count: $0.count) } }
     }
 
     deinit { pointer.deallocate() }
