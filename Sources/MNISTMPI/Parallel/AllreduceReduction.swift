@@ -1,9 +1,11 @@
 /// The plain strategy: each rank computes its contiguous shard of the batch into one buffer,
 /// and one in-place `allreduceSum` of that whole buffer (gradients and tail) sums them.
-public final class AllreduceReduction: GradientReduction {
-    private let comm: Communicator
-    private let buffer: FloatBuffer
-    private let parameterCount: Int
+/// `ShardedReduction` computes the shard the same way and sums and steps differently.
+public class AllreduceReduction: GradientReduction {
+    let comm: Communicator
+    /// This rank's gradient sums, then the tail.
+    let buffer: FloatBuffer
+    let parameterCount: Int
 
     public init(comm: Communicator, parameterCount: Int) {
         self.comm = comm
@@ -33,4 +35,7 @@ public final class AllreduceReduction: GradientReduction {
         optimizer.step(weights: parameters.pointer, velocity: velocity.pointer, gradientSums: buffer.pointer,
                        batchSize: batchSize, count: parameterCount)
     }
+
+    /// Every rank steps all of the velocity: it is whole already.
+    public func gatherOptimizerState(_ velocity: FloatBuffer) {}
 }

@@ -4,53 +4,37 @@
 /// slice (1/np of the optimizer work), and an allgather hands every rank the others' updated
 /// slices. The same communication volume as a ring allreduce; the velocities of other slices
 /// are gathered only for a checkpoint, which so stays independent of the rank count.
-public final class ShardedReduction: GradientReduction {
-    private let comm: Communicator
-    private let buffer: FloatBuffer
+public final class ShardedReduction: AllreduceReduction {
     /// This rank's slice of the gradient sums after the reduce-scatter.
     private let slice: FloatBuffer
     /// The loss, correct and stop slots, summed over the ranks by a small allreduce.
     private let tailSums: FloatBuffer
-    private let parameterCount: Int
     private let blocks: Blocks
 
-    public init(comm: Communicator, parameterCount: Int) {
-        self.comm = comm
-        self.parameterCount = parameterCount
+    public override init(comm: Communicator, parameterCount: Int) {
         blocks = Blocks(count: parameterCount, ranks: comm.size)
-        buffer = FloatBuffer(count: reductionBufferCount(parameterCount: parameterCount))
         slice = FloatBuffer(count: blocks.ranges[comm.rank].count)
         tailSums = FloatBuffer(count: Tail.allCases.count)
+        super.init(comm: comm, parameterCount: parameterCount)
     }
 
-    public func rows(batchSize: Int) -> Range<Int> {
-        Sharding.shard(batchSize: batchSize, ranks: comm.size, rank: comm.rank)
-    }
-
-    public var piecesPerStep: Int { 1 }
-
-    public func forEachPiece(batchSize: Int, _ compute: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        let count = rows(batchSize: batchSize).count
-        if count > 0 { compute(0..<count, buffer.pointer) } else { buffer.fill(0) }
-    }
-
-    public func reduce(stopRequested: Bool) {
+    public override func reduce(stopRequested: Bool) {
         buffer[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
         comm.reduceScatterSum(buffer.pointer, into: slice.pointer, blocks: blocks)
         tailSums.pointer.update(from: buffer.pointer + parameterCount, count: tailSums.count)
         comm.allreduceSum(tailSums.pointer, count: tailSums.count)
     }
 
-    public var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
+    public override var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
 
-    public func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
+    public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
         let mine = blocks.ranges[comm.rank]
         optimizer.step(weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
                        gradientSums: slice.pointer, batchSize: batchSize, count: mine.count)
         comm.allgather(parameters.pointer, blocks: blocks)
     }
 
-    public func gatherOptimizerState(_ velocity: FloatBuffer) {
+    public override func gatherOptimizerState(_ velocity: FloatBuffer) {
         comm.allgather(velocity.pointer, blocks: blocks)
     }
 }
