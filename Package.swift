@@ -13,10 +13,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // System libraries from Debian: libopenmpi-dev, libopenblas-dev, zlib1g-dev.
+        // System libraries from Debian: libopenmpi-dev, libopenblas-dev, zlib1g-dev, libhdf5-dev.
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CSystem"),
         // Async-signal-safe SIGTERM/SIGINT handling (sigaction, volatile sig_atomic_t).
         .target(name: "CStopSignal"),
@@ -25,7 +26,7 @@ let package = Package(
         .target(
             name: "MNISTMPI",
             dependencies: [
-                "CMPI", "CBLAS", "CZlib", "CSystem", "CKernels",
+                "CMPI", "CBLAS", "CZlib", "CHDF5", "CSystem", "CKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

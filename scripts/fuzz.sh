@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of every parser of outside bytes with libFuzzer + AddressSanitizer:
 #   scripts/fuzz.sh [TARGET|all] [SECONDS per target]     (default: all, 60)
-# Targets: idx gzip safetensors checkpoint png pgm (Sources/mnist-mpi-fuzz/FuzzTarget.swift).
+# Targets: idx gzip safetensors checkpoint png pgm zip keras hdf5 (Sources/mnist-mpi-fuzz/FuzzTarget.swift).
 # Seeds: small valid files made by the replayer, real MNIST files, and every committed
 # regression input (Tests/fuzz/<target>/). Corpora grow in .build-fuzz/corpus/<target>/; a
 # crash is written to .build-fuzz/crash-<target>-*, and the script fails. Commit a crash input
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
 seconds="${2:-60}"
-targets=(idx gzip safetensors checkpoint png pgm)
+targets=(idx gzip safetensors checkpoint png pgm zip keras hdf5)
 [ "$which" = all ] || targets=("$which")
 
 # The seed writer, built normally; the fuzzing build has libFuzzer's main instead of ours.

@@ -37,6 +37,7 @@ verify() {
 fetch() {
     case "$1" in
         http://*|https://*)
+            command -v curl >/dev/null || "$repo/scripts/install-deps.sh" download
             local status=0
             curl -fsSL --connect-timeout 10 --max-time "$timeout" --speed-limit 1024 --speed-time 15 \
                 -o "$3" "$1/$2.gz" 2>/dev/null || status=$?

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The project's whole test suite, from a fresh clone: installs the Debian packages, builds the
-# release binary the system tests run under mpirun, fetches and verifies the data, runs the
-# unit tests, the system tests, the fuzzers (briefly) and the sanitizer runs.
+# The project's whole test suite, from a fresh clone: installs the Debian packages (the build's
+# and the tests'), builds the release binary the system tests run under mpirun, fetches and
+# verifies the data, runs the unit tests, the system tests, the fuzzers (briefly) and the
+# sanitizer runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-# NumPy, safetensors, onnx and onnxruntime from PyPI: the interoperability tests use them.
+scripts/install-deps.sh build tests
+# NumPy, safetensors, onnx, onnxruntime, Keras (on JAX), h5py and TensorBoard from PyPI: the
+# interoperability tests check our files with them.
 python3 -m pip install --quiet --disable-pip-version-check -r Tests/python/requirements.txt
 scripts/get-data.sh
 swift build -c release

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The tutorial from a fresh clone: installs what is missing, builds release, fetches the data,
-# and trains with NP ranks (default 4):  scripts/train.sh [mnist-mpi flags...]
+# The tutorial from a fresh clone: installs what building and training need (and nothing the
+# tests use) if missing, builds release, fetches the data, and trains with NP ranks (default 4):
+#   scripts/train.sh [mnist-mpi flags...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 np="${NP:-4}"
-scripts/install-deps.sh
+scripts/install-deps.sh build
 scripts/get-data.sh >/dev/null
 swift build -c release 2>&1 | grep -v '^\[' || true
 test -x .build/release/mnist-mpi

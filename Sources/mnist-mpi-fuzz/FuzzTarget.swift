@@ -3,7 +3,7 @@ import MNISTMPI
 /// The parsers of outside bytes, each as a fuzz target: any input must end in a value or a
 /// thrown error, never a trap, a crash or an allocation the input's size does not justify.
 enum FuzzTarget: String, CaseIterable {
-    case idx, gzip, safetensors, checkpoint, png, pgm
+    case idx, gzip, safetensors, checkpoint, png, pgm, zip, keras, hdf5
 
     /// A small model for the checkpoint target, so that valid inputs stay small.
     static let architecture = Architecture(inputs: 4, hidden: 3, classes: 2)
@@ -25,6 +25,15 @@ enum FuzzTarget: String, CaseIterable {
                 _ = try PNG.decode(bytes, name: "fuzz").mnistStyle()
             case .pgm:
                 _ = try PGM.decode(bytes, name: "fuzz").mnistStyle()
+            case .zip:
+                let archive = try Zip.Archive(bytes, name: "fuzz")
+                for entry in archive.entries { _ = try archive.contents(of: entry.name, limit: 64 << 20) }
+            case .keras:
+                _ = try KerasFile.decode(bytes, name: "fuzz", FuzzTarget.architecture)
+            case .hdf5:
+                // The weights file inside a .keras archive (whose CRC keeps mutations away from it
+                // above). HDF5 itself parses in a child process: this checks what comes back.
+                _ = try HDF5.readFloats(bytes, name: "fuzz", paths: ["layers/dense/vars/0", "layers/dense/vars/1", "optimizer/vars/1"])
             }
         } catch {
             // A clear error is the right answer to a bad file.
@@ -49,6 +58,11 @@ enum FuzzTarget: String, CaseIterable {
                                position: position, runID: "seed", settings: TrainingOptions().settings).encode()]
         case .png: return [PNG.encode(image)]
         case .pgm: return [PGM.encode(image), Array("P2\n2 2\n255\n0 64\n128 255\n".utf8)]
+        case .zip: return [Zip.archive([("a", [1, 2, 3]), ("b.json", Array("{}".utf8))])]
+        case .keras: return [try! KerasFile.encode(parameters, FuzzTarget.architecture, optimizer: RMSprop())]
+        case .hdf5:
+            let keras = try! Zip.Archive(FuzzTarget.keras.seeds[0], name: "seed")
+            return [try! keras.contents(of: "model.weights.h5")!]
         }
     }
 }

@@ -3,20 +3,22 @@ import MNISTMPI
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert a saved model or a checkpoint to ONNX (.onnx) or to a plain safetensors model (.safetensors).",
+        abstract: "Convert a saved model or a checkpoint to ONNX (.onnx), Keras 3 (.keras) or a plain safetensors model (.safetensors).",
         discussion: """
             The ONNX model (opset 13) takes input float[N,784] in [0,1] and gives probabilities \
-            float[N,10]: Gemm -> Relu -> Gemm -> Softmax.
+            float[N,10]: Gemm -> Relu -> Gemm -> Softmax. The Keras model is compiled as the \
+            tutorial's (RMSprop with Keras's defaults, sparse categorical cross-entropy, accuracy) \
+            with a fresh optimizer.
             """)
 
     @OptionGroup var options: ModelOptions
 
-    @Option(help: ArgumentHelp("The file to write; its extension (.onnx or .safetensors) picks the format.", valueName: "file"))
+    @Option(help: ArgumentHelp("The file to write; its extension (.onnx, .keras or .safetensors) picks the format.", valueName: "file"))
     var output: String
 
     func validate() throws {
-        guard output.hasSuffix(".onnx") || output.hasSuffix(".safetensors") else {
-            throw ValidationError("--output must end in .onnx or .safetensors (got \(output))")
+        guard [".onnx", ".keras", ".safetensors"].contains(where: output.hasSuffix) else {
+            throw ValidationError("--output must end in .onnx, .keras or .safetensors (got \(output))")
         }
     }
 
@@ -26,6 +28,8 @@ struct Export: ParsableCommand {
             if output.hasSuffix(".onnx") {
                 let onnx = ONNX.model(parameters, architecture, dataset: spec, testAccuracy: metadata["test_accuracy"])
                 try FileIO.writeAtomically(onnx, to: output)
+            } else if output.hasSuffix(".keras") {
+                try FileIO.writeAtomically(KerasFile.encode(parameters, architecture, optimizer: RMSprop()), to: output)
             } else {
                 // A saved model's description carries over (but for the dataset, which may have
                 // been chosen anew); a checkpoint's training state does not.

@@ -25,14 +25,20 @@ struct DataOptions: ParsableArguments {
 
 /// The options of the commands that use a trained model: which file, which dataset.
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A model saved by --save, or a checkpoint (safetensors).", valueName: "file"))
+    @Option(help: ArgumentHelp("A model saved by --save, a checkpoint (safetensors), or a Keras 3 model (.keras) of the tutorial's network.", valueName: "file"))
     var model: String
 
     @OptionGroup var data: DataOptions
 
-    /// The model's weights and the dataset it belongs to.
+    /// The model's weights and the dataset it belongs to (a Keras file does not say: --dataset, else MNIST).
     func load() throws -> (parameters: FloatBuffer, architecture: Architecture, dataset: DatasetSpec, metadata: [String: String]) {
-        let file = try Safetensors.decode(FileIO.read(model), name: model)
+        let bytes = try FileIO.read(model)
+        if KerasFile.isArchive(bytes) {
+            let spec = data.spec()
+            let architecture = Architecture(classes: spec.classNames.count)
+            return (try KerasFile.decode(bytes, name: model, architecture), architecture, spec, [:])
+        }
+        let file = try Safetensors.decode(bytes, name: model)
         let spec = data.spec(or: file.metadata["dataset"].flatMap(DatasetSpec.named) ?? .mnist)
         let architecture = Architecture(classes: spec.classNames.count)
         return (try ModelFile.parameters(from: file, architecture, name: model), architecture, spec, file.metadata)

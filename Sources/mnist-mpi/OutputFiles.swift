@@ -27,7 +27,11 @@ struct OutputFiles {
             let text = #"{"traceEvents":["# + lists.joined(separator: ",") + #"],"displayTimeUnit":"ms"}"#
             try FileIO.writeAtomically(Array(text.utf8) + [0x0A], to: path)
         }
-        if let path = save {
+        if let path = save, path.hasSuffix(".keras") {
+            let keras = try KerasFile.encode(trainer.parameters, architecture, optimizer: config.training.optimizer,
+                                             velocity: trainer.velocity, iterations: trainer.position.step)
+            try FileIO.writeAtomically(keras, to: path)
+        } else if let path = save {
             let metadata = ModelFile.metadata(architecture, dataset: dataset, extra: [
                 "test_accuracy": "\(test.accuracy)", "test_loss": "\(test.loss)", "command_line": config.commandLine,
             ])

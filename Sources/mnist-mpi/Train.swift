@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Write a per-step timeline of every rank (load, forward, backward, allreduce, optimizer) as a Chrome trace (chrome://tracing, Perfetto).", valueName: "file"))
     var profile: String?
 
-    @Option(help: ArgumentHelp("Save the trained weights as safetensors.", valueName: "file"))
+    @Option(help: ArgumentHelp("Save the trained model: a Keras 3 archive that keras.saving.load_model opens if the name ends in .keras (with the optimizer state), else safetensors.", valueName: "file"))
     var save: String?
 
     @Option(help: ArgumentHelp("Export the trained model as ONNX (opset 13; input float[N,784] in [0,1], output probabilities float[N,10]).", valueName: "file.onnx"))
@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Write per-epoch metrics as CSV, like Keras's CSVLogger (epoch,accuracy,loss,val_accuracy,val_loss).", valueName: "file.csv"))
     var csv: String?
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights in this safetensors file instead of Glorot initialisation.", valueName: "file"))
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights in this file (safetensors, or a Keras 3 .keras model of the tutorial's network) instead of Glorot initialisation.", valueName: "file"))
     var initFile: String?
 
     @Option(help: ArgumentHelp("Write a checkpoint here at the end of every epoch (atomically; rank 0 writes).", valueName: "dir"))

@@ -3,7 +3,7 @@ import Testing
 @testable import MNISTMPI
 import TestSupport
 
-/// Fashion-MNIST from Debian's `dataset-fashion-mnist` (installed by scripts/install-deps.sh).
+/// Fashion-MNIST from Debian's `dataset-fashion-mnist` (installed by `scripts/install-deps.sh tests`).
 @Suite(.serialized) struct FashionMNISTTests {
     let directory = DatasetSpec.fashionMNIST.defaultDirectory
 

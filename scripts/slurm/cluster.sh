@@ -5,7 +5,7 @@
 # Then: export SLURM_CONF=DIR/slurm.conf and use sbatch, squeue, scontrol as usual.
 # cred_expire=10 (default 120) also sets how long Slurm holds a requeued job before it may
 # start again (until the old job's credentials expire), so the requeue test takes seconds.
-# Needs Debian's slurm-wlm and munge (scripts/install-deps.sh installs them) and root.
+# Needs Debian's slurm-wlm and munge (`scripts/install-deps.sh tests` installs them) and root.
 set -euo pipefail
 action="${1:?usage: cluster.sh up|down DIR}"
 dir="$(mkdir -p "${2:?usage: cluster.sh up|down DIR}" && cd "$2" && pwd)"

@@ -59,8 +59,10 @@ public enum ModelFile {
         try FileIO.writeAtomically(Safetensors.encode(file), to: path)
     }
 
+    /// The weights in `path`: a safetensors file of ours, or a Keras 3 archive (`.keras`).
     public static func load(_ path: String, _ architecture: Architecture) throws -> FloatBuffer {
-        let file = try Safetensors.decode(FileIO.read(path), name: path)
-        return try parameters(from: file, architecture, name: path)
+        let bytes = try FileIO.read(path)
+        if KerasFile.isArchive(bytes) { return try KerasFile.decode(bytes, name: path, architecture) }
+        return try parameters(from: Safetensors.decode(bytes, name: path), architecture, name: path)
     }
 }

@@ -55,7 +55,7 @@ public enum PNG {
         }
         guard colour != 3 || palette.count >= 3 else { throw fail("palette image without PLTE") }
         let pixelBytes = channels * depth / 8, stride = width * pixelBytes
-        let raw = try Gzip.inflate(compressed, name: name, limit: (stride + 1) * height, zlib: true)
+        let raw = try Gzip.inflate(compressed, name: name, limit: (stride + 1) * height, wrapper: .zlib)
         guard raw.count == (stride + 1) * height else { throw fail("image data is \(raw.count) bytes, expected \((stride + 1) * height)") }
         let rows = try unfilter(raw, stride: stride, height: height, pixelBytes: pixelBytes, fail: fail)
 

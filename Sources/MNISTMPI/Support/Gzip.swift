@@ -21,13 +21,30 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
     }
 
-    /// Inflates a whole gzip stream (CRC and length trailer checked by zlib), or with `zlib`
-    /// a zlib-wrapped one (as in PNG). Output grows only as data really inflates, capped at
-    /// `limit` bytes, so a hostile stream cannot make us allocate more than that.
-    public static func inflate(_ input: [UInt8], name: String, limit: Int = 256 << 20, zlib: Bool = false) throws -> [UInt8] {
+    /// What surrounds the deflate data.
+    public enum Wrapper: Sendable {
+        /// A gzip header and a CRC and length trailer (`.gz` files).
+        case gzip
+        /// A zlib header and an Adler-32 trailer (PNG).
+        case zlib
+        /// Nothing (zip entries, whose CRC is in the archive's directory).
+        case raw
+
+        var windowBits: Int32 {
+            switch self {
+            case .gzip: return 16 + MAX_WBITS
+            case .zlib: return MAX_WBITS
+            case .raw: return -MAX_WBITS
+            }
+        }
+    }
+
+    /// Inflates a whole deflate stream in `wrapper` (its checksum, if any, checked by zlib).
+    /// Output grows only as data really inflates, capped at `limit` bytes, so a hostile stream
+    /// cannot make us allocate more than that.
+    public static func inflate(_ input: [UInt8], name: String, limit: Int = 256 << 20, wrapper: Wrapper = .gzip) throws -> [UInt8] {
         var stream = z_stream()
-        // 16 + MAX_WBITS: expect a gzip header and trailer; MAX_WBITS: a zlib header.
-        let windowBits = zlib ? MAX_WBITS : 16 + MAX_WBITS
+        let windowBits = wrapper.windowBits
         guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw GzipError.corrupt(file: name, reason: "zlib could not start")
         }
@@ -36,7 +53,7 @@ public enum Gzip {
         // The trailer's ISIZE (uncompressed size mod 2^32) is a good first guess, as far as
         // the input could really inflate: deflate expands at most 1032 to 1.
         var capacity = 1 << 16
-        if input.count >= 4 && !zlib {
+        if input.count >= 4 && wrapper == .gzip {
             let n = input.count
             let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
             capacity = max(capacity, min(isize, limit, 1032 * n))
@@ -83,7 +100,7 @@ public enum Gzip {
     }
 }
 
-/// zlib-wrapped deflate and CRC-32, as PNG wants them.
+/// zlib-wrapped deflate and CRC-32, as PNG and zip want them.
 public enum Zlib {
     public static func compress(_ input: [UInt8]) -> [UInt8] {
         var size = compressBound(uLong(input.count))

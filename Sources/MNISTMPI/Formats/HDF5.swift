@@ -1,0 +1,220 @@
+import CHDF5
+import Synchronization
+
+/// Why an HDF5 file could not be written or read.
+public struct HDF5Error: Error, Equatable, CustomStringConvertible {
+    public let file: String
+    public let reason: String
+    public var description: String { "\(file): \(reason)" }
+}
+
+/// HDF5 files held in memory (the library's "core" driver without a backing file), through
+/// the HDF5 library itself: just what Keras's `model.weights.h5` needs, groups, float32
+/// and int32 datasets and string attributes, written; float datasets read.
+///
+/// Debian's HDF5 is built without thread safety, so every use holds one process-wide lock.
+public enum HDF5 {
+    private static let lock = Mutex(())
+
+    /// Builds a file with `body` and returns its bytes.
+    public static func create(name: String, _ body: (Writer) throws -> Void) throws -> [UInt8] {
+        try lock.withLock { _ in
+            let file = try File(name: name, image: nil)
+            try body(Writer(file: file))
+            return try file.image()
+        }
+    }
+
+    /// A float dataset: its shape (`[]` for a scalar) and values.
+    public struct Dataset: Equatable, Sendable {
+        public let shape: [Int]
+        public let values: [Float]
+    }
+
+    /// The float datasets at `paths` of the file `bytes` (converted to Float by HDF5 from any
+    /// float type); a path that is not in the file is left out. HDF5 1.10 can crash on a crafted
+    /// file, so the library reads it in a child process (`ChildProcess`) and sends the values back.
+    public static func readFloats(_ bytes: [UInt8], name: String, paths: [String]) throws -> [String: Dataset] {
+        let answer: [UInt8]
+        do {
+            answer = try lock.withLock { _ in
+                try ChildProcess.run {
+                    let reader = Reader(file: try File(name: name, image: bytes))
+                    var out: [UInt8] = []
+                    for path in paths {
+                        guard let set = try reader.floats(path) else { out.append(0); continue }
+                        out.append(1)
+                        out.append(UInt8(set.shape.count))
+                        for d in set.shape { ByteOrder.appendLittleEndian(UInt64(d), to: &out) }
+                        set.values.withUnsafeBytes { out += $0 }  // native order: the same machine reads them
+                    }
+                    return out
+                }
+            }
+        } catch let failure as ChildProcess.Failure {
+            let prefix = "\(name): "
+            let reason = failure.description.hasPrefix(prefix) ? String(failure.description.dropFirst(prefix.count))
+                : "the HDF5 library \(failure.description) reading it: a damaged or crafted file"
+            throw HDF5Error(file: name, reason: reason)
+        }
+        return answer.withUnsafeBytes { raw in
+            var found: [String: Dataset] = [:]
+            var at = 0
+            for path in paths {
+                at += 1
+                guard raw[at - 1] == 1 else { continue }
+                let rank = Int(raw[at])
+                at += 1
+                let shape = (0..<rank).map { Int(ByteOrder.readLittleEndian(raw, at: at + 8 * $0, as: UInt64.self)) }
+                at += 8 * rank
+                let count = shape.reduce(1, *)
+                let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[at..<(at + 4 * count)]))
+                    initialized = count
+                }
+                at += 4 * count
+                found[path] = Dataset(shape: shape, values: values)
+            }
+            return found
+        }
+    }
+
+    /// An open file; closed when released.
+    final class File {
+        let id: hid_t
+        let name: String
+
+        init(name: String, image: [UInt8]?) throws {
+            self.name = name
+            chdf5_quiet()  // errors come back as return values; the library should not print them
+            let access = H5Pcreate(chdf5_file_access())
+            defer { H5Pclose(access) }
+            guard access >= 0, H5Pset_fapl_core(access, 1 << 20, false) >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not start") }
+            // The driver's own name for the in-memory file: unique, so that two never collide.
+            let internalName = "mnist-mpi-\(UInt64.random(in: 0...UInt64.max))"
+            if let image {
+                let set = image.withUnsafeBytes { H5Pset_file_image(access, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count) }
+                guard set >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not take the file image") }
+                id = H5Fopen(internalName, chdf5_read_only(), access)
+                guard id >= 0 else { throw HDF5Error(file: name, reason: "not an HDF5 file, or a damaged one") }
+            } else {
+                id = H5Fcreate(internalName, chdf5_truncate(), chdf5_default(), access)
+                guard id >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not create the file") }
+            }
+        }
+
+        deinit { H5Fclose(id) }
+
+        func image() throws -> [UInt8] {
+            guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw fail("could not be flushed") }
+            let size = H5Fget_file_image(id, nil, 0)
+            guard size > 0 else { throw fail("has no image") }
+            var bytes = [UInt8](repeating: 0, count: size)
+            let copied = bytes.withUnsafeMutableBytes { H5Fget_file_image(id, $0.baseAddress, size) }
+            guard copied == size else { throw fail("image could not be copied") }
+            return bytes
+        }
+
+        func fail(_ reason: String) -> HDF5Error { HDF5Error(file: name, reason: reason) }
+    }
+
+    /// Writes groups, datasets and attributes by path ("layers/dense/vars/0").
+    public struct Writer {
+        let file: File
+
+        /// Creates the group at `path` and any missing parents, with string `attributes`.
+        public func group(_ path: String, attributes: [(String, String)] = []) throws {
+            var prefix = ""
+            for part in path.split(separator: "/") {
+                prefix += (prefix.isEmpty ? "" : "/") + part
+                if H5Lexists(file.id, prefix, chdf5_default()) > 0 { continue }
+                let group = H5Gcreate2(file.id, prefix, chdf5_default(), chdf5_default(), chdf5_default())
+                guard group >= 0 else { throw file.fail("could not create group \(prefix)") }
+                H5Gclose(group)
+            }
+            for (key, value) in attributes { try attribute(path, key, value) }
+        }
+
+        /// A little-endian float32 dataset of `shape` (`[]` for a scalar).
+        public func floats(_ path: String, shape: [Int], _ values: [Float]) throws {
+            precondition(values.count == shape.reduce(1, *))
+            try dataset(path, shape: shape, fileType: chdf5_f32le(), memoryType: chdf5_native_float(), values)
+        }
+
+        /// A little-endian int32 scalar dataset.
+        public func int32(_ path: String, _ value: Int32) throws {
+            try dataset(path, shape: [], fileType: chdf5_i32le(), memoryType: chdf5_native_int32(), [value])
+        }
+
+        private func dataset<T>(_ path: String, shape: [Int], fileType: hid_t, memoryType: hid_t, _ values: [T]) throws {
+            let dims = shape.map { hsize_t($0) }
+            let space = shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), dims, nil)
+            defer { H5Sclose(space) }
+            let set = H5Dcreate2(file.id, path, fileType, space, chdf5_default(), chdf5_default(), chdf5_default())
+            guard set >= 0 else { throw file.fail("could not create dataset \(path)") }
+            defer { H5Dclose(set) }
+            let written = values.withUnsafeBytes { H5Dwrite(set, memoryType, chdf5_all(), chdf5_all(), chdf5_default(), $0.baseAddress) }
+            guard written >= 0 else { throw file.fail("could not write dataset \(path)") }
+        }
+
+        /// A variable-length UTF-8 string attribute, as h5py writes a Python `str`.
+        private func attribute(_ path: String, _ key: String, _ value: String) throws {
+            let type = H5Tcopy(chdf5_c_string())
+            defer { H5Tclose(type) }
+            H5Tset_size(type, chdf5_variable())
+            H5Tset_cset(type, H5T_CSET_UTF8)
+            let space = H5Screate(H5S_SCALAR)
+            defer { H5Sclose(space) }
+            let attribute = H5Acreate_by_name(file.id, path, key, type, space, chdf5_default(), chdf5_default(), chdf5_default())
+            guard attribute >= 0 else { throw file.fail("could not create attribute \(key) of \(path)") }
+            defer { H5Aclose(attribute) }
+            let written = value.withCString { text in
+                var pointer: UnsafePointer<CChar>? = text
+                return H5Awrite(attribute, type, &pointer)
+            }
+            guard written >= 0 else { throw file.fail("could not write attribute \(key) of \(path)") }
+        }
+    }
+
+    /// Reads datasets by path.
+    struct Reader {
+        let file: File
+
+        /// Datasets larger than this are refused before anything is allocated for them.
+        static let elementLimit = 1 << 26
+
+        /// The float dataset at `path` (converted to Float by HDF5 from any float type) and its
+        /// shape, or nil when there is no such path.
+        func floats(_ path: String) throws -> Dataset? {
+            var prefix = ""
+            for part in path.split(separator: "/") {
+                prefix += (prefix.isEmpty ? "" : "/") + part
+                guard H5Lexists(file.id, prefix, chdf5_default()) > 0 else { return nil }
+            }
+            let set = H5Dopen2(file.id, path, chdf5_default())
+            guard set >= 0 else { throw file.fail("\(path) is not a dataset") }
+            defer { H5Dclose(set) }
+            let type = H5Dget_type(set)
+            defer { H5Tclose(type) }
+            guard H5Tget_class(type) == H5T_FLOAT else { throw file.fail("\(path) does not hold floating-point numbers") }
+            let space = H5Dget_space(set)
+            defer { H5Sclose(space) }
+            let rank = H5Sget_simple_extent_ndims(space)
+            guard rank >= 0, rank <= 8 else { throw file.fail("\(path) has an unreadable shape") }
+            var dims = [hsize_t](repeating: 0, count: Int(rank))
+            H5Sget_simple_extent_dims(space, &dims, nil)
+            var count = 1
+            for d in dims {
+                guard d <= hsize_t(Self.elementLimit) else { throw file.fail("\(path) is too large") }
+                count *= Int(d)
+                guard count <= Self.elementLimit else { throw file.fail("\(path) is too large") }
+            }
+            var values = [Float](repeating: 0, count: count)
+            let read = values.withUnsafeMutableBytes {
+                H5Dread(set, chdf5_native_float(), chdf5_all(), chdf5_all(), chdf5_default(), $0.baseAddress)
+            }
+            guard read >= 0 else { throw file.fail("\(path) could not be read") }
+            return Dataset(shape: dims.map { Int($0) }, values: values)
+        }
+    }
+}
