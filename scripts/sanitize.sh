@@ -34,16 +34,19 @@ run() {
 }
 run mpirun -np 2 --oversubscribe -x ASAN_OPTIONS -x TSAN_OPTIONS -x SWIFT_BACKTRACE "$binary" "${data[@]}" \
     --epochs 2 --max-steps 60 --checkpoint-dir "$out/ck" --checkpoint-every 20 --validate --history "$out/h.json" \
-    --save "$out/m.safetensors" --export-onnx "$out/m.onnx" --plot "$out/p.svg" --csv "$out/c.csv" --profile "$out/t.json"
+    --save "$out/m.safetensors" --export-onnx "$out/m.onnx" --plot "$out/p.svg" --csv "$out/c.csv" --profile "$out/t.json" \
+    --tensorboard "$out/tb"
 run mpirun -np 2 --oversubscribe -x ASAN_OPTIONS -x TSAN_OPTIONS -x SWIFT_BACKTRACE "$binary" "${data[@]}" \
-    --epochs 2 --max-steps 80 --checkpoint-dir "$out/ck" --resume
+    --epochs 2 --max-steps 80 --checkpoint-dir "$out/ck" --resume --tensorboard "$out/tb" --save "$out/m.keras"
 run mpirun -np 2 --oversubscribe -x ASAN_OPTIONS -x TSAN_OPTIONS -x SWIFT_BACKTRACE "$binary" "${data[@]}" \
     --max-steps 20 --deterministic
-run "$binary" "${data[@]}" --max-steps 20
+run "$binary" "${data[@]}" --max-steps 20 --init "$out/m.keras"
 run "$binary" evaluate --model "$out/m.safetensors" "${data[@]}" --plot "$out/confusion.svg"
 run "$binary" show --index 4 "${data[@]}" --output "$out/four.png"
 run "$binary" predict --model "$out/m.safetensors" "${data[@]}" --index 0..3 "$out/four.png"
 run "$binary" export --model "$out/ck/$(ls "$out/ck" | tail -1)" --output "$out/from-checkpoint.onnx"
+run "$binary" export --model "$out/m.safetensors" --output "$out/m2.keras"
+run "$binary" evaluate --model "$out/m2.keras" "${data[@]}"
 if ls "$log"* > /dev/null 2>&1; then
     echo "sanitize: $sanitizer reports:"; cat "$log"*; exit 1
 fi

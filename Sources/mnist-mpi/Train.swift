@@ -43,6 +43,9 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("validate"), help: "Evaluate the test set after every epoch and show val_loss/val_accuracy (Keras's validation_data); implied by --plot and --csv.")
     var validateEachEpoch = false
 
+    @Option(help: ArgumentHelp("Write TensorBoard event files here as Keras's TensorBoard callback does: train/ (per-step and per-epoch loss and accuracy, per-phase step times) and, with --validate, validation/.", valueName: "dir"))
+    var tensorboard: String?
+
     @Option(help: ArgumentHelp("Plot loss and accuracy per epoch, train and test, as an SVG picture.", valueName: "file.svg"))
     var plot: String?
 
@@ -125,6 +128,7 @@ struct Train: ParsableCommand {
         config.initFile = initFile
         config.files = OutputFiles(history: history, profile: profile, save: save, onnx: exportOnnx, csv: csv, plot: plot)
         config.validateEachEpoch = validateEachEpoch || plot != nil || csv != nil
+        config.tensorboard = tensorboard
         config.resume = resume
         config.startOver = startOver
         config.commandLine = CommandLine.arguments.joined(separator: " ")

@@ -15,6 +15,8 @@ struct JobConfiguration {
     var files = OutputFiles()
     /// Evaluate on the test set after every epoch (Keras's `validation_data`).
     var validateEachEpoch = false
+    /// Where to write TensorBoard event files (`TensorBoardLog`).
+    var tensorboard: String?
     /// Continue from the newest valid checkpoint in `training.checkpoints`.
     var resume = false
     /// Delete another run's checkpoints there instead of refusing to start.
@@ -176,13 +178,19 @@ struct TrainingJob {
     /// asked); SIGTERM/SIGINT stop every rank after the same step.
     private func train(_ start: Start) throws -> Run {
         enter("training")
+        let board = try comm.onRoot { () throws -> TensorBoardLog? in
+            try config.tensorboard.map {
+                try TensorBoardLog(directory: $0, validation: config.validateEachEpoch,
+                                   learningRate: config.training.optimizer.learningRate, resumedAt: start.resume?.position.step)
+            }
+        } ?? nil
         let trainer = try StopRequest.whileHandling {
-            guard start.shards > 1 else { return try trainOneShard(start, comm: comm) }
+            guard start.shards > 1 else { return try trainOneShard(start, comm: comm, board: board) }
             // The shards of this process, as ranks that are threads; the first one reports.
             // (The job and its start are read-only here: each shard reads the same data and weights.)
-            let job = UnsafeTransfer((self, start))
+            let job = UnsafeTransfer((self, start, board))
             let outcomes = ThreadCommunicator.run(ranks: start.shards) { local in
-                UnsafeTransfer(Result { try job.value.0.trainOneShard(job.value.1, comm: local) })
+                UnsafeTransfer(Result { try job.value.0.trainOneShard(job.value.1, comm: local, board: job.value.2) })
             }
             return try outcomes[0].value.get()
         }
@@ -193,9 +201,10 @@ struct TrainingJob {
         return Run(trainer: trainer, peakMemory: memory, traces: traces)
     }
 
-    /// The epochs on `comm`'s share of each batch, with Keras's progress lines (and per-epoch
-    /// validation when asked) on its rank 0; SIGTERM/SIGINT stop every rank after the same step.
-    private func trainOneShard(_ start: Start, comm: Communicator) throws -> Trainer {
+    /// The epochs on `comm`'s share of each batch, with Keras's progress lines, the TensorBoard
+    /// log (and per-epoch validation when asked) on its rank 0; SIGTERM/SIGINT stop every rank
+    /// after the same step.
+    private func trainOneShard(_ start: Start, comm: Communicator, board: TensorBoardLog?) throws -> Trainer {
         let trainer = try Trainer(comm: comm, architecture: start.architecture, options: config.training,
                                   data: start.data.train, initialParameters: start.weights, resume: start.resume,
                                   runID: start.runID, profile: config.files.profile != nil)
@@ -204,7 +213,16 @@ struct TrainingJob {
             let evaluation = Evaluator.evaluate(parameters, start.architecture, on: start.data.test)
             return EpochMetrics.Validation(loss: evaluation.loss, accuracy: evaluation.accuracy)
         } : nil
-        try trainer.train(observer: reports ? EpochProgress() : nil, validate: validate, stopRequested: { StopRequest.signal != 0 })
+        var observers: [TrainingObserver] = []
+        if reports {
+            observers.append(EpochProgress())
+            if let board {
+                board.timeline = trainer.timeline
+                observers.append(board)
+            }
+        }
+        defer { if reports { board?.flush() } }  // the last epoch, or the steps up to a stop
+        try trainer.train(observers: observers, validate: validate, stopRequested: { StopRequest.signal != 0 })
         return trainer
     }
 

@@ -1,5 +1,6 @@
-/// A minimal Protocol Buffers encoder: just the wire format ONNX files need (varints,
-/// length-delimited fields, packed int64s). Fields are written in the order they are added.
+/// A minimal Protocol Buffers encoder: just the wire format ONNX models and TensorBoard events
+/// need (varints, floats, doubles, length-delimited fields, packed int64s). Fields are written
+/// in the order they are added.
 public struct ProtobufMessage {
     public private(set) var bytes: [UInt8] = []
 
@@ -26,6 +27,12 @@ public struct ProtobufMessage {
     public mutating func float(_ field: Int, _ value: Float) {
         key(field, wireType: 5)
         ByteOrder.appendLittleEndian(value, to: &bytes)
+    }
+
+    /// A double field (wire type 1, little-endian).
+    public mutating func double(_ field: Int, _ value: Double) {
+        key(field, wireType: 1)
+        ByteOrder.appendLittleEndian(value.bitPattern, to: &bytes)
     }
 
     /// A bytes field (wire type 2).

@@ -76,31 +76,33 @@ public final class Trainer {
 
     private var reachedMaxSteps: Bool { options.maxSteps.map { position.step >= $0 } ?? false }
 
-    /// Runs the remaining epochs (or up to `maxSteps`), telling `observer` (rank 0's) how it goes.
+    /// Runs the remaining epochs (or up to `maxSteps`), telling `observers` (rank 0's) how it goes.
     /// - Parameters:
     ///   - validate: evaluates the weights after each epoch (on rank 0; nil elsewhere).
     ///   - stopRequested: asked once per step; when any rank says yes, every rank stops after
     ///     that step and throws `TrainingError.stopped`, after the checkpoint, if any, is written.
-    public func train(observer: TrainingObserver? = nil, validate: ((FloatBuffer) -> EpochMetrics.Validation)? = nil,
+    public func train(observers: [TrainingObserver] = [], validate: ((FloatBuffer) -> EpochMetrics.Validation)? = nil,
                       stopRequested: () -> Bool = { false }) throws {
         defer { reduction.gatherOptimizerState(velocity) }
         while position.epoch < options.epochs && !reachedMaxSteps {
             let batches = Sharding.batches(samples: data.count, batchSize: options.batchSize)
             let order = order(epoch: position.epoch)
             let start = comm.time() - position.seconds
-            observer?.epochStarted(position.epoch, of: options.epochs, steps: batches.count)
+            for o in observers { o.epochStarted(position.epoch, of: options.epochs, steps: batches.count) }
             while position.batchInEpoch < batches.count && !reachedMaxSteps {
                 let stop = try step(batches[position.batchInEpoch], order: order, stopRequested: stopRequested())
                 position.seconds = comm.time() - start
-                observer?.stepEnded(position.batchInEpoch, loss: position.lossSum / Double(position.seen),
-                                    accuracy: position.correct / Double(position.seen))
+                for o in observers {
+                    o.stepEnded(position.batchInEpoch, loss: position.lossSum / Double(position.seen),
+                                accuracy: position.correct / Double(position.seen))
+                }
                 if stop { throw TrainingError.stopped(step: position.step, checkpoint: try saveCheckpoint()) }
                 if let every = options.checkpointEverySteps, position.step % every == 0, position.batchInEpoch < batches.count {
                     _ = try saveCheckpoint()
                 }
             }
             let finished = position.batchInEpoch == batches.count
-            endEpoch(observer: observer, validate: validate)
+            endEpoch(observers: observers, validate: validate)
             guard finished else { break }  // maxSteps ended the run mid-epoch
             _ = try saveCheckpoint()
         }
@@ -140,12 +142,12 @@ public final class Trainer {
     }
 
     /// Records the finished (or, with maxSteps, cut short) epoch and starts the next.
-    private func endEpoch(observer: TrainingObserver?, validate: ((FloatBuffer) -> EpochMetrics.Validation)?) {
+    private func endEpoch(observers: [TrainingObserver], validate: ((FloatBuffer) -> EpochMetrics.Validation)?) {
         let seen = Double(max(position.seen, 1))
         let metrics = EpochMetrics(loss: position.lossSum / seen, accuracy: position.correct / seen,
                                    seconds: position.seconds, steps: position.batchInEpoch,
                                    validation: validate?(parameters))
-        observer?.epochEnded(position.epoch, metrics: metrics)
+        for o in observers { o.epochEnded(position.epoch, metrics: metrics) }
         position.history.append(metrics)
         if position.batchInEpoch == divideRoundingUp(data.count, options.batchSize) { position.startNextEpoch() }
     }

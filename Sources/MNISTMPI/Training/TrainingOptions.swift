@@ -104,6 +104,7 @@ public enum TrainingError: Error, Equatable {
 /// Follows training on rank 0: progress bars, logs.
 public protocol TrainingObserver: AnyObject {
     func epochStarted(_ epoch: Int, of epochs: Int, steps: Int)
+    /// `step` batches of the epoch are done; `loss` and `accuracy` are the epoch's running means.
     func stepEnded(_ step: Int, loss: Double, accuracy: Double)
     /// `metrics` include the validation result when the trainer validates.
     func epochEnded(_ epoch: Int, metrics: EpochMetrics)

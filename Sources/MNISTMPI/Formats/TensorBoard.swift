@@ -1,0 +1,93 @@
+import Foundation
+
+/// A TensorBoard event file, framed and encoded as TensorFlow's summary writers (and so
+/// Keras's `TensorBoard` callback) write them: a sequence of TFRecords (length, masked CRC-32C
+/// of the length, an `Event` protocol buffer, masked CRC-32C of the event), the first one
+/// naming the format (`brain.Event:2`). Scalars are `Summary.Value.simple_value`, which every
+/// TensorBoard reader shows under Scalars.
+///
+/// Events are kept in memory until `flush()`, which appends them and syncs the file: a job
+/// killed between flushes loses only what it logged since the last one.
+public final class TensorBoardEventFile {
+    public let path: String
+    private let handle: FileHandle
+    private var pending: [UInt8] = []
+
+    /// Creates `directory` (and its parents) and a new event file in it, named as TensorFlow
+    /// names them, `events.out.tfevents.<seconds>.<host>.<pid>.<n>.v2`, with a time after
+    /// that of every event file already there: readers take a directory's files in name order,
+    /// so a resumed run's events come after the earlier run's.
+    public init(directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw FileError(path: directory, reason: "cannot create the TensorBoard directory")
+        }
+        let prefix = "events.out.tfevents."
+        let existing = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let latest = existing.filter { $0.hasPrefix(prefix) }.compactMap { Int($0.dropFirst(prefix.count).prefix(10)) }.max() ?? 0
+        let seconds = max(Int(Date().timeIntervalSince1970), latest + 1)
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count - 1)
+        let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let name = "\(prefix)\(String(seconds).leftPadded(to: 10)).\(hostName).\(getpid()).0.v2"
+        path = directory + "/" + name
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw FileError(path: path, reason: "cannot create the TensorBoard event file")
+        }
+        self.handle = handle
+        append(Self.event(step: 0) { $0.string(3, "brain.Event:2") })
+        try flush()
+    }
+
+    deinit { try? handle.close() }
+
+    /// A scalar under `tag` at `step`.
+    public func scalar(_ tag: String, _ value: Double, step: Int) {
+        let summaryValue = ProtobufMessage.build { v in
+            v.string(1, tag)
+            v.float(2, Float(value))
+        }
+        append(Self.event(step: step) { $0.message(5, .build { $0.message(1, summaryValue) }) })
+    }
+
+    /// `SessionLog.START` at `step`: a run resumed from a checkpoint there. TensorBoard then
+    /// drops the earlier run's events at and after `step` (logged after that checkpoint).
+    public func sessionStart(step: Int) {
+        append(Self.event(step: step) { $0.message(7, .build { $0.int(1, 1) }) })  // session_log { status: START }
+    }
+
+    /// Appends the events logged since the last flush to the file and syncs it to disk.
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: pending)
+            try handle.synchronize()
+        } catch {
+            throw FileError(path: path, reason: "cannot write the TensorBoard event file (\(error.localizedDescription))")
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func append(_ event: [UInt8]) { pending += Self.record(event) }
+
+    /// An `Event` (tensorflow/core/util/event.proto) stamped now, with `body`'s fields.
+    static func event(step: Int, _ body: (inout ProtobufMessage) -> Void) -> [UInt8] {
+        ProtobufMessage.build { e in
+            e.double(1, Date().timeIntervalSince1970)
+            e.int(2, step)
+            body(&e)
+        }.bytes
+    }
+
+    /// One TFRecord around `data`.
+    public static func record(_ data: [UInt8]) -> [UInt8] {
+        var length: [UInt8] = []
+        ByteOrder.appendLittleEndian(UInt64(data.count), to: &length)
+        var out = length
+        ByteOrder.appendLittleEndian(CRC32C.masked(length), to: &out)
+        out += data
+        ByteOrder.appendLittleEndian(CRC32C.masked(data), to: &out)
+        return out
+    }
+}
