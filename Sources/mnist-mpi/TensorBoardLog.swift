@@ -13,8 +13,9 @@ import MNISTMPI
 /// training ends or stops), so what is on disk never runs past the newest checkpoint but for
 /// the steps after it a killed job logged; a resumed run writes new files in the same
 /// directories, starting with `SessionLog.START` at the step after its checkpoint, which makes
-/// TensorBoard drop those steps: the curves continue. An epoch cut short by --max-steps has no
-/// epoch_* values. A write that fails ends the logging (with a warning), not the training.
+/// TensorBoard drop those steps: the curves continue. A fresh run refuses a directory with
+/// event files in it (the two runs' curves would interleave). An epoch cut short by --max-steps
+/// has no epoch_* values. A write that fails ends the logging (with a warning), not the training.
 final class TensorBoardLog: TrainingObserver {
     private var train: TensorBoardEventFile?
     private var validation: TensorBoardEventFile?
@@ -24,13 +25,18 @@ final class TensorBoardLog: TrainingObserver {
     /// The epoch under way: its index and length, the phase totals at its start, steps run here.
     private var current = (epoch: 0, steps: 0, totals: [Double](), stepsRun: 0)
 
-    /// - Parameter resumedAt: the step of the checkpoint a resumed run starts from.
-    init(directory: String, validation: Bool, learningRate: Float, resumedAt: Int?) throws {
-        train = try TensorBoardEventFile(directory: directory + "/train")
-        self.validation = validation ? try TensorBoardEventFile(directory: directory + "/validation") : nil
+    /// - Parameter restartsAt: with --resume, the first step this run logs (its checkpoint's
+    ///   step + 1, or 0 without a checkpoint); nil for a fresh run.
+    init(directory: String, validation: Bool, learningRate: Float, restartsAt: Int?) throws {
+        let runs = (train: directory + "/train", validation: directory + "/validation")
+        if restartsAt == nil, let used = [runs.train, runs.validation].first(where: TensorBoardEventFile.holdsEvents) {
+            throw JobError("\(used) holds an earlier run's event files: choose another --tensorboard directory, delete them, or continue that run with --resume")
+        }
+        train = try TensorBoardEventFile(directory: runs.train)
+        self.validation = validation ? try TensorBoardEventFile(directory: runs.validation) : nil
         self.learningRate = Double("\(learningRate)")!
-        // Events the earlier run logged after its checkpoint are dropped by TensorBoard.
-        if let resumedAt { train?.sessionStart(step: resumedAt + 1) }
+        // TensorBoard drops what the earlier run logged from this step on.
+        if let restartsAt { for file in [train, self.validation] { file?.sessionStart(step: restartsAt) } }
     }
 
     func epochStarted(_ epoch: Int, of epochs: Int, steps: Int) {

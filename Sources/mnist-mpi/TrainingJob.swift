@@ -181,7 +181,8 @@ struct TrainingJob {
         let board = try comm.onRoot { () throws -> TensorBoardLog? in
             try config.tensorboard.map {
                 try TensorBoardLog(directory: $0, validation: config.validateEachEpoch,
-                                   learningRate: config.training.optimizer.learningRate, resumedAt: start.resume?.position.step)
+                                   learningRate: config.training.optimizer.learningRate,
+                                   restartsAt: config.resume ? (start.resume.map { $0.position.step + 1 } ?? 0) : nil)
             }
         } ?? nil
         let trainer = try StopRequest.whileHandling {

@@ -36,6 +36,22 @@ import TestSupport
         try check(dir)
     }
 
+    /// A fresh run refuses a directory with another run's events; --resume without a
+    /// checkpoint starts over in it, and TensorBoard shows only the new run.
+    @Test func aFreshRunRefusesAUsedDirectory() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let args = data + ["--tensorboard", "\(dir)/tb"]
+        let first = try Fixtures.mpirun(2, args + ["--max-steps", "50"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try Fixtures.mpirun(2, args + ["--max-steps", "50"], timeout: 60)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("mnist-mpi: error: \(dir)/tb/train holds an earlier run's event files: choose another --tensorboard directory, delete them, or continue that run with --resume"), "\(again.stderr)")
+        let restart = try Fixtures.run(Fixtures.releaseBinary, args + ["--epochs", "1", "--resume", "--checkpoint-dir", "\(dir)/none",
+                                                                       "--history", "\(dir)/history.json"])
+        #expect(restart.status == 0, "\(restart.stderr)")
+        try check(dir)
+    }
+
     @Test func anUnusableDirectoryIsOneClearErrorOnEveryRank() throws {
         let dir = Fixtures.temporaryDirectory()
         FileManager.default.createFile(atPath: "\(dir)/file", contents: Data())

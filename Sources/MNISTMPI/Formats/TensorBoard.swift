@@ -23,7 +23,7 @@ public final class TensorBoardEventFile {
         } catch {
             throw FileError(path: directory, reason: "cannot create the TensorBoard directory")
         }
-        let prefix = "events.out.tfevents."
+        let prefix = Self.prefix
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         let latest = existing.filter { $0.hasPrefix(prefix) }.compactMap { Int($0.dropFirst(prefix.count).prefix(10)) }.max() ?? 0
         let seconds = max(Int(Date().timeIntervalSince1970), latest + 1)
@@ -42,6 +42,13 @@ public final class TensorBoardEventFile {
 
     deinit { try? handle.close() }
 
+    static let prefix = "events.out.tfevents."
+
+    /// True when `directory` holds an event file.
+    public static func holdsEvents(_ directory: String) -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).contains { $0.hasPrefix(prefix) }
+    }
+
     /// A scalar under `tag` at `step`.
     public func scalar(_ tag: String, _ value: Double, step: Int) {
         let summaryValue = ProtobufMessage.build { v in
@@ -51,8 +58,8 @@ public final class TensorBoardEventFile {
         append(Self.event(step: step) { $0.message(5, .build { $0.message(1, summaryValue) }) })
     }
 
-    /// `SessionLog.START` at `step`: a run resumed from a checkpoint there. TensorBoard then
-    /// drops the earlier run's events at and after `step` (logged after that checkpoint).
+    /// `SessionLog.START` at `step`: a run restarted there. TensorBoard then drops the events
+    /// read before it at `step` and later (an earlier run's, logged past its checkpoint).
     public func sessionStart(step: Int) {
         append(Self.event(step: step) { $0.message(7, .build { $0.int(1, 1) }) })  // session_log { status: START }
     }
