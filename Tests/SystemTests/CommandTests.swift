@@ -68,6 +68,6 @@ import TestSupport
         let onnx = try Fixtures.run(Fixtures.releaseBinary, ["export", "--model", checkpoint, "--output", "\(Self.trained.dir)/m.onnx"])
         #expect(onnx.status == 0)
         let wrong = try Fixtures.run(Fixtures.releaseBinary, ["export", "--model", checkpoint, "--output", "m.pt"])
-        #expect(wrong.status == 64 && wrong.stderr.contains("--output must end in .onnx or .safetensors"))
+        #expect(wrong.status == 64 && wrong.stderr.contains("--output must end in .onnx, .keras or .safetensors"))
     }
 }
