@@ -11,7 +11,11 @@ FP32 peak, the share of rank 0's step time spent in the allreduce (waiting inclu
 time, peak RSS per rank, and the wall time of a whole run. np 1 is a single process without
 mpirun. Numbers only: benchmarks are not tests, nothing here asserts a timing.
 
-Usage: scripts/bench.sh [--runs 3] [--ranks 1,2,4] [--epochs 5] [-- extra mnist-mpi flags]
+Also per np: rank 0's milliseconds per step in each phase (load, forward, backward, allreduce,
+optimizer; medians over the runs). `--variant NAME=FLAGS` (repeatable) adds rows for the same
+rank counts with more flags, run in the same rounds, e.g. --variant "sharded=--reduction sharded".
+
+Usage: scripts/bench.sh [--runs 3] [--ranks 1,2,4] [--epochs 5] [--variant NAME=FLAGS]... [-- extra mnist-mpi flags]
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
@@ -74,24 +78,27 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ranks", default="1,2,4")
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--variant", action="append", default=[], help="NAME=FLAGS: more rows, run in the same rounds")
     parser.add_argument("extra", nargs="*", help="flags passed to mnist-mpi (after --)")
     args = parser.parse_args()
+    variants = [("", [])] + [(v.partition("=")[0], v.partition("=")[2].split()) for v in args.variant]
 
     peak, cores, mhz, per_cycle = peak_gflops()
     build_floor()
     ranks = [int(x) for x in args.ranks.split(",")]
     print(f"machine: {cores} cores x {mhz:.0f} MHz x {per_cycle} FLOP/cycle = {peak:.0f} GFLOP/s FP32 peak (cpuinfo MHz; the boost clock is higher)")
     print(f"model: {FLOP_PER_SAMPLE * 60000 / 1e9:.1f} GFLOP per epoch; {args.runs} rounds x {args.epochs} epochs; s/epoch over epochs 2-{args.epochs}")
-    floors, results = [], {np_: [] for np_ in ranks}
+    rows = [(np_, name, flags) for name, flags in variants for np_ in ranks]
+    floors, results = [], {(np_, name): [] for np_, name, _ in rows}
     for _ in range(args.runs):
         floors.append(statistics.median(floor_epoch_seconds(args.epochs)[1:]))
-        for np_ in ranks:
-            results[np_].append(run(np_, args.epochs, args.extra))
+        for np_, name, flags in rows:
+            results[(np_, name)].append(run(np_, args.epochs, args.extra + flags))
     print(f"GEMM floor: {statistics.median(floors):.3f} s/epoch (rounds: {', '.join(f'{x:.3f}' for x in floors)})")
-    header = f"{'np':>3} {'x floor':>7} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'%peak':>6} {'allreduce%':>10} {'startup s':>9} {'wall s':>7} {'test acc':>8}  peak RSS MB per rank"
+    header = f"{'np':>12} {'x floor':>7} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'%peak':>6} {'allreduce%':>10} {'startup s':>9} {'wall s':>7} {'test acc':>8}  ms/step: load fwd bwd allreduce opt  | peak RSS MB per rank"
     print(header)
-    for np_ in ranks:
-        runs = results[np_]
+    for np_, name, _ in rows:
+        runs = results[(np_, name)]
         epoch_lists = [h["epoch_seconds"][1:] or h["epoch_seconds"] for h in runs]
         epochs = [s for e in epoch_lists for s in e]
         ratio = statistics.median(statistics.median(e) / f for e, f in zip(epoch_lists, floors))
@@ -103,8 +110,11 @@ def main():
         wall = statistics.median(h["wall_seconds"] for h in runs)
         acc = statistics.median(h["test_accuracy"] for h in runs)
         rss = max((h["peak_rss_mb"] for h in runs), key=max)
-        print(f"{np_:>3} {ratio:>6.2f}x {med:>11.3f} {min(epochs):>6.3f} {max(epochs):>6.3f} {60000 / med:>10.0f} {gflops:>8.1f} "
-              f"{100 * gflops / peak:>5.1f}% {100 * comm:>9.1f}% {startup:>9.3f} {wall:>7.2f} {acc:>8.4f}  {rss}")
+        per_step = [statistics.median(1000 * h["phase_seconds_rank0"][p] / sum(h["steps"]) for h in runs)
+                    for p in ["load", "forward", "backward", "allreduce", "optimizer"]]
+        label = f"{np_} {name}".strip()
+        print(f"{label:>12} {ratio:>6.2f}x {med:>11.3f} {min(epochs):>6.3f} {max(epochs):>6.3f} {60000 / med:>10.0f} {gflops:>8.1f} "
+              f"{100 * gflops / peak:>5.1f}% {100 * comm:>9.1f}% {startup:>9.3f} {wall:>7.2f} {acc:>8.4f}  {' '.join(f'{x:.3f}' for x in per_step)}  | {rss}")
         sys.stdout.flush()
 
 

@@ -18,6 +18,26 @@ static inline __attribute__((always_inline)) void rmsprop_body(float *restrict w
     }
 }
 
+// Block by block, so that each block of summed gradients is still in L1 for the update.
+static inline __attribute__((always_inline)) void rmsprop_parts_body(float *restrict w, float *restrict v,
+                                                                     const float *const *parts, long nparts,
+                                                                     float *restrict published, long n, float batch,
+                                                                     float rho, float one_minus_rho, float lr, float eps) {
+    enum { block = 1024 };
+    float sums[block] __attribute__((aligned(64)));
+    for (long start = 0; start < n; start += block) {
+        long m = n - start < block ? n - start : block;
+        const float *first = parts[0] + start;
+        for (long i = 0; i < m; i++) sums[i] = first[i];
+        for (long k = 1; k < nparts; k++) {
+            const float *part = parts[k] + start;
+            for (long i = 0; i < m; i++) sums[i] += part[i];
+        }
+        rmsprop_body(w + start, v + start, sums, m, batch, rho, one_minus_rho, lr, eps);
+        memcpy(published + start, w + start, (size_t)m * sizeof(float));
+    }
+}
+
 static inline __attribute__((always_inline)) void relu_body(float *restrict h, long n) {
     for (long i = 0; i < n; i++) h[i] = 0.0f >= h[i] ? 0.0f : h[i];
 }
@@ -44,14 +64,19 @@ static inline __attribute__((always_inline)) void scale_bytes_body(const uint8_t
                                         float e) {                                                                   \
         rmsprop_body(w, v, s, n, b, r, o, l, e);                                                                     \
     }                                                                                                                \
+    target static void rmsprop_parts_##suffix(float *w, float *v, const float *const *p, long k, float *out, long n,   \
+                                              float b, float r, float o, float l, float e) {                         \
+        rmsprop_parts_body(w, v, p, k, out, n, b, r, o, l, e);                                                       \
+    }                                                                                                                \
     target static void relu_##suffix(float *h, long n) { relu_body(h, n); }                                         \
     target static void relu_backward_##suffix(const float *h, float *dh, long n) { relu_backward_body(h, dh, n); }  \
     target static void column_sums_##suffix(const float *dy, long rows, long columns, float *out) {                \
         column_sums_body(dy, rows, columns, out);                                                                    \
     }                                                                                                                \
     target static void scale_bytes_##suffix(const uint8_t *in, float *out, long n) { scale_bytes_body(in, out, n); } \
-    static const kernels_t kernels_##suffix = {#suffix,        rmsprop_##suffix,     relu_##suffix,                  \
-                                               relu_backward_##suffix, column_sums_##suffix, scale_bytes_##suffix};
+    static const kernels_t kernels_##suffix = {#suffix,          rmsprop_##suffix,       rmsprop_parts_##suffix,      \
+                                               relu_##suffix,    relu_backward_##suffix, column_sums_##suffix,        \
+                                               scale_bytes_##suffix};
 
 VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))))
 VARIANT(avx2, __attribute__((target("avx2,fma"))))

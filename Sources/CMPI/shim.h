@@ -17,5 +17,8 @@ static inline MPI_Request cmpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline int cmpi_success(void) { return MPI_SUCCESS; }
 static inline int cmpi_any_tag(void) { return MPI_ANY_TAG; }
 static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline int cmpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline MPI_Info cmpi_info_null(void) { return MPI_INFO_NULL; }
+static inline int cmpi_mode_nocheck(void) { return MPI_MODE_NOCHECK; }
 
 #endif

@@ -10,6 +10,8 @@ enum Messages {
         case let error as ResumeMismatch: return describe(error)
         case let MicroShards.ConfigurationError.ranks(ranks, m):
             return "--deterministic needs a power-of-two number of ranks that divides the \(m) micro-shards of a batch (got \(ranks) ranks)"
+        case is SharedMemoryReduction.Unavailable:
+            return "--reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction allreduce or sharded"
         case let LaunchError.slurmWithoutPMI(tasks):
             return "Slurm started \(tasks) tasks that each see an MPI world of 1 (srun without PMI support): run mpirun inside the allocation, or srun --mpi=pmix (see srun --mpi=list)"
         default: return String(describing: error)

@@ -73,8 +73,8 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a rank waits for its peers in a collective before ending the job (0: forever).", valueName: "seconds"))
     var peerTimeout = 60.0
 
-    @Option(help: ArgumentHelp("How ranks combine gradients: allreduce (one MPI_Allreduce, every rank steps all weights) or sharded (reduce-scatter, each rank steps its 1/np of the weights, allgather: ZeRO-1).", valueName: "strategy"))
-    var reduction: ReductionName = .allreduce
+    @Option(help: ArgumentHelp("How ranks combine gradients: allreduce (one MPI_Allreduce, every rank steps all weights), sharded (reduce-scatter, each rank steps its 1/np of the weights, allgather: ZeRO-1), shared-memory (sharded through memory the ranks of one node share, no messages), or auto: shared-memory when every rank is on one node, else allreduce.", valueName: "strategy"))
+    var reduction: ReductionName = .auto
 
     @Flag(help: "Sum gradients in a fixed tree over micro-shards: bitwise the same weights and metrics for every power-of-two rank count up to --micro-shards.")
     var deterministic = false
@@ -103,7 +103,7 @@ struct Train: ParsableCommand {
         }
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
         if startOver && checkpointDir == nil { throw ValidationError("--start-over needs --checkpoint-dir") }
-        if deterministic && reduction != .allreduce {
+        if deterministic && reduction != .auto {
             throw ValidationError("--deterministic has its own reduction; leave out --reduction")
         }
         if startOver && resume { throw ValidationError("--start-over and --resume exclude each other") }
@@ -121,7 +121,7 @@ struct Train: ParsableCommand {
         config.training.checkpoints = checkpointDir.map { CheckpointStore(directory: $0, keep: keepCheckpoints) }
         config.training.checkpointEverySteps = checkpointEvery
         config.training.reduction = deterministic ? .deterministicTree(microShards: microShards)
-            : reduction == .sharded ? .sharded : .allreduce
+            : reduction.strategy
         config.training.dataset = data.spec()
         config.dataDirectory = data.directory(for: config.dataset)
         config.threads = threads
@@ -140,5 +140,15 @@ struct Train: ParsableCommand {
 
 /// The `--reduction` strategies.
 enum ReductionName: String, ExpressibleByArgument, CaseIterable {
-    case allreduce, sharded
+    case auto, allreduce, sharded
+    case sharedMemory = "shared-memory"
+
+    var strategy: TrainingOptions.Reduction {
+        switch self {
+        case .auto: return .automatic
+        case .allreduce: return .allreduce
+        case .sharded: return .sharded
+        case .sharedMemory: return .sharedMemory
+        }
+    }
 }

@@ -38,7 +38,8 @@ import TestSupport
 
     /// Elastic restart: a job stopped at one rank count resumes at another and agrees with an
     /// uninterrupted run up to float rounding.
-    @Test(arguments: [(2, 3, "allreduce"), (4, 2, "allreduce"), (4, 2, "sharded"), (2, 3, "sharded")])
+    @Test(arguments: [(2, 3, "allreduce"), (4, 2, "allreduce"), (4, 2, "sharded"), (2, 3, "sharded"),
+                      (4, 2, "shared-memory"), (2, 3, "shared-memory")])
     func resumeWithAnotherRankCountMidEpoch(ranks: (first: Int, second: Int, reduction: String)) throws {
         let dir = Fixtures.temporaryDirectory()
         let common = data + ["--no-shuffle", "--reduction", ranks.reduction]

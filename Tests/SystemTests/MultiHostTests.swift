@@ -41,6 +41,17 @@ import TestSupport
                 == ModelFile.load("\(dir)/local.safetensors", Architecture()).array)
     }
 
+    /// Ranks on two hosts share no memory: `--reduction shared-memory` is one clear error.
+    @Test func sharedMemoryNeedsOneNode() throws {
+        defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
+        let dir = Fixtures.temporaryDirectory()
+        let job = try acrossHosts(["--max-steps", "5", "--reduction", "shared-memory"], dir: dir)
+        let (status, _) = Fixtures.wait(job, timeout: 120)
+        #expect(status == 1)
+        #expect(Fixtures.text(dir + "/stderr").contains("mnist-mpi: error: --reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction allreduce or sharded"),
+                "\(Fixtures.text(dir + "/stderr"))")
+    }
+
     @Test func cuttingAHostsLinkEndsTheJobWithinAMinute() throws {
         defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
         let dir = Fixtures.temporaryDirectory()

@@ -20,4 +20,13 @@ public struct RMSprop: Sendable, Equatable {
         Kernels.table.rmsprop(weights, velocity, gradientSums, count, Float(batchSize), Float(rho), Float(1 - rho),
                               learningRate, epsilon)
     }
+
+    /// `step` with gradient sums `parts[0] + parts[1] + ...` (added in that order), then the
+    /// new weights copied to `published`.
+    public func step(weights: UnsafeMutablePointer<Float>, velocity: UnsafeMutablePointer<Float>,
+                     gradientParts parts: UnsafeBufferPointer<UnsafePointer<Float>?>,
+                     publishing published: UnsafeMutablePointer<Float>, batchSize: Int, count: Int) {
+        Kernels.table.rmsprop_parts(weights, velocity, parts.baseAddress, parts.count, published, count, Float(batchSize),
+                                    Float(rho), Float(1 - rho), learningRate, epsilon)
+    }
 }

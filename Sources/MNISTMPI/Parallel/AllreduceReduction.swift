@@ -17,6 +17,8 @@ public class AllreduceReduction: GradientReduction {
         Sharding.shard(batchSize: batchSize, ranks: comm.size, rank: comm.rank)
     }
 
+    public var name: String { "allreduce" }
+
     public var piecesPerStep: Int { 1 }
 
     public func forEachPiece(batchSize: Int, _ compute: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {

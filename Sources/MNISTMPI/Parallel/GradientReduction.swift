@@ -10,6 +10,8 @@
 /// Each piece's buffer is the gradient sums (laid out as the parameters) followed by the
 /// `Tail` slots.
 public protocol GradientReduction: AnyObject {
+    /// What the `--reduction` flag calls it (`allreduce`, `sharded`, ...).
+    var name: String { get }
     /// The positions of a global batch of `batchSize` this rank computes (and so loads).
     func rows(batchSize: Int) -> Range<Int>
     /// The most pieces `forEachPiece` calls `compute` for in one step.

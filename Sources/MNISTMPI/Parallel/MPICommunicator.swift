@@ -18,6 +18,8 @@ public final class MPICommunicator: Communicator {
     public let localSize: Int
     public let watchdog: Watchdog?
     private let world: MPIHandle<MPI_Comm>
+    /// Shared-memory windows made by `sharedSegments`, freed by `finalize`.
+    private var windows: [MPIHandle<MPI_Win>] = []
     /// Told which MPI call failed, just before the job is aborted with exit status 1.
     private let report: (MPIFailure) -> Void
 
@@ -38,7 +40,48 @@ public final class MPICommunicator: Communicator {
 
     /// `MPI_Finalize`; call once, when every rank is done communicating.
     public func finalize() {
+        for window in windows {
+            var w: MPI_Win? = window.value
+            MPI_Win_unlock_all(window.value)
+            watchdog.watch { _ = MPI_Win_free(&w) }
+        }
         watchdog.watch { _ = MPI_Finalize() }
+    }
+
+    /// An MPI-3 shared-memory window (`MPI_Win_allocate_shared`) over the ranks of this node,
+    /// if they are all the ranks; nil on several nodes. Ranks then load and store directly,
+    /// in a passive-target epoch that lasts until `finalize`.
+    public func sharedSegments(count: Int) -> SharedSegments? {
+        var node: MPI_Comm?
+        check(watchdog.watch { MPI_Comm_split_type(world.value, cmpi_comm_type_shared(), 0, cmpi_info_null(), &node) },
+              "MPI_Comm_split_type")
+        defer { MPI_Comm_free(&node) }
+        var nodeSize: Int32 = 0
+        MPI_Comm_size(node, &nodeSize)
+        guard nodeSize == size else { return nil }
+        var base: UnsafeMutableRawPointer?
+        var window: MPI_Win?
+        check(watchdog.watch {
+            MPI_Win_allocate_shared(MPI_Aint(count * 4), 4, cmpi_info_null(), node, &base, &window)
+        }, "MPI_Win_allocate_shared")
+        windows.append(MPIHandle(value: window!))
+        check(MPI_Win_lock_all(Int32(cmpi_mode_nocheck()), window), "MPI_Win_lock_all")
+        let pointers = (0..<size).map { r -> UnsafeMutablePointer<Float> in
+            var bytes: MPI_Aint = 0, unit: Int32 = 0
+            var start: UnsafeMutableRawPointer?
+            check(MPI_Win_shared_query(window, Int32(r), &bytes, &unit, &start), "MPI_Win_shared_query")
+            return start!.bindMemory(to: Float.self, capacity: count)
+        }
+        // The node's ranks are the world's, in the same order (split keys tie: world rank decides).
+        return SharedSegments(pointers: pointers, count: count)
+    }
+
+    /// `MPI_Win_sync` on each window around an `MPI_Barrier`: the memory-model steps that make
+    /// stores to shared memory before the barrier visible after it.
+    public func barrier() {
+        for window in windows { MPI_Win_sync(window.value) }
+        check(watchdog.watch { MPI_Barrier(world.value) }, "MPI_Barrier")
+        for window in windows { MPI_Win_sync(window.value) }
     }
 
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {

@@ -25,6 +25,8 @@ public final class ShardedReduction: AllreduceReduction {
         comm.allreduceSum(tailSums.pointer, count: tailSums.count)
     }
 
+    public override var name: String { "sharded" }
+
     public override var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
 
     public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {

@@ -104,12 +104,27 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         shared.barrier()
     }
 
+    /// Threads share all memory: each rank allocates its segment and the others read its address.
+    public func sharedSegments(count: Int) -> SharedSegments? {
+        let mine = FloatBuffer(count: count)
+        shared.keep(mine)
+        shared.post(UnsafeRawPointer(mine.pointer), rank: rank)
+        let pointers = (0..<size).map { UnsafeMutablePointer(mutating: shared.buffer($0).assumingMemoryBound(to: Float.self)) }
+        shared.barrier()
+        return SharedSegments(pointers: pointers, count: count)
+    }
+
+    public func barrier() { shared.barrier() }
+
     public func time() -> Double { monotonicSeconds() }
 
     /// What the ranks of one group share.
     private final class Shared: @unchecked Sendable {
         let size: Int
         let message = Mutex<[UInt8]>([])
+        /// The ranks' shared segments, alive as long as the group.
+        private var segments: [FloatBuffer] = []
+        private let segmentsLock = Mutex(())
         private let pointers: UnsafeMutablePointer<UnsafeRawPointer?>
         private let barrierState: UnsafeMutablePointer<pthread_barrier_t>
 
@@ -128,6 +143,8 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         }
 
         func barrier() { pthread_barrier_wait(barrierState) }
+
+        func keep(_ segment: FloatBuffer) { segmentsLock.withLock { _ in segments.append(segment) } }
 
         /// Publishes this rank's buffer and waits until every rank has published its own.
         func post(_ pointer: UnsafeRawPointer, rank: Int) {

@@ -67,6 +67,8 @@ public final class TreeReduction: GradientReduction {
             ..< microShards.rows(mine.upperBound - 1, batchSize: batchSize).upperBound
     }
 
+    public var name: String { "deterministic-tree" }
+
     public var piecesPerStep: Int { buffers.count }
 
     public func forEachPiece(batchSize: Int, _ compute: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {

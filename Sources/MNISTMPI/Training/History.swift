@@ -13,9 +13,12 @@ public struct History: Sendable {
     public var phaseSeconds: [Double]
     /// Peak resident memory of each rank, in bytes, after training.
     public var peakResidentBytes: [Int]
+    /// The gradient reduction strategy used (`GradientReduction.name`).
+    public var reduction: String
 
     public init(epochs: [EpochMetrics], test: Evaluation, ranks: Int, threads: Int, startupSeconds: Double,
-                options: TrainingOptions, dataset: String, phaseSeconds: [Double], peakResidentBytes: [Int]) {
+                options: TrainingOptions, dataset: String, phaseSeconds: [Double], peakResidentBytes: [Int],
+                reduction: String) {
         self.epochs = epochs
         self.test = test
         self.ranks = ranks
@@ -25,6 +28,7 @@ public struct History: Sendable {
         self.dataset = dataset
         self.phaseSeconds = phaseSeconds
         self.peakResidentBytes = peakResidentBytes
+        self.reduction = reduction
     }
 
     public var json: JSON {
@@ -44,6 +48,7 @@ public struct History: Sendable {
             ("steps", .array(epochs.map { .integer($0.steps) })),
             ("ranks", .integer(ranks)),
             ("threads_per_rank", .integer(threads)),
+            ("reduction", .string(reduction)),
             ("startup_seconds", .number(startupSeconds)),
             ("batch_size", .integer(options.batchSize)),
             ("learning_rate", .number(Double("\(options.optimizer.learningRate)")!)),

@@ -22,6 +22,8 @@ public final class Trainer {
     /// Recorded in checkpoints: the resumed checkpoint's, or `runID` for a fresh run.
     public let runID: String
     private let reduction: GradientReduction
+    /// The strategy summing the gradients (`GradientReduction.name`).
+    public var reductionName: String { reduction.name }
     private let workspace: Workspace
 
     public var history: [EpochMetrics] { position.history }

@@ -35,16 +35,20 @@ public struct TrainingOptions: Sendable {
         case allreduce
         /// A reduce-scatter, each rank's optimizer step on its slice, an allgather (ZeRO-1).
         case sharded
+        /// The sharded step through memory shared by ranks on one machine (no messages).
+        case sharedMemory
+        /// `sharedMemory` when every rank shares one machine's memory, else `allreduce`.
+        case automatic
         /// Sums over this many micro-shards per batch in a fixed tree: bitwise the same
         /// results for every power-of-two rank count that divides it.
         case deterministicTree(microShards: Int)
 
         /// As checkpoints record it: `allreduce`, or `deterministic-tree/<micro-shards>`. The
-        /// sharded strategy sums in another order, as another rank count does: it records
-        /// `allreduce`, and either resumes the other's checkpoints.
+        /// sharded strategies sum in another order, as another rank count does: they record
+        /// `allreduce`, and any of the three resumes the others' checkpoints.
         public var name: String {
             switch self {
-            case .allreduce, .sharded: return "allreduce"
+            case .allreduce, .sharded, .sharedMemory, .automatic: return "allreduce"
             case let .deterministicTree(count): return "deterministic-tree/\(count)"
             }
         }
@@ -56,6 +60,12 @@ public struct TrainingOptions: Sendable {
                 return AllreduceReduction(comm: comm, parameterCount: parameterCount)
             case .sharded:
                 return ShardedReduction(comm: comm, parameterCount: parameterCount)
+            case .sharedMemory:
+                return try SharedMemoryReduction(comm: comm, parameterCount: parameterCount)
+            case .automatic:
+                // Every rank learns the same: sharedSegments is nil on all ranks or on none.
+                return (try? SharedMemoryReduction(comm: comm, parameterCount: parameterCount))
+                    ?? AllreduceReduction(comm: comm, parameterCount: parameterCount)
             case let .deterministicTree(count):
                 return TreeReduction(comm: comm, microShards: try MicroShards(count: count, ranks: comm.size),
                                      parameterCount: parameterCount)

@@ -88,7 +88,7 @@ struct TrainerTests {
         #expect(three[0].history.map(\.loss) != [])
     }
 
-    @Test(arguments: [2, 3, 4], [TrainingOptions.Reduction.allreduce, .sharded])
+    @Test(arguments: [2, 3, 4], [TrainingOptions.Reduction.allreduce, .sharded, .sharedMemory])
     func everyRankEndsWithIdenticalWeights(ranks: Int, reduction: TrainingOptions.Reduction) {
         var options = TrainingOptions()
         options.batchSize = 64
@@ -114,16 +114,16 @@ struct TrainerTests {
         }
     }
 
-    /// The sharded optimizer takes the same steps as the plain allreduce, up to the order of
-    /// the float sums, for any rank count; its checkpoints resume at another rank count.
-    @Test(arguments: [1, 2, 3, 4])
-    func shardedAgreesWithAllreduce(ranks: Int) {
+    /// The sharded optimizers take the same steps as the plain allreduce, up to the order of
+    /// the float sums, for any rank count; their checkpoints resume at another rank count.
+    @Test(arguments: [1, 2, 3, 4], [TrainingOptions.Reduction.sharded, .sharedMemory])
+    func shardedAgreesWithAllreduce(ranks: Int, strategy: TrainingOptions.Reduction) {
         var options = TrainingOptions()
         options.batchSize = 64
         options.maxSteps = 30
         let data = randomSplit(500)
         let plain = train(options, on: data, ranks: ranks)[0]
-        options.reduction = .sharded
+        options.reduction = strategy
         let sharded = train(options, on: data, ranks: ranks)[0]
         #expect(largestDifference(plain.parameters, sharded.parameters) < 1e-5)
         #expect(largestDifference(plain.velocity, sharded.velocity) < 1e-5)
