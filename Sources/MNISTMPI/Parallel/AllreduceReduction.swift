@@ -1,40 +1,45 @@
 /// The plain strategy: each rank computes its contiguous shard of the batch into one buffer,
 /// and one in-place `allreduceSum` of that whole buffer (gradients and tail) sums them.
-/// `ShardedReduction` computes the shard the same way and sums and steps differently.
+/// `ShardedReduction` and `SharedMemoryReduction` compute the shard the same way and sum and
+/// step differently.
 public class AllreduceReduction: GradientReduction {
     let comm: Communicator
-    /// This rank's gradient sums, then the tail.
-    let buffer: FloatBuffer
     let parameterCount: Int
+    /// This rank's gradient sums, then the tail (`reductionBufferCount` floats).
+    let sums: UnsafeMutablePointer<Float>
+    /// The memory of `sums`, unless a subclass placed them elsewhere.
+    private let storage: FloatBuffer?
 
-    public init(comm: Communicator, parameterCount: Int) {
+    /// - Parameter sums: where to keep this rank's sums; nil: a buffer of its own.
+    public init(comm: Communicator, parameterCount: Int, sums: UnsafeMutablePointer<Float>? = nil) {
         self.comm = comm
         self.parameterCount = parameterCount
-        buffer = FloatBuffer(count: reductionBufferCount(parameterCount: parameterCount))
+        storage = sums == nil ? FloatBuffer(count: reductionBufferCount(parameterCount: parameterCount)) : nil
+        self.sums = sums ?? storage!.pointer
     }
+
+    public var name: String { "allreduce" }
 
     public func rows(batchSize: Int) -> Range<Int> {
         Sharding.shard(batchSize: batchSize, ranks: comm.size, rank: comm.rank)
     }
 
-    public var name: String { "allreduce" }
-
     public var piecesPerStep: Int { 1 }
 
     public func forEachPiece(batchSize: Int, _ compute: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let count = rows(batchSize: batchSize).count
-        if count > 0 { compute(0..<count, buffer.pointer) } else { buffer.fill(0) }
+        if count > 0 { compute(0..<count, sums) } else { sums.update(repeating: 0, count: reductionBufferCount(parameterCount: parameterCount)) }
     }
 
     public func reduce(stopRequested: Bool) {
-        buffer[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
-        comm.allreduceSum(buffer.pointer, count: buffer.count)
+        sums[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
+        comm.allreduceSum(sums, count: reductionBufferCount(parameterCount: parameterCount))
     }
 
-    public var tail: UnsafePointer<Float> { UnsafePointer(buffer.pointer + parameterCount) }
+    public var tail: UnsafePointer<Float> { UnsafePointer(sums + parameterCount) }
 
     public func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
-        optimizer.step(weights: parameters.pointer, velocity: velocity.pointer, gradientSums: buffer.pointer,
+        optimizer.step(weights: parameters.pointer, velocity: velocity.pointer, gradientSums: sums,
                        batchSize: batchSize, count: parameterCount)
     }
 

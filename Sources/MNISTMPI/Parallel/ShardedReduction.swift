@@ -11,7 +11,7 @@ public final class ShardedReduction: AllreduceReduction {
     private let tailSums: FloatBuffer
     private let blocks: Blocks
 
-    public override init(comm: Communicator, parameterCount: Int) {
+    public init(comm: Communicator, parameterCount: Int) {
         blocks = Blocks(count: parameterCount, ranks: comm.size)
         slice = FloatBuffer(count: blocks.ranges[comm.rank].count)
         tailSums = FloatBuffer(count: Tail.allCases.count)
@@ -19,9 +19,9 @@ public final class ShardedReduction: AllreduceReduction {
     }
 
     public override func reduce(stopRequested: Bool) {
-        buffer[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
-        comm.reduceScatterSum(buffer.pointer, into: slice.pointer, blocks: blocks)
-        tailSums.pointer.update(from: buffer.pointer + parameterCount, count: tailSums.count)
+        sums[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
+        comm.reduceScatterSum(sums, into: slice.pointer, blocks: blocks)
+        tailSums.pointer.update(from: sums + parameterCount, count: tailSums.count)
         comm.allreduceSum(tailSums.pointer, count: tailSums.count)
     }
 

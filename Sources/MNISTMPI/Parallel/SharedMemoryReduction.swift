@@ -14,12 +14,10 @@
 /// rank (one rank computes each slice; the others copy its bits).
 ///
 /// A segment holds the rank's gradient sums and `Tail` slots, then the new weights of its slice
-/// (room for the largest slice). Nobody writes where another
-/// rank may still be reading: sums are read before the second barrier and rewritten only after
-/// it; published weights are read after it and rewritten only after the next step's first.
-public final class SharedMemoryReduction: GradientReduction {
-    private let comm: Communicator
-    private let parameterCount: Int
+/// (room for the largest slice). Nobody writes where another rank may still be reading: sums
+/// are read before the second barrier and rewritten only after it; published weights are read
+/// after it and rewritten only after the next step's first.
+public final class SharedMemoryReduction: AllreduceReduction {
     private let blocks: Blocks
     private let segments: SharedSegments
     /// This rank's slice of every rank's gradient sums, for the update (allocated once).
@@ -33,38 +31,25 @@ public final class SharedMemoryReduction: GradientReduction {
         let blocks = Blocks(count: parameterCount, ranks: comm.size)
         let segmentCount = reductionBufferCount(parameterCount: parameterCount) + blocks.ranges[0].count
         guard let segments = comm.sharedSegments(count: segmentCount) else { throw Unavailable() }
-        self.comm = comm
-        self.parameterCount = parameterCount
-        self.segments = segments
         self.blocks = blocks
+        self.segments = segments
         let mine = blocks.ranges[comm.rank].lowerBound
         parts = .allocate(capacity: comm.size)
         for (r, segment) in segments.pointers.enumerated() { parts[r] = UnsafePointer(segment + mine) }
         tailSums = FloatBuffer(count: Tail.allCases.count)
+        super.init(comm: comm, parameterCount: parameterCount, sums: segments.pointers[comm.rank])
     }
 
     deinit { parts.deallocate() }
 
-    private var sums: UnsafeMutablePointer<Float> { segments.pointers[comm.rank] }
     /// Where `rank` publishes the new weights of its slice.
     private func published(by rank: Int) -> UnsafeMutablePointer<Float> {
         segments.pointers[rank] + reductionBufferCount(parameterCount: parameterCount)
     }
 
-    public func rows(batchSize: Int) -> Range<Int> {
-        Sharding.shard(batchSize: batchSize, ranks: comm.size, rank: comm.rank)
-    }
+    public override var name: String { "shared-memory" }
 
-    public var name: String { "shared-memory" }
-
-    public var piecesPerStep: Int { 1 }
-
-    public func forEachPiece(batchSize: Int, _ compute: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        let count = rows(batchSize: batchSize).count
-        if count > 0 { compute(0..<count, sums) } else { sums.update(repeating: 0, count: reductionBufferCount(parameterCount: parameterCount)) }
-    }
-
-    public func reduce(stopRequested: Bool) {
+    public override func reduce(stopRequested: Bool) {
         sums[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
         comm.barrier()
         // The few tail slots, every rank adding all of them in rank order: the same bits everywhere.
@@ -74,9 +59,9 @@ public final class SharedMemoryReduction: GradientReduction {
         }
     }
 
-    public var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
+    public override var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
 
-    public func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
+    public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
         let mine = blocks.ranges[comm.rank]
         optimizer.step(weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
                        gradientParts: UnsafeBufferPointer(parts), publishing: published(by: comm.rank),
@@ -88,7 +73,7 @@ public final class SharedMemoryReduction: GradientReduction {
     }
 
     /// Each rank keeps its slice of the velocity up to date; a checkpoint gathers the others'.
-    public func gatherOptimizerState(_ velocity: FloatBuffer) {
+    public override func gatherOptimizerState(_ velocity: FloatBuffer) {
         comm.allgather(velocity.pointer, blocks: blocks)
     }
 }
