@@ -12,9 +12,10 @@ public enum ChildProcess {
 
     /// Runs `body` in a child forked from this process and returns the bytes it returned. An
     /// error it throws comes back as a `Failure` with that error's description; a crash as a
-    /// `Failure` naming the signal. The child only computes and writes to a pipe, then `_exit`s:
-    /// no MPI, no exit handlers, no new threads.
-    public static func run(_ body: () throws -> [UInt8]) throws -> [UInt8] {
+    /// `Failure` naming the signal; a child still running after `timeout` seconds is killed and
+    /// is a `Failure` too. The child only computes and writes to a pipe, then `_exit`s: no MPI,
+    /// no exit handlers, no new threads.
+    public static func run(timeout: Double = 60, _ body: () throws -> [UInt8]) throws -> [UInt8] {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw Failure(description: "cannot create a pipe: \(String(cString: strerror(errno)))") }
         let pid = fork()
@@ -40,15 +41,24 @@ public enum ChildProcess {
         close(fds[1])
         var answer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let deadline = monotonicSeconds() + timeout
+        var timedOut = false
         while true {
+            var ready = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            let left = Int32(clamping: Int(max(0, deadline - monotonicSeconds()) * 1000))
+            let polled = poll(&ready, 1, left)
+            if polled < 0 && errno == EINTR { continue }
+            if polled == 0 { timedOut = true; break }
             let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             answer += chunk[0..<n]
         }
         close(fds[0])
+        if timedOut { kill(pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if timedOut { throw Failure(description: "did not finish within \(Int(timeout)) s") }
         let signal = status & 0x7f
         if signal != 0 { throw Failure(description: "crashed (signal \(signal))") }
         guard (status >> 8) & 0xff == 0, let kind = answer.first else { throw Failure(description: "ended without an answer") }
