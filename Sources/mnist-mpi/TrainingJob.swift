@@ -241,11 +241,12 @@ struct TrainingJob {
 }
 
 extension Communicator {
-    /// The root's dataset on every rank: each of the four arrays broadcast in place.
+    /// The root's training split on every rank, each array broadcast in place. The test split
+    /// stays on the root, the only rank that evaluates (the others get an empty one).
     func broadcast(_ loaded: Dataset?) -> Dataset {
-        var parts = loaded.map { [$0.train.images, $0.train.labels, $0.test.images, $0.test.labels] } ?? [[], [], [], []]
+        var parts = loaded.map { [$0.train.images, $0.train.labels] } ?? [[], []]
         for i in parts.indices { broadcast(&parts[i], root: 0) }
-        return Dataset(train: Split(images: parts[0], labels: parts[1]), test: Split(images: parts[2], labels: parts[3]))
+        return Dataset(train: Split(images: parts[0], labels: parts[1]), test: loaded?.test ?? Split(images: [], labels: []))
     }
 
     /// The root's `count` floats on every rank (native byte order: every rank is the same kind of machine).
