@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CSystem"),
+        // HDF5 reads of untrusted files, in a forked child that runs only C.
+        .target(name: "CHDF5Reader", dependencies: ["CHDF5"]),
         // Async-signal-safe SIGTERM/SIGINT handling (sigaction, volatile sig_atomic_t).
         .target(name: "CStopSignal"),
         // The element-wise kernels, one variant per instruction set, chosen at run time.
@@ -26,7 +28,7 @@ let package = Package(
         .target(
             name: "MNISTMPI",
             dependencies: [
-                "CMPI", "CBLAS", "CZlib", "CHDF5", "CSystem", "CKernels",
+                "CMPI", "CBLAS", "CZlib", "CHDF5", "CHDF5Reader", "CSystem", "CKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -14,6 +14,5 @@ static inline hid_t chdf5_c_string(void) { return H5T_C_S1; }
 static inline hid_t chdf5_all(void) { return H5S_ALL; }
 static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
 static inline unsigned chdf5_truncate(void) { return H5F_ACC_TRUNC; }
-static inline unsigned chdf5_read_only(void) { return H5F_ACC_RDONLY; }
 static inline void chdf5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif

@@ -1,4 +1,8 @@
 import CHDF5
+import CHDF5Reader
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Why an HDF5 file could not be written or read.
@@ -10,7 +14,7 @@ public struct HDF5Error: Error, Equatable, CustomStringConvertible {
 
 /// HDF5 files held in memory (the library's "core" driver without a backing file), through
 /// the HDF5 library itself: just what Keras's `model.weights.h5` needs, groups, float32
-/// and int32 datasets and string attributes, written; float datasets read.
+/// and int32 datasets and string attributes, written; float datasets read (in a child process).
 ///
 /// Debian's HDF5 is built without thread safety, so every use holds one process-wide lock.
 public enum HDF5 {
@@ -19,7 +23,7 @@ public enum HDF5 {
     /// Builds a file with `body` and returns its bytes.
     public static func create(name: String, _ body: (Writer) throws -> Void) throws -> [UInt8] {
         try lock.withLock { _ in
-            let file = try File(name: name, image: nil)
+            let file = try File(name: name)
             try body(Writer(file: file))
             return try file.image()
         }
@@ -33,41 +37,43 @@ public enum HDF5 {
 
     /// The float datasets at `paths` of the file `bytes` (converted to Float by HDF5 from any
     /// float type); a path that is not in the file is left out. HDF5 1.10 can crash on a crafted
-    /// file, so the library reads it in a child process (`ChildProcess`) and sends the values back.
-    public static func readFloats(_ bytes: [UInt8], name: String, paths: [String]) throws -> [String: Dataset] {
+    /// file, so a forked child reads it (`chdf5_read_floats_in_child`, C only) and sends the
+    /// values back; a crash or a hang there is an `HDF5Error` here.
+    public static func readFloats(_ bytes: [UInt8], name: String, paths: [String], timeout: Double = 60) throws -> [String: Dataset] {
         let answer: [UInt8]
         do {
             answer = try lock.withLock { _ in
-                try ChildProcess.run {
-                    let reader = Reader(file: try File(name: name, image: bytes))
-                    var out: [UInt8] = []
-                    for path in paths {
-                        guard let set = try reader.floats(path) else { out.append(0); continue }
-                        out.append(1)
-                        out.append(UInt8(set.shape.count))
-                        for d in set.shape { ByteOrder.appendLittleEndian(UInt64(d), to: &out) }
-                        set.values.withUnsafeBytes { out += $0 }  // native order: the same machine reads them
-                    }
-                    return out
+                var pid: pid_t = 0
+                let fd = bytes.withUnsafeBytes { image in
+                    withCStrings(paths) { chdf5_read_floats_in_child(image.baseAddress, image.count, $0, Int32(paths.count), &pid) }
                 }
+                guard fd >= 0 else { throw HDF5Error(file: name, reason: "cannot start a process to read it") }
+                return try ChildProcess.answer(of: pid, on: fd, timeout: timeout)
             }
         } catch let failure as ChildProcess.Failure {
-            let prefix = "\(name): "
-            let reason = failure.description.hasPrefix(prefix) ? String(failure.description.dropFirst(prefix.count))
-                : "the HDF5 library \(failure.description) reading it: a damaged or crafted file"
+            let reason = failure.description.hasPrefix("crashed") || failure.description.hasPrefix("did not") || failure.description.hasPrefix("ended")
+                ? "the HDF5 library \(failure.description) reading it: a damaged or crafted file" : failure.description
             throw HDF5Error(file: name, reason: reason)
         }
-        return answer.withUnsafeBytes { raw in
+        return try answer.withUnsafeBytes { raw in
             var found: [String: Dataset] = [:]
             var at = 0
+            func need(_ n: Int) throws {
+                guard n <= raw.count - at else { throw HDF5Error(file: name, reason: "the reading process's answer was cut short") }
+            }
             for path in paths {
+                try need(1)
                 at += 1
+                if raw[at - 1] == 2 { throw HDF5Error(file: name, reason: String(decoding: raw[at...], as: UTF8.self)) }
                 guard raw[at - 1] == 1 else { continue }
+                try need(1)
                 let rank = Int(raw[at])
                 at += 1
+                try need(8 * rank)
                 let shape = (0..<rank).map { Int(ByteOrder.readLittleEndian(raw, at: at + 8 * $0, as: UInt64.self)) }
                 at += 8 * rank
                 let count = shape.reduce(1, *)
+                try need(4 * count)
                 let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                     UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[at..<(at + 4 * count)]))
                     initialized = count
@@ -79,12 +85,12 @@ public enum HDF5 {
         }
     }
 
-    /// An open file; closed when released.
+    /// A new file in memory; closed when released.
     final class File {
         let id: hid_t
         let name: String
 
-        init(name: String, image: [UInt8]?) throws {
+        init(name: String) throws {
             self.name = name
             chdf5_quiet()  // errors come back as return values; the library should not print them
             let access = H5Pcreate(chdf5_file_access())
@@ -92,15 +98,8 @@ public enum HDF5 {
             guard access >= 0, H5Pset_fapl_core(access, 1 << 20, false) >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not start") }
             // The driver's own name for the in-memory file: unique, so that two never collide.
             let internalName = "mnist-mpi-\(UInt64.random(in: 0...UInt64.max))"
-            if let image {
-                let set = image.withUnsafeBytes { H5Pset_file_image(access, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count) }
-                guard set >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not take the file image") }
-                id = H5Fopen(internalName, chdf5_read_only(), access)
-                guard id >= 0 else { throw HDF5Error(file: name, reason: "not an HDF5 file, or a damaged one") }
-            } else {
-                id = H5Fcreate(internalName, chdf5_truncate(), chdf5_default(), access)
-                guard id >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not create the file") }
-            }
+            id = H5Fcreate(internalName, chdf5_truncate(), chdf5_default(), access)
+            guard id >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not create the file") }
         }
 
         deinit { H5Fclose(id) }
@@ -175,46 +174,11 @@ public enum HDF5 {
             guard written >= 0 else { throw file.fail("could not write attribute \(key) of \(path)") }
         }
     }
+}
 
-    /// Reads datasets by path.
-    struct Reader {
-        let file: File
-
-        /// Datasets larger than this are refused before anything is allocated for them.
-        static let elementLimit = 1 << 26
-
-        /// The float dataset at `path` (converted to Float by HDF5 from any float type) and its
-        /// shape, or nil when there is no such path.
-        func floats(_ path: String) throws -> Dataset? {
-            var prefix = ""
-            for part in path.split(separator: "/") {
-                prefix += (prefix.isEmpty ? "" : "/") + part
-                guard H5Lexists(file.id, prefix, chdf5_default()) > 0 else { return nil }
-            }
-            let set = H5Dopen2(file.id, path, chdf5_default())
-            guard set >= 0 else { throw file.fail("\(path) is not a dataset") }
-            defer { H5Dclose(set) }
-            let type = H5Dget_type(set)
-            defer { H5Tclose(type) }
-            guard H5Tget_class(type) == H5T_FLOAT else { throw file.fail("\(path) does not hold floating-point numbers") }
-            let space = H5Dget_space(set)
-            defer { H5Sclose(space) }
-            let rank = H5Sget_simple_extent_ndims(space)
-            guard rank >= 0, rank <= 8 else { throw file.fail("\(path) has an unreadable shape") }
-            var dims = [hsize_t](repeating: 0, count: Int(rank))
-            H5Sget_simple_extent_dims(space, &dims, nil)
-            var count = 1
-            for d in dims {
-                guard d <= hsize_t(Self.elementLimit) else { throw file.fail("\(path) is too large") }
-                count *= Int(d)
-                guard count <= Self.elementLimit else { throw file.fail("\(path) is too large") }
-            }
-            var values = [Float](repeating: 0, count: count)
-            let read = values.withUnsafeMutableBytes {
-                H5Dread(set, chdf5_native_float(), chdf5_all(), chdf5_all(), chdf5_default(), $0.baseAddress)
-            }
-            guard read >= 0 else { throw file.fail("\(path) could not be read") }
-            return Dataset(shape: dims.map { Int($0) }, values: values)
-        }
-    }
+/// `body` with `strings` as an array of C strings.
+private func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    return copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

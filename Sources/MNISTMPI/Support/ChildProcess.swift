@@ -2,59 +2,35 @@
 import Glibc
 #endif
 
-/// Code this program cannot vouch for (a C library parsing a file an attacker may have made)
-/// run in a forked child, so that a crash there becomes an error here instead of ending the job.
+/// The parent's half of running code this program cannot vouch for (a C library parsing a file
+/// an attacker may have made) in a forked child, so that a crash there becomes an error here
+/// instead of ending the job. The child writes its answer to a pipe: byte 0 and its result, or
+/// byte 1 and an error message.
 public enum ChildProcess {
-    /// The child's thrown error, or how it ended without an answer.
+    /// The child's error, or how it ended without an answer.
     public struct Failure: Error, Equatable, CustomStringConvertible {
         public let description: String
     }
 
-    /// Runs `body` in a child forked from this process and returns the bytes it returned. An
-    /// error it throws comes back as a `Failure` with that error's description; a crash as a
-    /// `Failure` naming the signal; a child still running after `timeout` seconds is killed and
-    /// is a `Failure` too. The child only computes and writes to a pipe, then `_exit`s: no MPI,
-    /// no exit handlers, no new threads.
-    public static func run(timeout: Double = 60, _ body: () throws -> [UInt8]) throws -> [UInt8] {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw Failure(description: "cannot create a pipe: \(String(cString: strerror(errno)))") }
-        let pid = fork()
-        guard pid >= 0 else {
-            close(fds[0]); close(fds[1])
-            throw Failure(description: "cannot fork: \(String(cString: strerror(errno)))")
-        }
-        if pid == 0 {
-            close(fds[0])
-            // A crash here ends the child quietly (not in Swift's backtracer, which would print a report).
-            for crash in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(crash, SIG_DFL) }
-            let answer: [UInt8]
-            do { answer = [0] + (try body()) } catch { answer = [1] + Array("\(error)".utf8) }
-            var done = 0
-            while done < answer.count {
-                let n = answer.withUnsafeBytes { write(fds[1], $0.baseAddress! + done, $0.count - done) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { _exit(2) }
-                done += n
-            }
-            _exit(0)
-        }
-        close(fds[1])
+    /// The result child `pid` writes to `fd` (the read end of its pipe, closed here). Its error
+    /// message, a crash (naming the signal), an exit without an answer, or no end within
+    /// `timeout` seconds (the child is then killed) are each a `Failure`.
+    public static func answer(of pid: pid_t, on fd: Int32, timeout: Double = 60) throws -> [UInt8] {
         var answer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         let deadline = monotonicSeconds() + timeout
         var timedOut = false
         while true {
-            var ready = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
-            let left = Int32(clamping: Int(max(0, deadline - monotonicSeconds()) * 1000))
-            let polled = poll(&ready, 1, left)
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let polled = poll(&ready, 1, Int32(clamping: Int(max(0, deadline - monotonicSeconds()) * 1000)))
             if polled < 0 && errno == EINTR { continue }
             if polled == 0 { timedOut = true; break }
-            let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             answer += chunk[0..<n]
         }
-        close(fds[0])
+        close(fd)
         if timedOut { kill(pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
