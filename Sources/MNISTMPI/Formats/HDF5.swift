@@ -50,10 +50,10 @@ public enum HDF5 {
                 guard fd >= 0 else { throw HDF5Error(file: name, reason: "cannot start a process to read it") }
                 return try ChildProcess.answer(of: pid, on: fd, timeout: timeout)
             }
-        } catch let failure as ChildProcess.Failure {
-            let reason = failure.description.hasPrefix("crashed") || failure.description.hasPrefix("did not") || failure.description.hasPrefix("ended")
-                ? "the HDF5 library \(failure.description) reading it: a damaged or crafted file" : failure.description
-            throw HDF5Error(file: name, reason: reason)
+        } catch let ChildProcess.Failure.reported(message) {
+            throw HDF5Error(file: name, reason: message)
+        } catch let ChildProcess.Failure.died(how) {
+            throw HDF5Error(file: name, reason: "the HDF5 library \(how) reading it: a damaged or crafted file")
         }
         return try answer.withUnsafeBytes { raw in
             var found: [String: Dataset] = [:]

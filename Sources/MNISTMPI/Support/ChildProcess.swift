@@ -7,14 +7,22 @@ import Glibc
 /// instead of ending the job. The child writes its answer to a pipe: byte 0 and its result, or
 /// byte 1 and an error message.
 public enum ChildProcess {
-    /// The child's error, or how it ended without an answer.
-    public struct Failure: Error, Equatable, CustomStringConvertible {
-        public let description: String
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        /// The child's own error message.
+        case reported(String)
+        /// How the child ended without an answer: it crashed, hung, or exited early.
+        case died(String)
+
+        public var description: String {
+            switch self {
+            case let .reported(message), let .died(message): return message
+            }
+        }
     }
 
     /// The result child `pid` writes to `fd` (the read end of its pipe, closed here). Its error
-    /// message, a crash (naming the signal), an exit without an answer, or no end within
-    /// `timeout` seconds (the child is then killed) are each a `Failure`.
+    /// message is `Failure.reported`; a crash (naming the signal), an exit without an answer, or
+    /// no end within `timeout` seconds (the child is then killed) `Failure.died`.
     public static func answer(of pid: pid_t, on fd: Int32, timeout: Double = 60) throws -> [UInt8] {
         var answer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -34,12 +42,12 @@ public enum ChildProcess {
         if timedOut { kill(pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        if timedOut { throw Failure(description: "did not finish within \(Int(timeout)) s") }
+        if timedOut { throw Failure.died("did not finish within \(Int(timeout)) s") }
         let signal = status & 0x7f
-        if signal != 0 { throw Failure(description: "crashed (signal \(signal))") }
-        guard (status >> 8) & 0xff == 0, let kind = answer.first else { throw Failure(description: "ended without an answer") }
+        if signal != 0 { throw Failure.died("crashed (signal \(signal))") }
+        guard (status >> 8) & 0xff == 0, let kind = answer.first else { throw Failure.died("ended without an answer") }
         let payload = Array(answer.dropFirst())
-        if kind == 1 { throw Failure(description: String(decoding: payload, as: UTF8.self)) }
+        if kind == 1 { throw Failure.reported(String(decoding: payload, as: UTF8.self)) }
         return payload
     }
 }

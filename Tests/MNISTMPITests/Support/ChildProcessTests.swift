@@ -30,18 +30,18 @@ import Glibc
 
     @Test func byteOneIsAnErrorMessage() {
         let (pid, fd) = child(writing: [1] + Array("bad input".utf8))
-        #expect(throws: ChildProcess.Failure(description: "bad input")) { try ChildProcess.answer(of: pid, on: fd) }
+        #expect(throws: ChildProcess.Failure.reported("bad input")) { try ChildProcess.answer(of: pid, on: fd) }
     }
 
     @Test func aCrashIsAFailureNamingTheSignal() {
         let (pid, fd) = child(writing: [0], then: { signal(SIGSEGV, SIG_DFL); raise(SIGSEGV) })
-        #expect(throws: ChildProcess.Failure(description: "crashed (signal 11)")) { try ChildProcess.answer(of: pid, on: fd) }
+        #expect(throws: ChildProcess.Failure.died("crashed (signal 11)")) { try ChildProcess.answer(of: pid, on: fd) }
     }
 
     @Test func aChildThatHangsIsKilledAtTheTimeout() {
         let start = monotonicSeconds()
         let (pid, fd) = child(writing: [], then: { while true { pause() } })
-        #expect(throws: ChildProcess.Failure(description: "did not finish within 1 s")) {
+        #expect(throws: ChildProcess.Failure.died("did not finish within 1 s")) {
             try ChildProcess.answer(of: pid, on: fd, timeout: 1)
         }
         #expect(monotonicSeconds() - start < 5)
