@@ -115,12 +115,12 @@ struct TrainerTests {
     }
 
     /// The sharded optimizers take the same steps as the plain allreduce, up to the order of
-    /// the float sums, for any rank count; their checkpoints resume at another rank count.
+    /// the float sums, for any rank count (50 steps); their checkpoints resume at another rank count.
     @Test(arguments: [1, 2, 3, 4], [TrainingOptions.Reduction.sharded, .sharedMemory])
     func shardedAgreesWithAllreduce(ranks: Int, strategy: TrainingOptions.Reduction) {
         var options = TrainingOptions()
         options.batchSize = 64
-        options.maxSteps = 30
+        options.maxSteps = 50
         let data = randomSplit(500)
         let plain = train(options, on: data, ranks: ranks)[0]
         options.reduction = strategy
