@@ -127,7 +127,7 @@ public enum Zip {
             return contents
         }
 
-        private static func u16(_ bytes: [UInt8], _ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
-        private static func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 { UInt32(u16(bytes, at)) | UInt32(u16(bytes, at + 2)) << 16 }
+        private static func u16(_ bytes: [UInt8], _ at: Int) -> UInt16 { ByteOrder.readLittleEndian(bytes, at: at, as: UInt16.self) }
+        private static func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 { ByteOrder.readLittleEndian(bytes, at: at, as: UInt32.self) }
     }
 }

@@ -17,9 +17,10 @@ public protocol Communicator: AnyObject {
     func allgather(_ buffer: UnsafeMutablePointer<Float>, blocks: Blocks)
     /// Sends `count` floats to `partner` while receiving as many from it into `receive`.
     func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int)
-    /// `count` floats for each rank, in memory every rank reads and writes directly, when all
-    /// ranks share one machine's memory; nil otherwise. Called by every rank together.
-    func sharedSegments(count: Int) -> SharedSegments?
+    /// `count` floats for each rank, in memory every rank reads and writes directly (rank r's
+    /// segment at index r, alive as long as the communicator), when all ranks share one
+    /// machine's memory; nil otherwise. Called by every rank together.
+    func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]?
     /// Returns once every rank has called it; what any rank wrote to shared segments before
     /// it is then visible to all.
     func barrier()
@@ -64,14 +65,6 @@ extension Communicator {
         if failed[0] != 0 { throw RootFailed() }
         return value
     }
-}
-
-/// One segment of floats per rank, each readable and writable by every rank (`sharedSegments`).
-/// The memory lives as long as the communicator.
-public struct SharedSegments {
-    /// Rank r's segment, in rank order.
-    public let pointers: [UnsafeMutablePointer<Float>]
-    public let count: Int
 }
 
 /// Rank 0 failed in work the other ranks were waiting for; rank 0 reports why.

@@ -51,7 +51,7 @@ public final class MPICommunicator: Communicator {
     /// An MPI-3 shared-memory window (`MPI_Win_allocate_shared`) over the ranks of this node,
     /// if they are all the ranks; nil on several nodes. Ranks then load and store directly,
     /// in a passive-target epoch that lasts until `finalize`.
-    public func sharedSegments(count: Int) -> SharedSegments? {
+    public func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]? {
         var node: MPI_Comm?
         check(watchdog.watch { MPI_Comm_split_type(world.value, cmpi_comm_type_shared(), 0, cmpi_info_null(), &node) },
               "MPI_Comm_split_type")
@@ -66,14 +66,13 @@ public final class MPICommunicator: Communicator {
         }, "MPI_Win_allocate_shared")
         windows.append(MPIHandle(value: window!))
         check(MPI_Win_lock_all(Int32(cmpi_mode_nocheck()), window), "MPI_Win_lock_all")
-        let pointers = (0..<size).map { r -> UnsafeMutablePointer<Float> in
+        // The node's ranks are the world's, in the same order (split keys tie: world rank decides).
+        return (0..<size).map { r -> UnsafeMutablePointer<Float> in
             var bytes: MPI_Aint = 0, unit: Int32 = 0
             var start: UnsafeMutableRawPointer?
             check(MPI_Win_shared_query(window, Int32(r), &bytes, &unit, &start), "MPI_Win_shared_query")
             return start!.bindMemory(to: Float.self, capacity: count)
         }
-        // The node's ranks are the world's, in the same order (split keys tie: world rank decides).
-        return SharedSegments(pointers: pointers, count: count)
     }
 
     /// `MPI_Win_sync` on each window around an `MPI_Barrier`: the memory-model steps that make

@@ -19,7 +19,8 @@
 /// after it and rewritten only after the next step's first.
 public final class SharedMemoryReduction: AllreduceReduction {
     private let blocks: Blocks
-    private let segments: SharedSegments
+    /// Every rank's segment, in rank order.
+    private let segments: [UnsafeMutablePointer<Float>]
     /// This rank's slice of every rank's gradient sums, for the update (allocated once).
     private let parts: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
     private let tailSums: FloatBuffer
@@ -35,16 +36,16 @@ public final class SharedMemoryReduction: AllreduceReduction {
         self.segments = segments
         let mine = blocks.ranges[comm.rank].lowerBound
         parts = .allocate(capacity: comm.size)
-        for (r, segment) in segments.pointers.enumerated() { parts[r] = UnsafePointer(segment + mine) }
+        for (r, segment) in segments.enumerated() { parts[r] = UnsafePointer(segment + mine) }
         tailSums = FloatBuffer(count: Tail.allCases.count)
-        super.init(comm: comm, parameterCount: parameterCount, sums: segments.pointers[comm.rank])
+        super.init(comm: comm, parameterCount: parameterCount, sums: segments[comm.rank])
     }
 
     deinit { parts.deallocate() }
 
     /// Where `rank` publishes the new weights of its slice.
     private func published(by rank: Int) -> UnsafeMutablePointer<Float> {
-        segments.pointers[rank] + reductionBufferCount(parameterCount: parameterCount)
+        segments[rank] + reductionBufferCount(parameterCount: parameterCount)
     }
 
     public override var name: String { "shared-memory" }
@@ -54,7 +55,7 @@ public final class SharedMemoryReduction: AllreduceReduction {
         comm.barrier()
         // The few tail slots, every rank adding all of them in rank order: the same bits everywhere.
         tailSums.fill(0)
-        for segment in segments.pointers {
+        for segment in segments {
             for k in 0..<tailSums.count { tailSums[k] += segment[parameterCount + k] }
         }
     }

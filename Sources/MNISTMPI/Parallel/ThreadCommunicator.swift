@@ -105,13 +105,13 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
     }
 
     /// Threads share all memory: each rank allocates its segment and the others read its address.
-    public func sharedSegments(count: Int) -> SharedSegments? {
+    public func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]? {
         let mine = FloatBuffer(count: count)
         shared.keep(mine)
         shared.post(UnsafeRawPointer(mine.pointer), rank: rank)
         let pointers = (0..<size).map { UnsafeMutablePointer(mutating: shared.buffer($0).assumingMemoryBound(to: Float.self)) }
         shared.barrier()
-        return SharedSegments(pointers: pointers, count: count)
+        return pointers
     }
 
     public func barrier() { shared.barrier() }

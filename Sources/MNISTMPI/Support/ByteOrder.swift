@@ -25,4 +25,9 @@ public enum ByteOrder {
     public static func readLittleEndian<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, at offset: Int, as: T.Type) -> T {
         T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
+
+    /// The little-endian integer of type `T` at `offset` of `bytes` (which must hold it there).
+    public static func readLittleEndian<T: FixedWidthInteger>(_ bytes: [UInt8], at offset: Int, as type: T.Type) -> T {
+        bytes.withUnsafeBytes { readLittleEndian($0, at: offset, as: type) }
+    }
 }
