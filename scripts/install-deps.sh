@@ -10,7 +10,7 @@ build=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libhdf5-dev pkg-con
 download=(curl ca-certificates)
 # Test hosts in network namespaces, a local download server, the Fashion-MNIST files, a Slurm
 # cluster, and a C compiler for the GEMM floor and the allocation counter.
-tests=(iproute2 curl dataset-fashion-mnist slurm-wlm munge gcc libc6-dev)
+tests=(iproute2 curl dataset-fashion-mnist slurm-wlm munge gcc libc6-dev gdb)
 
 list=0
 [ "${1:-}" = --list ] && { list=1; shift; }

@@ -13,11 +13,12 @@ scripts/get-data.sh
 swift build -c release
 swift build --build-tests
 # Fast in-process unit tests first (in parallel), then the system tests one at a time: they
-# run several mpirun jobs and time some of them.
-swift test --skip-build --filter MNISTMPITests "$@"
-swift test --skip-build --no-parallel --filter SystemTests "$@"
+# run several mpirun jobs and time some of them. Each stage has a deadline (several times its
+# usual length) past which scripts/deadline.sh prints every thread's stack and fails it.
+scripts/deadline.sh 600 swift test --skip-build --filter MNISTMPITests "$@"
+scripts/deadline.sh 1800 swift test --skip-build --no-parallel --filter SystemTests "$@"
 # Every parser of outside bytes under libFuzzer + ASan for a bounded time, then the unit tests
 # and a short job with every subcommand under AddressSanitizer and ThreadSanitizer.
-scripts/fuzz.sh all "${FUZZ_SECONDS:-30}"
-scripts/sanitize.sh address
-scripts/sanitize.sh thread
+scripts/deadline.sh 1200 scripts/fuzz.sh all "${FUZZ_SECONDS:-30}"
+scripts/deadline.sh 1200 scripts/sanitize.sh address
+scripts/deadline.sh 1200 scripts/sanitize.sh thread

@@ -44,8 +44,10 @@ public enum HDF5 {
         do {
             answer = try lock.withLock { _ in
                 var pid: pid_t = 0
-                let fd = bytes.withUnsafeBytes { image in
-                    withCStrings(paths) { chdf5_read_floats_in_child(image.baseAddress, image.count, $0, Int32(paths.count), &pid) }
+                let fd = BLAS.forking {
+                    bytes.withUnsafeBytes { image in
+                        withCStrings(paths) { chdf5_read_floats_in_child(image.baseAddress, image.count, $0, Int32(paths.count), &pid) }
+                    }
                 }
                 guard fd >= 0 else { throw HDF5Error(file: name, reason: "cannot start a process to read it") }
                 return try ChildProcess.answer(of: pid, on: fd, timeout: timeout)

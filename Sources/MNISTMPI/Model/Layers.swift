@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 // The three building blocks of the network. Each forward sits next to its backward; all
-// matrices are row-major, `rows` samples at a time, and every product is one cblas_sgemm.
+// matrices are row-major, `rows` samples at a time, and every product is one `BLAS.sgemm`.
 
 /// Fully connected layer `y = x W + b` with W of shape (in, out).
 public enum Dense {
@@ -13,8 +13,8 @@ public enum Dense {
                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                y: UnsafeMutablePointer<Float>) {
         for r in 0..<rows { (y + r * outputs).update(from: bias, count: outputs) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outputs), Int32(inputs),
-                    1, x, Int32(inputs), weight, Int32(outputs), 1, y, Int32(outputs))
+        BLAS.sgemm(CblasNoTrans, CblasNoTrans, m: rows, n: outputs, k: inputs,
+                   alpha: 1, a: x, lda: inputs, b: weight, ldb: outputs, beta: 1, c: y, ldc: outputs)
     }
 
     /// Given dL/dy, writes dL/dW = xᵀ dy and dL/db = column sums of dy, both summed over the
@@ -22,16 +22,16 @@ public enum Dense {
     public static func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int,
                                       inputs: Int, outputs: Int,
                                       dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>) {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inputs), Int32(outputs), Int32(rows),
-                    1, x, Int32(inputs), dy, Int32(outputs), 0, dWeight, Int32(outputs))
+        BLAS.sgemm(CblasTrans, CblasNoTrans, m: inputs, n: outputs, k: rows,
+                   alpha: 1, a: x, lda: inputs, b: dy, ldb: outputs, beta: 0, c: dWeight, ldc: outputs)
         Kernels.table.column_sums(dy, rows, outputs, dBias)
     }
 
     /// Given dL/dy, writes dL/dx = dy Wᵀ.
     public static func inputGradient(dy: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
                                      weight: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(inputs), Int32(outputs),
-                    1, dy, Int32(outputs), weight, Int32(outputs), 0, dx, Int32(inputs))
+        BLAS.sgemm(CblasNoTrans, CblasTrans, m: rows, n: inputs, k: outputs,
+                   alpha: 1, a: dy, lda: outputs, b: weight, ldb: outputs, beta: 0, c: dx, ldc: inputs)
     }
 }
 

@@ -10,7 +10,7 @@ import Glibc
         var fds: [Int32] = [0, 0]
         precondition(pipe(&fds) == 0)
         let pid = answer.withUnsafeBytes { bytes in
-            let pid = fork()
+            let pid = BLAS.forking { fork() }
             if pid == 0 {
                 close(fds[0])
                 _ = write(fds[1], bytes.baseAddress, bytes.count)
