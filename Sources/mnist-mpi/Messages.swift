@@ -51,7 +51,7 @@ enum Messages {
         case "learning_rate": ("--learning-rate", { $0 })
         case "dataset": ("--dataset", { $0 })
         case "dataset_sha256": ("data files with SHA-256 digest", { $0 })
-        case "reduction": ("--deterministic", { $0 == "allreduce" ? "off" : "on (\($0.replacingOccurrences(of: "deterministic-tree/", with: "--micro-shards ")))" })
+        case "reduction": ("--deterministic", { $0 == "allreduce" ? "off" : "on (\($0.replacing("deterministic-tree/", with: "--micro-shards ")))" })
         default: ("RMSprop \(setting)", { $0 })
         }
         return "the checkpoint was made with \(flag) \(show(theirs)), this run has \(show(ours)): resume with the same value"

@@ -30,7 +30,7 @@ struct Predict: ParsableCommand {
     static func indices(_ text: String) throws -> [Int] {
         var result: [Int] = []
         for part in text.split(separator: ",") {
-            let bounds = part.components(separatedBy: "..").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let bounds = part.split(separator: "..", omittingEmptySubsequences: false).map { Int($0.trimmed) }
             switch bounds.count {
             case 1 where bounds[0] != nil && bounds[0]! >= 0: result.append(bounds[0]!)
             case 2 where bounds[0] != nil && bounds[1] != nil && 0 <= bounds[0]! && bounds[0]! <= bounds[1]!:

@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A dataset in MNIST's layout: four IDX files, 28x28 uint8 images, labels 0...9.
 public struct DatasetSpec: Sendable {
@@ -125,8 +128,7 @@ public struct Dataset: Sendable {
 
     /// Reads, inflates (when gzip), checks and checksums the four files of `spec` in `directory`.
     public static func load(_ spec: DatasetSpec, from directory: String) throws -> Dataset {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+        if FileIO.exists(directory), !FileIO.isDirectory(directory) {
             throw DatasetError.notADirectory(directory)
         }
         var arrays: [IDXArray] = []

@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The network as a Keras 3 model archive, the file `model.save("mnist.keras")` writes and
 /// `keras.saving.load_model` opens: a stored zip of
@@ -62,7 +65,7 @@ public enum KerasFile {
               let weights = try archive.contents(of: "model.weights.h5") else {
             throw fail("has no config.json or model.weights.h5: not a Keras 3 model archive")
         }
-        guard let config = try? JSONSerialization.jsonObject(with: Data(configBytes)) as? [String: Any] else {
+        guard let config = try? JSON.parse(configBytes), config.members != nil else {
             throw fail("config.json is not a JSON object")
         }
         let layers = try denseLayers(of: config, architecture, fail: fail)
@@ -84,24 +87,24 @@ public enum KerasFile {
 
     /// The names of the two Dense layers of a Sequential config that is `architecture`'s
     /// model, or an error naming the first difference.
-    private static func denseLayers(of config: [String: Any], _ a: Architecture,
+    private static func denseLayers(of config: JSON, _ a: Architecture,
                                     fail: (String) -> FormatError) throws -> [String] {
         let ours = "Sequential: \(a.inputs) inputs -> Dense(\(a.hidden), relu) -> Dense(\(a.classes), softmax)"
-        let kind = config["class_name"] as? String ?? "unnamed"
+        let kind = config["class_name"]?.string ?? "unnamed"
         guard kind == "Sequential" else { throw fail("is a \(kind) model; mnist-mpi's model is \(ours)") }
-        let layers = (config["config"] as? [String: Any])?["layers"] as? [[String: Any]] ?? []
+        let layers = config["config"]?["layers"]?.array ?? []
         var inputs: Int?
-        var dense: [(name: String, config: [String: Any])] = []
+        var dense: [(name: String, config: JSON)] = []
         for layer in layers {
-            let kind = layer["class_name"] as? String ?? "unnamed"
-            let settings = layer["config"] as? [String: Any] ?? [:]
-            let name = settings["name"] as? String ?? "?"
+            let kind = layer["class_name"]?.string ?? "unnamed"
+            let settings = layer["config"] ?? .object([])
+            let name = settings["name"]?.string ?? "?"
             switch kind {
             case "InputLayer":
-                inputs = (settings["batch_shape"] as? [Any])?.last as? Int
+                inputs = settings["batch_shape"]?.array?.last?.int
             case "Dense":
                 if inputs == nil, dense.isEmpty {
-                    inputs = ((layer["build_config"] as? [String: Any])?["input_shape"] as? [Any])?.last as? Int
+                    inputs = layer["build_config"]?["input_shape"]?.array?.last?.int
                 }
                 dense.append((name, settings))
             default:
@@ -111,9 +114,9 @@ public enum KerasFile {
         guard dense.count == 2 else { throw fail("has \(dense.count) Dense layers; mnist-mpi's model is \(ours)") }
         if let inputs, inputs != a.inputs { throw fail("takes \(inputs) inputs; mnist-mpi's model is \(ours)") }
         for ((name, settings), (units, activation)) in zip(dense, [(a.hidden, "relu"), (a.classes, "softmax")]) {
-            let found = (settings["units"] as? Int, settings["activation"] as? String ?? "a custom activation")
-            guard found.0 == units, found.1 == activation, settings["use_bias"] as? Bool ?? true else {
-                let bias = settings["use_bias"] as? Bool ?? true ? "" : ", no bias"
+            let found = (settings["units"]?.int, settings["activation"]?.string ?? "a custom activation")
+            guard found.0 == units, found.1 == activation, settings["use_bias"]?.bool ?? true else {
+                let bias = settings["use_bias"]?.bool ?? true ? "" : ", no bias"
                 throw fail("layer \(name) is Dense(\(found.0.map(String.init) ?? "?"), \(found.1)\(bias)), mnist-mpi's model needs Dense(\(units), \(activation)) there")
             }
         }

@@ -1,4 +1,3 @@
-import Foundation
 
 /// Small, dependency-free SVG figures: training curves and a confusion matrix.
 public enum SVGPlot {
@@ -109,6 +108,15 @@ public enum SVGPlot {
     private static func f(_ v: Double) -> String { format1(v) }
 
     static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        var out = ""
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(c)
+            }
+        }
+        return out
     }
 }

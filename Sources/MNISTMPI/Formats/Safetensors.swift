@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Reading and writing the safetensors format (https://huggingface.co/docs/safetensors):
 /// an 8-byte little-endian header length, a JSON header mapping each tensor name to
@@ -75,11 +75,10 @@ public enum Safetensors {
         let length = prefix.withUnsafeBytes { ByteOrder.readLittleEndian($0, at: 0, as: UInt64.self) }
         guard length <= maxHeader else { throw FormatError.malformed(file: path, reason: "header length \(length) is too large") }
         let header = try FileIO.readPrefix(path, count: 8 + Int(length))
-        guard header.count == 8 + Int(length),
-              let object = try? JSONSerialization.jsonObject(with: Data(header[8...])) as? [String: Any] else {
+        guard header.count == 8 + Int(length), let object = try? JSON.parse(header[8...]), object.members != nil else {
             throw FormatError.malformed(file: path, reason: "header is not a JSON object")
         }
-        return object["__metadata__"] as? [String: String] ?? [:]
+        return strings(object["__metadata__"]) ?? [:]
     }
 
     /// Headers larger than this are refused.
@@ -95,20 +94,17 @@ public enum Safetensors {
             throw fail("header length \(headerLength) does not fit a file of \(bytes.count) bytes")
         }
         let headerEnd = 8 + Int(headerLength)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
-              let header = object as? [String: Any] else {
+        guard let header = try? JSON.parse(bytes[8..<headerEnd]).members else {
             throw fail("header is not a JSON object")
         }
-        var metadata: [String: String] = [:]
-        if let meta = header["__metadata__"] {
-            guard let strings = meta as? [String: String] else { throw fail("__metadata__ is not a map of strings") }
-            metadata = strings
+        guard let metadata = strings(header.first { $0.0 == "__metadata__" }?.1) else {
+            throw fail("__metadata__ is not a map of strings")
         }
         let dataBytes = bytes.count - headerEnd
         var entries: [(name: String, shape: [Int], start: Int, end: Int)] = []
         for (key, value) in header where key != "__metadata__" {
-            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shape = integers(info["shape"]), let offsets = integers(info["data_offsets"]), offsets.count == 2 else {
+            guard let dtype = value["dtype"]?.string,
+                  let shape = integers(value["shape"]), let offsets = integers(value["data_offsets"]), offsets.count == 2 else {
                 throw fail("tensor \(key) lacks dtype, shape or data_offsets")
             }
             guard dtype == "F32" else { throw fail("tensor \(key) has dtype \(dtype); only F32 is supported") }
@@ -141,13 +137,21 @@ public enum Safetensors {
     }
 
     /// A JSON list of whole numbers, or nil if it is anything else.
-    private static func integers(_ value: Any?) -> [Int]? {
-        guard let list = value as? [Any] else { return nil }
-        let numbers = list.compactMap { $0 as? NSNumber }
-        guard numbers.count == list.count else { return nil }
-        let values = numbers.map { $0.doubleValue }
-        guard values.allSatisfy({ $0 == $0.rounded() && abs($0) < 0x1p62 }) else { return nil }
-        return values.map { Int($0) }
+    private static func integers(_ value: JSON?) -> [Int]? {
+        guard let list = value?.array else { return nil }
+        let numbers = list.compactMap(\.int)
+        return numbers.count == list.count ? numbers : nil
+    }
+
+    /// The members of a JSON object of strings (none without an object), or nil if it is anything else.
+    private static func strings(_ value: JSON?) -> [String: String]? {
+        guard let value else { return [:] }
+        var result: [String: String] = [:]
+        for (key, member) in value.members ?? [("", .null)] {
+            guard let text = member.string else { return nil }
+            result[key] = text
+        }
+        return result
     }
 
     /// Bytes of F32 data for `shape`, or nil if a dimension is negative or the size overflows.

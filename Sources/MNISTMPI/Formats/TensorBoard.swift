@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A TensorBoard event file, framed and encoded as TensorFlow's summary writers (and so
 /// Keras's `TensorBoard` callback) write them: a sequence of TFRecords (length, masked CRC-32C
@@ -10,7 +13,7 @@ import Foundation
 /// killed between flushes loses only what it logged since the last one.
 public final class TensorBoardEventFile {
     public let path: String
-    private let handle: FileHandle
+    private let descriptor: Int32
     private var pending: [UInt8] = []
 
     /// Creates `directory` (and its parents) and a new event file in it, named as TensorFlow
@@ -32,15 +35,13 @@ public final class TensorBoardEventFile {
         let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let name = "\(prefix)\(String(seconds).leftPadded(to: 10)).\(hostName).\(getpid()).0.v2"
         path = directory + "/" + name
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw FileError(path: path, reason: "cannot create the TensorBoard event file")
-        }
-        self.handle = handle
+        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileError.errno(path, "cannot create the TensorBoard event file") }
         append(Self.event(step: 0) { $0.string(3, "brain.Event:2") })
         try flush()
     }
 
-    deinit { try? handle.close() }
+    deinit { close(descriptor) }
 
     static let prefix = "events.out.tfevents."
 
@@ -67,12 +68,8 @@ public final class TensorBoardEventFile {
     /// Appends the events logged since the last flush to the file and syncs it to disk.
     public func flush() throws {
         guard !pending.isEmpty else { return }
-        do {
-            try handle.write(contentsOf: pending)
-            try handle.synchronize()
-        } catch {
-            throw FileError(path: path, reason: "cannot write the TensorBoard event file (\(error.localizedDescription))")
-        }
+        try FileIO.writeAll(descriptor, pending, path: path, what: "cannot write the TensorBoard event file")
+        guard fsync(descriptor) == 0 else { throw FileError.errno(path, "cannot sync the TensorBoard event file") }
         pending.removeAll(keepingCapacity: true)
     }
 

@@ -25,6 +25,8 @@ public enum BLAS {
     }
 
     /// Runs `fork`, a call that forks the process, while no product is using OpenBLAS's threads.
+    /// The child must end inside `fork` (`_exit`), never return through here: the lock it
+    /// would release is held by a thread of the parent.
     public static func forking<T: Sendable>(_ fork: () throws -> T) rethrows -> T {
         try lock.withLock { _ in try fork() }
     }

@@ -1,5 +1,5 @@
 import CMPI
-import Foundation
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Ends this process when a collective takes longer than `seconds`: the sign of a peer that is
@@ -18,14 +20,21 @@ public final class Watchdog: Sendable {
     public init(seconds: Double, onTimeout: @escaping @Sendable (_ seconds: Double, _ phase: String) -> Never) {
         limit = seconds > 0 ? Int64(seconds * 1e9) : 0
         guard limit > 0 else { return }
-        let thread = Thread { [self] in
+        final class Watching { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
+        let watching = Watching { [self] in
             while true {
-                Thread.sleep(forTimeInterval: 0.25)
+                usleep(250_000)
                 let due = deadline.load(ordering: .relaxed)
                 if due != 0 && Watchdog.now() > due { onTimeout(Double(limit) / 1e9, phase) }
             }
         }
-        thread.start()
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { context in
+            Unmanaged<Watching>.fromOpaque(context!).takeRetainedValue().body()
+            return nil
+        }, Unmanaged.passRetained(watching).toOpaque())
+        precondition(status == 0, "pthread_create failed")
+        pthread_detach(thread)
     }
 
     /// What the job is doing now (`loading the data`, `training`, ...), named in the message.

@@ -77,13 +77,7 @@ public enum FileIO {
         }
         do {
             defer { close(fd) }
-            var done = 0
-            while done < bytes.count {
-                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
-                if n < 0 && Glibc.errno == EINTR { continue }
-                guard n > 0 else { throw FileError.errno(path, "write failed") }
-                done += n
-            }
+            try writeAll(fd, bytes, path: path, what: "write failed")
             guard fchmod(fd, 0o644) == 0, fsync(fd) == 0 else { throw FileError.errno(path, "fsync failed") }
         }
         guard rename(tmp, path) == 0 else { throw FileError.errno(path, "rename failed") }
@@ -95,7 +89,24 @@ public enum FileIO {
         }
     }
 
+    /// Writes all of `bytes` to `fd` (retrying short writes); `what` heads the error.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String, what: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && Glibc.errno == EINTR { continue }
+            guard n > 0 else { throw FileError.errno(path, what) }
+            done += n
+        }
+    }
+
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// True when `path` is a directory (or a link to one).
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
 
     static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A resumable snapshot of training, as one safetensors file: weights, RMSprop velocities, the
 /// position in the run, the run's identity and every setting that fixes its math and data.
@@ -114,17 +114,16 @@ public struct Checkpoint: Sendable {
         var p = TrainingPosition()
         (p.step, p.epoch, p.batchInEpoch, p.seen) = (try count("step"), try count("epoch"), try count("batch_in_epoch"), try count("seen"))
         (p.lossSum, p.correct, p.seconds) = (try sum("loss_sum"), try sum("correct"), try sum("seconds"))
-        guard let historyText = m["history"],
-              let list = try? JSONSerialization.jsonObject(with: Data(historyText.utf8)) as? [[String: Any]] else {
+        guard let historyText = m["history"], let list = try? JSON.parse(historyText.utf8).array else {
             throw LoadError.bad(file: name, field: "history")
         }
         p.history = try list.map { e in
-            guard let loss = e["loss"] as? Double, let accuracy = e["accuracy"] as? Double,
-                  let seconds = e["seconds"] as? Double, let steps = e["steps"] as? Int, steps >= 0 else {
+            guard let loss = e["loss"]?.double, let accuracy = e["accuracy"]?.double,
+                  let seconds = e["seconds"]?.double, let steps = e["steps"]?.int, steps >= 0 else {
                 throw LoadError.bad(file: name, field: "history")
             }
             var validation: EpochMetrics.Validation?
-            if let loss = e["val_loss"] as? Double, let accuracy = e["val_accuracy"] as? Double {
+            if let loss = e["val_loss"]?.double, let accuracy = e["val_accuracy"]?.double {
                 validation = .init(loss: loss, accuracy: accuracy)
             }
             return EpochMetrics(loss: loss, accuracy: accuracy, seconds: seconds, steps: steps, validation: validation)

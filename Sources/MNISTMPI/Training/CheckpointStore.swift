@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A directory of checkpoints named `checkpoint-<step>.safetensors`. Each file records the run
 /// that wrote it; a run prunes only its own files.

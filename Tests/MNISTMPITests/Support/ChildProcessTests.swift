@@ -10,14 +10,16 @@ import Glibc
         var fds: [Int32] = [0, 0]
         precondition(pipe(&fds) == 0)
         let pid = answer.withUnsafeBytes { bytes in
-            let pid = BLAS.forking { fork() }
-            if pid == 0 {
-                close(fds[0])
-                _ = write(fds[1], bytes.baseAddress, bytes.count)
-                then()
-                _exit(0)
+            BLAS.forking {
+                let pid = fork()
+                if pid == 0 {
+                    close(fds[0])
+                    _ = write(fds[1], bytes.baseAddress, bytes.count)
+                    then()
+                    _exit(0)
+                }
+                return pid
             }
-            return pid
         }
         close(fds[1])
         return (pid, fds[0])
