@@ -13,14 +13,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
-        // System libraries from Debian: libopenmpi-dev, libopenblas-dev, zlib1g-dev, libhdf5-dev.
+        // System libraries from Debian: libopenmpi-dev, libopenblas-dev, zlib1g-dev.
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CSystem"),
-        // HDF5 reads of untrusted files, in a forked child that runs only C.
-        .target(name: "CHDF5Reader", dependencies: ["CHDF5"]),
+        // Debian's HDF5 (libhdf5-dev), loaded at run time when first used; reads of untrusted
+        // files in a forked child that runs only C.
+        .target(name: "CHDF5"),
         // Async-signal-safe SIGTERM/SIGINT handling (sigaction, volatile sig_atomic_t).
         .target(name: "CStopSignal"),
         // The element-wise kernels, one variant per instruction set, chosen at run time.
@@ -28,7 +28,7 @@ let package = Package(
         .target(
             name: "MNISTMPI",
             dependencies: [
-                "CMPI", "CBLAS", "CZlib", "CHDF5", "CHDF5Reader", "CSystem", "CKernels",
+                "CMPI", "CBLAS", "CZlib", "CHDF5", "CSystem", "CKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

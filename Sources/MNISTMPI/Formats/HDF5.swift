@@ -1,5 +1,4 @@
 import CHDF5
-import CHDF5Reader
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,14 +15,24 @@ public struct HDF5Error: Error, Equatable, CustomStringConvertible {
 /// the HDF5 library itself: just what Keras's `model.weights.h5` needs, groups, float32
 /// and int32 datasets and string attributes, written; float datasets read (in a child process).
 ///
-/// Debian's HDF5 is built without thread safety, so every use holds one process-wide lock.
+/// The library is loaded when first used (`chdf5_load`). Debian's HDF5 is built without
+/// thread safety, so every use holds one process-wide lock.
 public enum HDF5 {
     private static let lock = Mutex(())
+
+    /// The library's functions, loaded on first use; call with `lock` held.
+    private static func library(for name: String) throws -> chdf5_api {
+        var error = [CChar](repeating: 0, count: 512)
+        guard let api = chdf5_load(&error, error.count) else {
+            throw HDF5Error(file: name, reason: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return api.pointee
+    }
 
     /// Builds a file with `body` and returns its bytes.
     public static func create(name: String, _ body: (Writer) throws -> Void) throws -> [UInt8] {
         try lock.withLock { _ in
-            let file = try File(name: name)
+            let file = try File(name: name, h5: try library(for: name))
             try body(Writer(file: file))
             return try file.image()
         }
@@ -43,6 +52,7 @@ public enum HDF5 {
         let answer: [UInt8]
         do {
             answer = try lock.withLock { _ in
+                _ = try library(for: name)
                 var pid: pid_t = 0
                 let fd = BLAS.forking {
                     bytes.withUnsafeBytes { image in
@@ -91,27 +101,28 @@ public enum HDF5 {
     final class File {
         let id: hid_t
         let name: String
+        let h5: chdf5_api
 
-        init(name: String) throws {
+        init(name: String, h5: chdf5_api) throws {
             self.name = name
-            chdf5_quiet()  // errors come back as return values; the library should not print them
-            let access = H5Pcreate(chdf5_file_access())
-            defer { H5Pclose(access) }
-            guard access >= 0, H5Pset_fapl_core(access, 1 << 20, false) >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not start") }
+            self.h5 = h5
+            let access = h5.H5Pcreate(chdf5_file_access())
+            defer { _ = h5.H5Pclose(access) }
+            guard access >= 0, h5.H5Pset_fapl_core(access, 1 << 20, false) >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not start") }
             // The driver's own name for the in-memory file: unique, so that two never collide.
             let internalName = "mnist-mpi-\(UInt64.random(in: 0...UInt64.max))"
-            id = H5Fcreate(internalName, chdf5_truncate(), chdf5_default(), access)
+            id = h5.H5Fcreate(internalName, chdf5_truncate(), chdf5_default(), access)
             guard id >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not create the file") }
         }
 
-        deinit { H5Fclose(id) }
+        deinit { _ = h5.H5Fclose(id) }
 
         func image() throws -> [UInt8] {
-            guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw fail("could not be flushed") }
-            let size = H5Fget_file_image(id, nil, 0)
+            guard h5.H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw fail("could not be flushed") }
+            let size = h5.H5Fget_file_image(id, nil, 0)
             guard size > 0 else { throw fail("has no image") }
             var bytes = [UInt8](repeating: 0, count: size)
-            let copied = bytes.withUnsafeMutableBytes { H5Fget_file_image(id, $0.baseAddress, size) }
+            let copied = bytes.withUnsafeMutableBytes { h5.H5Fget_file_image(id, $0.baseAddress, size) }
             guard copied == size else { throw fail("image could not be copied") }
             return bytes
         }
@@ -122,16 +133,17 @@ public enum HDF5 {
     /// Writes groups, datasets and attributes by path ("layers/dense/vars/0").
     public struct Writer {
         let file: File
+        private var h5: chdf5_api { file.h5 }
 
         /// Creates the group at `path` and any missing parents, with string `attributes`.
         public func group(_ path: String, attributes: [(String, String)] = []) throws {
             var prefix = ""
             for part in path.split(separator: "/") {
                 prefix += (prefix.isEmpty ? "" : "/") + part
-                if H5Lexists(file.id, prefix, chdf5_default()) > 0 { continue }
-                let group = H5Gcreate2(file.id, prefix, chdf5_default(), chdf5_default(), chdf5_default())
+                if h5.H5Lexists(file.id, prefix, chdf5_default()) > 0 { continue }
+                let group = h5.H5Gcreate2(file.id, prefix, chdf5_default(), chdf5_default(), chdf5_default())
                 guard group >= 0 else { throw file.fail("could not create group \(prefix)") }
-                H5Gclose(group)
+                _ = h5.H5Gclose(group)
             }
             for (key, value) in attributes { try attribute(path, key, value) }
         }
@@ -149,29 +161,29 @@ public enum HDF5 {
 
         private func dataset<T>(_ path: String, shape: [Int], fileType: hid_t, memoryType: hid_t, _ values: [T]) throws {
             let dims = shape.map { hsize_t($0) }
-            let space = shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), dims, nil)
-            defer { H5Sclose(space) }
-            let set = H5Dcreate2(file.id, path, fileType, space, chdf5_default(), chdf5_default(), chdf5_default())
+            let space = shape.isEmpty ? h5.H5Screate(H5S_SCALAR) : h5.H5Screate_simple(Int32(dims.count), dims, nil)
+            defer { _ = h5.H5Sclose(space) }
+            let set = h5.H5Dcreate2(file.id, path, fileType, space, chdf5_default(), chdf5_default(), chdf5_default())
             guard set >= 0 else { throw file.fail("could not create dataset \(path)") }
-            defer { H5Dclose(set) }
-            let written = values.withUnsafeBytes { H5Dwrite(set, memoryType, chdf5_all(), chdf5_all(), chdf5_default(), $0.baseAddress) }
+            defer { _ = h5.H5Dclose(set) }
+            let written = values.withUnsafeBytes { h5.H5Dwrite(set, memoryType, chdf5_all(), chdf5_all(), chdf5_default(), $0.baseAddress) }
             guard written >= 0 else { throw file.fail("could not write dataset \(path)") }
         }
 
         /// A variable-length UTF-8 string attribute, as h5py writes a Python `str`.
         private func attribute(_ path: String, _ key: String, _ value: String) throws {
-            let type = H5Tcopy(chdf5_c_string())
-            defer { H5Tclose(type) }
-            H5Tset_size(type, chdf5_variable())
-            H5Tset_cset(type, H5T_CSET_UTF8)
-            let space = H5Screate(H5S_SCALAR)
-            defer { H5Sclose(space) }
-            let attribute = H5Acreate_by_name(file.id, path, key, type, space, chdf5_default(), chdf5_default(), chdf5_default())
+            let type = h5.H5Tcopy(chdf5_c_string())
+            defer { _ = h5.H5Tclose(type) }
+            _ = h5.H5Tset_size(type, chdf5_variable())
+            _ = h5.H5Tset_cset(type, H5T_CSET_UTF8)
+            let space = h5.H5Screate(H5S_SCALAR)
+            defer { _ = h5.H5Sclose(space) }
+            let attribute = h5.H5Acreate_by_name(file.id, path, key, type, space, chdf5_default(), chdf5_default(), chdf5_default())
             guard attribute >= 0 else { throw file.fail("could not create attribute \(key) of \(path)") }
-            defer { H5Aclose(attribute) }
+            defer { _ = h5.H5Aclose(attribute) }
             let written = value.withCString { text in
                 var pointer: UnsafePointer<CChar>? = text
-                return H5Awrite(attribute, type, &pointer)
+                return h5.H5Awrite(attribute, type, &pointer)
             }
             guard written >= 0 else { throw file.fail("could not write attribute \(key) of \(path)") }
         }

@@ -1,11 +1,12 @@
-#include "chdf5_reader.h"
-#include <hdf5.h>
+#include "chdf5.h"
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static const struct chdf5_api *h5;
 
 // Datasets larger than this are refused before anything is allocated for them.
 enum { element_limit = 1 << 26 };
@@ -38,24 +39,24 @@ static int write_dataset(int fd, hid_t file, const char *path) {
         if (path[i] != '/' && path[i] != 0) continue;
         memcpy(prefix, path, i);
         prefix[i] = 0;
-        if (H5Lexists(file, prefix, H5P_DEFAULT) <= 0) return 0;
+        if (h5->H5Lexists(file, prefix, chdf5_default()) <= 0) return 0;
     }
-    hid_t set = H5Dopen2(file, path, H5P_DEFAULT);
+    hid_t set = h5->H5Dopen2(file, path, chdf5_default());
     if (set < 0) fail(fd, 2, path, "is not a dataset");
-    hid_t type = H5Dget_type(set);
-    if (type < 0 || H5Tget_class(type) != H5T_FLOAT) fail(fd, 2, path, "does not hold floating-point numbers");
-    hid_t space = H5Dget_space(set);
-    int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
+    hid_t type = h5->H5Dget_type(set);
+    if (type < 0 || h5->H5Tget_class(type) != H5T_FLOAT) fail(fd, 2, path, "does not hold floating-point numbers");
+    hid_t space = h5->H5Dget_space(set);
+    int rank = space < 0 ? -1 : h5->H5Sget_simple_extent_ndims(space);
     if (rank < 0 || rank > 8) fail(fd, 2, path, "has an unreadable shape");
     hsize_t dims[8];
-    H5Sget_simple_extent_dims(space, dims, NULL);
+    h5->H5Sget_simple_extent_dims(space, dims, NULL);
     uint64_t count = 1;
     for (int d = 0; d < rank; d++) {
         if (dims[d] > element_limit || (count *= dims[d]) > element_limit) fail(fd, 2, path, "is too large");
     }
     float *values = malloc((size_t)(count ? count : 1) * sizeof(float));
     if (values == NULL) fail(fd, 2, path, "is too large");
-    if (H5Dread(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) fail(fd, 2, path, "could not be read");
+    if (h5->H5Dread(set, chdf5_native_float(), chdf5_all(), chdf5_all(), chdf5_default(), values) < 0) fail(fd, 2, path, "could not be read");
     unsigned char header[2] = {1, (unsigned char)rank};
     write_all(fd, header, 2);
     for (int d = 0; d < rank; d++) {
@@ -73,12 +74,11 @@ static void child(int fd, const void *image, size_t size, const char *const *pat
     // A crash ends the child quietly (no backtracer report from the parent's handlers).
     int crashes[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
     for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++) signal(crashes[i], SIG_DFL);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);  // errors come back as return values
-    hid_t access = H5Pcreate(H5P_FILE_ACCESS);
-    if (access < 0 || H5Pset_fapl_core(access, 1 << 20, 0) < 0 || H5Pset_file_image(access, (void *)image, size) < 0) {
+    hid_t access = h5->H5Pcreate(chdf5_file_access());
+    if (access < 0 || h5->H5Pset_fapl_core(access, 1 << 20, 0) < 0 || h5->H5Pset_file_image(access, (void *)image, size) < 0) {
         fail(fd, 1, "", "HDF5 could not start");
     }
-    hid_t file = H5Fopen("mnist-mpi-image", H5F_ACC_RDONLY, access);
+    hid_t file = h5->H5Fopen("mnist-mpi-image", chdf5_read_only(), access);
     if (file < 0) fail(fd, 1, "", "not an HDF5 file, or a damaged one");
     unsigned char ok = 0;
     write_all(fd, &ok, 1);
@@ -89,6 +89,8 @@ static void child(int fd, const void *image, size_t size, const char *const *pat
 }
 
 int chdf5_read_floats_in_child(const void *image, size_t size, const char *const *paths, int count, pid_t *pid) {
+    char error[256];
+    if ((h5 = chdf5_load(error, sizeof error)) == NULL) return -1;
     int fds[2];
     if (pipe(fds) != 0) return -1;
     pid_t forked = fork();
