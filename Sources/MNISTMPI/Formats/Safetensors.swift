@@ -146,8 +146,9 @@ public enum Safetensors {
     /// The members of a JSON object of strings (none without an object), or nil if it is anything else.
     private static func strings(_ value: JSON?) -> [String: String]? {
         guard let value else { return [:] }
+        guard let members = value.members else { return nil }
         var result: [String: String] = [:]
-        for (key, member) in value.members ?? [("", .null)] {
+        for (key, member) in members {
             guard let text = member.string else { return nil }
             result[key] = text
         }
