@@ -16,4 +16,34 @@ static inline int csystem_usable_cpus(void) {
     return n;
 }
 
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/// Waits until `ranks` processes or threads sharing the two words at `state` (zeroed before the
+/// first use) have all called it. The last to arrive bumps the generation (word 1) and wakes the
+/// others; the others spin briefly, then sleep in the kernel (futex), so that on an
+/// oversubscribed node a waiting rank gives its core to one still working. Ordering: what a
+/// rank stored before the barrier is visible to every rank after it.
+static inline void csystem_shared_barrier(uint32_t *state, uint32_t ranks) {
+    uint32_t *arrived = state, *generation = state + 1;
+    uint32_t current = __atomic_load_n(generation, __ATOMIC_ACQUIRE);
+    if (__atomic_add_fetch(arrived, 1, __ATOMIC_ACQ_REL) == ranks) {
+        __atomic_store_n(arrived, 0, __ATOMIC_RELAXED);  // before the generation moves on: nobody has left yet
+        __atomic_store_n(generation, current + 1, __ATOMIC_RELEASE);
+        syscall(SYS_futex, generation, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+        return;
+    }
+    for (int spin = 0; spin < 2000; spin++) {  // about 50 us
+        if (__atomic_load_n(generation, __ATOMIC_ACQUIRE) != current) return;
+#if defined(__x86_64__)
+        __builtin_ia32_pause();
+#endif
+    }
+    while (__atomic_load_n(generation, __ATOMIC_ACQUIRE) == current) {
+        syscall(SYS_futex, generation, FUTEX_WAIT, current, NULL, NULL, 0);
+    }
+}
+
 #endif

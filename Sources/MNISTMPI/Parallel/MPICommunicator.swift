@@ -1,4 +1,5 @@
 import CMPI
+import CSystem
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +21,8 @@ public final class MPICommunicator: Communicator {
     private let world: MPIHandle<MPI_Comm>
     /// Shared-memory windows made by `sharedSegments`, freed by `finalize`.
     private var windows: [MPIHandle<MPI_Win>] = []
+    /// The state of `barrier`, in the first window (after rank 0's segment), once there is one.
+    private var barrierState: UnsafeMutablePointer<UInt32>?
     /// Told which MPI call failed, just before the job is aborted with exit status 1.
     private let report: (MPIFailure) -> Void
 
@@ -61,25 +64,39 @@ public final class MPICommunicator: Communicator {
         guard nodeSize == size else { return nil }
         var base: UnsafeMutableRawPointer?
         var window: MPI_Win?
+        let barrierOffset = divideRoundingUp(count * 4, 64) * 64  // every segment has room; rank 0's is used
         check(watchdog.watch {
-            MPI_Win_allocate_shared(MPI_Aint(count * 4), 4, cmpi_info_null(), node, &base, &window)
+            MPI_Win_allocate_shared(MPI_Aint(barrierOffset + 64), 4, cmpi_info_null(), node, &base, &window)
         }, "MPI_Win_allocate_shared")
         windows.append(MPIHandle(value: window!))
         check(MPI_Win_lock_all(Int32(cmpi_mode_nocheck()), window), "MPI_Win_lock_all")
         // The node's ranks are the world's, in the same order (split keys tie: world rank decides).
-        return (0..<size).map { r -> UnsafeMutablePointer<Float> in
+        let starts = (0..<size).map { r -> UnsafeMutableRawPointer in
             var bytes: MPI_Aint = 0, unit: Int32 = 0
             var start: UnsafeMutableRawPointer?
             check(MPI_Win_shared_query(window, Int32(r), &bytes, &unit, &start), "MPI_Win_shared_query")
-            return start!.bindMemory(to: Float.self, capacity: count)
+            return start!
         }
+        if barrierState == nil {
+            let state = (starts[0] + barrierOffset).bindMemory(to: UInt32.self, capacity: 2)
+            if rank == 0 { state.update(repeating: 0, count: 2) }
+            barrier()  // an MPI_Barrier still: the zeroed state is seen before its first use
+            barrierState = state
+        }
+        return starts.map { $0.bindMemory(to: Float.self, capacity: count) }
     }
 
-    /// `MPI_Win_sync` on each window around an `MPI_Barrier`: the memory-model steps that make
-    /// stores to shared memory before the barrier visible after it.
+    /// Waits for every rank; stores to shared memory before it are visible after it. With a
+    /// shared window, all the ranks are on this node and wait on a word in it
+    /// (`csystem_shared_barrier`: they sleep rather than spin, which an oversubscribed node
+    /// needs); otherwise `MPI_Barrier`. `MPI_Win_sync` around it is MPI's memory-model step.
     public func barrier() {
         for window in windows { MPI_Win_sync(window.value) }
-        check(watchdog.watch { MPI_Barrier(world.value) }, "MPI_Barrier")
+        if let barrierState {
+            watchdog.watch { csystem_shared_barrier(barrierState, UInt32(size)) }
+        } else {
+            check(watchdog.watch { MPI_Barrier(world.value) }, "MPI_Barrier")
+        }
         for window in windows { MPI_Win_sync(window.value) }
     }
 
