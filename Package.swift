@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "mnist-mpi",
             dependencies: [
-                "MNISTMPI", "CStopSignal",
+                "MNISTMPI", "CStopSignal", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

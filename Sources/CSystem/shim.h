@@ -1,7 +1,8 @@
-// Small C helpers: Linux calls that glibc declares only under _GNU_SOURCE (which Swift's Glibc
-// module lacks).
+// Small C helpers and declarations Swift's Glibc module lacks: Linux calls glibc declares only
+// under _GNU_SOURCE, mallopt, and a futex-based barrier.
 #ifndef CSYSTEM_SHIM_H
 #define CSYSTEM_SHIM_H
+#include <malloc.h>  // mallopt
 #include <stddef.h>
 #include <stdint.h>
 
