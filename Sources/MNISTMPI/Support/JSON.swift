@@ -215,8 +215,11 @@ extension JSON {
         }
 
         mutating func hex4() throws -> UInt32 {
-            guard at + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[at..<at + 4], as: UTF8.self), radix: 16) else {
-                throw error("bad \\u escape")
+            guard at + 4 <= bytes.count else { throw error("bad \\u escape") }
+            var code: UInt32 = 0
+            for byte in bytes[at..<at + 4] {
+                guard let digit = Character(Unicode.Scalar(byte)).hexDigitValue else { throw error("bad \\u escape") }
+                code = code << 4 | UInt32(digit)
             }
             at += 4
             return code

@@ -29,7 +29,7 @@ import Testing
 
     @Test(arguments: [
         "", "[1,]", "{\"a\":1,}", "[01]", "[1.]", "[.5]", "[1e]", "[+1]", "tru", "[1] x", "{\"a\" 1}", "{a:1}",
-        "\"open", "\"bad \\x escape\"", "\"tab\there\"", "\"\\ud800\"", "\"\\ud800\\u0041\"", "\"\\u12\"",
+        "\"open", "\"bad \\x escape\"", "\"tab\there\"", "\"\\ud800\"", "\"\\ud800\\u0041\"", "\"\\u12\"", "\"\\u+123\"",
         "{\"k\":1,\"k\":2}", "NaN", "[Infinity]",
     ])
     func rejectsWhatIsNotJSON(text: String) {
