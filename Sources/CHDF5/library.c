@@ -19,12 +19,13 @@ static int read_id(void *library, const char *name, hid_t *id, char *error, size
 
 const struct chdf5_api *chdf5_load(char *error, size_t size) {
     if (loaded) return &api;
-    // Debian's serial build, then the name other distributions give it.
+    // Debian's serial build, then the name other distributions give it; the first's error is
+    // the one reported.
     void *library = dlopen("libhdf5_serial.so.103", RTLD_NOW | RTLD_LOCAL);
-    if (library == NULL) library = dlopen("libhdf5.so.103", RTLD_NOW | RTLD_LOCAL);
     if (library == NULL) {
-        snprintf(error, size, "cannot load the HDF5 library (libhdf5_serial.so.103, from Debian's libhdf5-dev): %s", dlerror());
-        return NULL;
+        snprintf(error, size, "cannot load the HDF5 library (Debian's libhdf5-dev installs it): %s", dlerror());
+        library = dlopen("libhdf5.so.103", RTLD_NOW | RTLD_LOCAL);
+        if (library == NULL) return NULL;
     }
 #define CHDF5_RESOLVE(name)                                                    \
     if ((api.name = dlsym(library, #name)) == NULL) {                          \
