@@ -6,8 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct chdf5_api *h5;
-
 // Datasets larger than this are refused before anything is allocated for them.
 enum { element_limit = 1 << 26 };
 
@@ -31,7 +29,7 @@ static void fail(int fd, char tag, const char *path, const char *reason) {
 }
 
 // 0: absent; 1: written; exits the child on a dataset it cannot read.
-static int write_dataset(int fd, hid_t file, const char *path) {
+static int write_dataset(const struct chdf5_api *h5, int fd, hid_t file, const char *path) {
     char prefix[1024];
     size_t length = strlen(path);
     if (length >= sizeof prefix) fail(fd, 2, path, "is too long a path");
@@ -70,7 +68,7 @@ static int write_dataset(int fd, hid_t file, const char *path) {
     return 1;
 }
 
-static void child(int fd, const void *image, size_t size, const char *const *paths, int count) {
+static void child(const struct chdf5_api *h5, int fd, const void *image, size_t size, const char *const *paths, int count) {
     // A crash ends the child quietly (no backtracer report from the parent's handlers).
     int crashes[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
     for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++) signal(crashes[i], SIG_DFL);
@@ -83,14 +81,13 @@ static void child(int fd, const void *image, size_t size, const char *const *pat
     unsigned char ok = 0;
     write_all(fd, &ok, 1);
     for (int i = 0; i < count; i++) {
-        if (write_dataset(fd, file, paths[i]) == 0) write_all(fd, &ok, 1);
+        if (write_dataset(h5, fd, file, paths[i]) == 0) write_all(fd, &ok, 1);
     }
     _exit(0);
 }
 
-int chdf5_read_floats_in_child(const void *image, size_t size, const char *const *paths, int count, pid_t *pid) {
-    char error[256];
-    if ((h5 = chdf5_load(error, sizeof error)) == NULL) return -1;
+int chdf5_read_floats_in_child(const struct chdf5_api *api, const void *image, size_t size, const char *const *paths,
+                               int count, pid_t *pid) {
     int fds[2];
     if (pipe(fds) != 0) return -1;
     pid_t forked = fork();
@@ -101,7 +98,7 @@ int chdf5_read_floats_in_child(const void *image, size_t size, const char *const
     }
     if (forked == 0) {
         close(fds[0]);
-        child(fds[1], image, size, paths, count);
+        child(api, fds[1], image, size, paths, count);
     }
     close(fds[1]);
     *pid = forked;

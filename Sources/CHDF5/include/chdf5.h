@@ -51,9 +51,9 @@ unsigned chdf5_read_only(void);
 /// a path that cannot be read, byte 2 and a message, which ends the answer. The answer starts
 /// with byte 0 (then the above), or byte 1 and a message when the file cannot be opened.
 /// HDF5 1.10 can crash on a crafted file, and a crash there must not end the job: the child
-/// runs only this C code (no Swift runtime, no MPI), writes its answer and _exits. Call after
-/// `chdf5_load`. Returns the pipe's read end and sets `child`; -1 if it cannot fork.
-int chdf5_read_floats_in_child(const void *_Nullable image, size_t size, const char *_Nullable const *_Nonnull paths,
-                               int count, pid_t *_Nonnull child);
+/// runs only this C code (no Swift runtime, no MPI) through `api` (from `chdf5_load`), writes
+/// its answer and _exits. Returns the pipe's read end and sets `child`; -1 if it cannot fork.
+int chdf5_read_floats_in_child(const struct chdf5_api *_Nonnull api, const void *_Nullable image, size_t size,
+                               const char *_Nullable const *_Nonnull paths, int count, pid_t *_Nonnull child);
 
 #endif

@@ -21,18 +21,18 @@ public enum HDF5 {
     private static let lock = Mutex(())
 
     /// The library's functions, loaded on first use; call with `lock` held.
-    private static func library(for name: String) throws -> chdf5_api {
+    private static func library(for name: String) throws -> UnsafePointer<chdf5_api> {
         var error = [CChar](repeating: 0, count: 512)
         guard let api = chdf5_load(&error, error.count) else {
-            throw HDF5Error(file: name, reason: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw HDF5Error(file: name, reason: String(nulTerminated: error))
         }
-        return api.pointee
+        return api
     }
 
     /// Builds a file with `body` and returns its bytes.
     public static func create(name: String, _ body: (Writer) throws -> Void) throws -> [UInt8] {
         try lock.withLock { _ in
-            let file = try File(name: name, h5: try library(for: name))
+            let file = try File(name: name, h5: try library(for: name).pointee)
             try body(Writer(file: file))
             return try file.image()
         }
@@ -52,11 +52,11 @@ public enum HDF5 {
         let answer: [UInt8]
         do {
             answer = try lock.withLock { _ in
-                _ = try library(for: name)
+                let api = try library(for: name)
                 var pid: pid_t = 0
                 let fd = BLAS.forking {
                     bytes.withUnsafeBytes { image in
-                        withCStrings(paths) { chdf5_read_floats_in_child(image.baseAddress, image.count, $0, Int32(paths.count), &pid) }
+                        withCStrings(paths) { chdf5_read_floats_in_child(api, image.baseAddress, image.count, $0, Int32(paths.count), &pid) }
                     }
                 }
                 guard fd >= 0 else { throw HDF5Error(file: name, reason: "cannot start a process to read it") }

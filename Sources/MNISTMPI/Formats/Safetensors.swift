@@ -1,4 +1,3 @@
-import FoundationEssentials
 
 /// Reading and writing the safetensors format (https://huggingface.co/docs/safetensors):
 /// an 8-byte little-endian header length, a JSON header mapping each tensor name to
@@ -89,7 +88,7 @@ public enum Safetensors {
     public static func decode(_ bytes: [UInt8], name: String) throws -> File {
         func fail(_ reason: String) -> FormatError { .malformed(file: name, reason: reason) }
         guard bytes.count >= 8 else { throw fail("\(bytes.count) bytes, too short") }
-        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let headerLength = ByteOrder.readLittleEndian(bytes, at: 0, as: UInt64.self)
         guard headerLength >= 2, headerLength <= UInt64(bytes.count - 8), headerLength <= maxHeader else {
             throw fail("header length \(headerLength) does not fit a file of \(bytes.count) bytes")
         }

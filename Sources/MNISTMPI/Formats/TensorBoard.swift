@@ -32,7 +32,7 @@ public final class TensorBoardEventFile {
         let seconds = max(Int(Date().timeIntervalSince1970), latest + 1)
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
-        let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let hostName = String(nulTerminated: host)
         let name = "\(prefix)\(String(seconds).leftPadded(to: 10)).\(hostName).\(getpid()).0.v2"
         path = directory + "/" + name
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)

@@ -1,4 +1,3 @@
-import FoundationEssentials
 
 /// A resumable snapshot of training, as one safetensors file: weights, RMSprop velocities, the
 /// position in the run, the run's identity and every setting that fixes its math and data.
