@@ -10,13 +10,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
-        // System libraries from Debian: libopenmpi-dev, libopenblas-dev, zlib1g-dev.
+        // System libraries from Debian: libopenmpi-dev, libopenblas-dev, zlib1g-dev, libssl-dev.
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSystem"),
         // Debian's HDF5 (libhdf5-dev), loaded at run time when first used; reads of untrusted
         // files in a forked child that runs only C.
@@ -28,8 +28,7 @@ let package = Package(
         .target(
             name: "MNISTMPI",
             dependencies: [
-                "CMPI", "CBLAS", "CZlib", "CHDF5", "CSystem", "CKernels",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "CMPI", "CBLAS", "CZlib", "CCrypto", "CHDF5", "CSystem", "CKernels",
             ]
         ),
         .executableTarget(

@@ -6,7 +6,7 @@
 #   tests     what only the tests and benchmarks use (Python's packages come from Tests/python/requirements.txt)
 # With --list, prints the groups' packages instead of installing them.
 set -euo pipefail
-build=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libhdf5-dev pkg-config)
+build=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libssl-dev libhdf5-dev pkg-config)
 download=(curl ca-certificates)
 # Test hosts in network namespaces, a local download server, the Fashion-MNIST files, a Slurm
 # cluster, and a C compiler for the GEMM floor and the allocation counter.

@@ -16,7 +16,7 @@ import TestSupport
         // The Debian packages Package.swift's system libraries name as providers...
         let manifest = Fixtures.text("\(Fixtures.repo)/Package.swift")
         let providers = manifest.matches(of: /\.apt\(\["([^"]+)"\]\)/).map { String($0.1) }
-        #expect(providers.count == 3, "\(providers)")
+        #expect(providers.count == 4, "\(providers)")
         // ... plus HDF5 (its headers for Sources/CHDF5, which loads the library at run time),
         // mpirun and the tool SwiftPM reads their flags with: exactly that.
         #expect(build == Set(providers + ["libhdf5-dev", "openmpi-bin", "pkg-config"]))
