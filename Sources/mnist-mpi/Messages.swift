@@ -11,7 +11,9 @@ enum Messages {
         case let MicroShards.ConfigurationError.ranks(ranks, m):
             return "--deterministic needs a power-of-two number of ranks that divides the \(m) micro-shards of a batch (got \(ranks) ranks)"
         case is SharedMemoryReduction.Unavailable:
-            return "--reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction allreduce or sharded"
+            return "--reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, allreduce or sharded"
+        case is HierarchicalReduction.Uneven:
+            return "--reduction hierarchical needs the same number of ranks on every node: give every host in the hostfile the same slots (or use mpirun --npernode N), or use --reduction allreduce"
         case let LaunchError.slurmWithoutPMI(tasks):
             return "Slurm started \(tasks) tasks that each see an MPI world of 1 (srun without PMI support): run mpirun inside the allocation, or srun --mpi=pmix (see srun --mpi=list)"
         default: return String(describing: error)

@@ -73,8 +73,11 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a rank waits for its peers in a collective before ending the job (0: forever).", valueName: "seconds"))
     var peerTimeout = 60.0
 
-    @Option(help: ArgumentHelp("How ranks combine gradients: allreduce (one MPI_Allreduce, every rank steps all weights), sharded (reduce-scatter, each rank steps its 1/np of the weights, allgather: ZeRO-1), shared-memory (sharded through memory the ranks of one node share, no messages), or auto: shared-memory when every rank is on one node, else allreduce.", valueName: "strategy"))
+    @Option(help: ArgumentHelp("How ranks combine gradients: allreduce (one MPI_Allreduce, every rank steps all weights), sharded (reduce-scatter, each rank steps its 1/np of the weights, allgather: ZeRO-1), shared-memory (sharded through memory the ranks of one node share, no messages), hierarchical (shared memory on each node, only the node sums cross the network, each of a node's ranks carrying its slice), or auto: shared-memory when every rank is on one node, else hierarchical when every node runs as many ranks, else allreduce.", valueName: "strategy"))
     var reduction: ReductionName = .auto
+
+    @Option(help: ArgumentHelp("Number format of the gradient sums sent between nodes by the hierarchical reduction: float32, or bfloat16 (half the bytes; sums still add up in float32).", valueName: "format"))
+    var wirePrecision: WirePrecision = .float32
 
     @Flag(help: "Sum gradients in a fixed tree over micro-shards: bitwise the same weights and metrics for every power-of-two rank count up to --micro-shards.")
     var deterministic = false
@@ -122,6 +125,7 @@ struct Train: ParsableCommand {
         config.training.checkpointEverySteps = checkpointEvery
         config.training.reduction = deterministic ? .deterministicTree(microShards: microShards)
             : reduction.strategy
+        config.training.wirePrecision = wirePrecision
         config.training.dataset = data.spec()
         config.dataDirectory = data.directory(for: config.dataset)
         config.threads = threads
@@ -140,7 +144,7 @@ struct Train: ParsableCommand {
 
 /// The `--reduction` strategies.
 enum ReductionName: String, ExpressibleByArgument, CaseIterable {
-    case auto, allreduce, sharded
+    case auto, allreduce, sharded, hierarchical
     case sharedMemory = "shared-memory"
 
     var strategy: TrainingOptions.Reduction {
@@ -149,6 +153,9 @@ enum ReductionName: String, ExpressibleByArgument, CaseIterable {
         case .allreduce: return .allreduce
         case .sharded: return .sharded
         case .sharedMemory: return .sharedMemory
+        case .hierarchical: return .hierarchical
         }
     }
 }
+
+extension WirePrecision: ExpressibleByArgument {}

@@ -48,7 +48,7 @@ import TestSupport
         let job = try acrossHosts(["--max-steps", "5", "--reduction", "shared-memory"], dir: dir)
         let (status, _) = Fixtures.wait(job, timeout: 120)
         #expect(status == 1)
-        #expect(Fixtures.text(dir + "/stderr").contains("mnist-mpi: error: --reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction allreduce or sharded"),
+        #expect(Fixtures.text(dir + "/stderr").contains("mnist-mpi: error: --reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, allreduce or sharded"),
                 "\(Fixtures.text(dir + "/stderr"))")
     }
 

@@ -15,8 +15,15 @@ public protocol Communicator: AnyObject {
     func reduceScatterSum(_ send: UnsafePointer<Float>, into receive: UnsafeMutablePointer<Float>, blocks: Blocks)
     /// Block r of `buffer` from rank r, on every rank, in place.
     func allgather(_ buffer: UnsafeMutablePointer<Float>, blocks: Blocks)
-    /// Sends `count` floats to `partner` while receiving as many from it into `receive`.
-    func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int)
+    /// Sends `send` to rank `destination` while receiving `receive.count` bytes from rank
+    /// `source` into `receive` (a ring step, or a swap when both are the same rank).
+    func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer, from source: Int)
+    /// The ranks that share this rank's node (its memory), as a communicator ordered as this
+    /// one. Called by every rank together.
+    func splitByNode() -> Communicator
+    /// The ranks that pass the same `color`, as a communicator ordered as this one. Called by
+    /// every rank together.
+    func split(color: Int) -> Communicator
     /// `count` floats for each rank, in memory every rank reads and writes directly (rank r's
     /// segment at index r, alive as long as the communicator), when all ranks share one
     /// machine's memory; nil otherwise. Called by every rank together.
@@ -32,6 +39,12 @@ public protocol Communicator: AnyObject {
 
 extension Communicator {
     public var isRoot: Bool { rank == 0 }
+
+    /// Sends `count` floats to `partner` while receiving as many from it into `receive`.
+    public func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int) {
+        sendReceive(UnsafeRawBufferPointer(start: send, count: count * 4), to: partner,
+                    UnsafeMutableRawBufferPointer(start: receive, count: count * 4), from: partner)
+    }
 
     public func waitForRoot(_ work: () -> Void) {
         if isRoot { work() }

@@ -10,17 +10,22 @@ struct MPIHandle<T>: @unchecked Sendable {
     let value: T
 }
 
-/// `MPI_COMM_WORLD`. Creating it calls `MPI_Init`, which also works without a launcher
-/// (an MPI singleton: one rank), so a plain program needs no `mpirun`. Every call that waits
-/// for other ranks, `MPI_Init` and `MPI_Finalize` included, runs under the watchdog.
+/// `MPI_COMM_WORLD`, or a communicator split from it. Creating the world calls `MPI_Init`,
+/// which also works without a launcher (an MPI singleton: one rank), so a plain program needs
+/// no `mpirun`. Every call that waits for other ranks, `MPI_Init` and `MPI_Finalize` included,
+/// runs under the watchdog.
 public final class MPICommunicator: Communicator {
     public let rank: Int
     public let size: Int
     public let localSize: Int
     public let watchdog: Watchdog?
-    private let world: MPIHandle<MPI_Comm>
+    private let handle: MPIHandle<MPI_Comm>
+    /// This process's rank in the world, for messages.
+    private let worldRank: Int
     /// Shared-memory windows made by `sharedSegments`, freed by `finalize`.
     private var windows: [MPIHandle<MPI_Win>] = []
+    /// Communicators split from this one, freed by `finalize`.
+    private var children: [MPICommunicator] = []
     /// The state of `barrier`, in the first window (after rank 0's segment), once there is one.
     private var barrierState: UnsafeMutablePointer<UInt32>?
     /// Told which MPI call failed, just before the job is aborted with exit status 1.
@@ -32,31 +37,74 @@ public final class MPICommunicator: Communicator {
         // Only this thread calls MPI (the watchdog, BLAS and root-work threads never do).
         var argc: Int32 = 0, provided: Int32 = 0
         watchdog.watch { _ = MPI_Init_thread(&argc, nil, Int32(MPI_THREAD_FUNNELED), &provided) }
-        world = MPIHandle(value: cmpi_comm_world())
+        handle = MPIHandle(value: cmpi_comm_world())
         var r: Int32 = 0, s: Int32 = 0
-        MPI_Comm_rank(world.value, &r)
-        MPI_Comm_size(world.value, &s)
+        MPI_Comm_rank(handle.value, &r)
+        MPI_Comm_size(handle.value, &s)
         rank = Int(r)
         size = Int(s)
+        worldRank = rank
         localSize = Launcher.localRankCount ?? Int(s)
     }
 
-    /// `MPI_Finalize`; call once, when every rank is done communicating.
+    private init(splitFrom parent: MPICommunicator, handle: MPI_Comm) {
+        report = parent.report
+        watchdog = parent.watchdog
+        self.handle = MPIHandle(value: handle)
+        var r: Int32 = 0, s: Int32 = 0
+        MPI_Comm_rank(handle, &r)
+        MPI_Comm_size(handle, &s)
+        rank = Int(r)
+        size = Int(s)
+        worldRank = parent.worldRank
+        localSize = parent.localSize
+    }
+
+    /// Frees the windows and split communicators, then `MPI_Finalize`; call once, on the
+    /// world, when every rank is done communicating.
     public func finalize() {
+        release()
+        watchdog.watch { _ = MPI_Finalize() }
+    }
+
+    private func release() {
+        for child in children {
+            child.release()
+            var comm: MPI_Comm? = child.handle.value
+            MPI_Comm_free(&comm)
+        }
         for window in windows {
             var w: MPI_Win? = window.value
             MPI_Win_unlock_all(window.value)
             watchdog.watch { _ = MPI_Win_free(&w) }
         }
-        watchdog.watch { _ = MPI_Finalize() }
+    }
+
+    public func splitByNode() -> Communicator {
+        var node: MPI_Comm?
+        check(watchdog.watch { MPI_Comm_split_type(handle.value, cmpi_comm_type_shared(), Int32(rank), cmpi_info_null(), &node) },
+              "MPI_Comm_split_type")
+        return adopt(node!)
+    }
+
+    public func split(color: Int) -> Communicator {
+        var part: MPI_Comm?
+        check(watchdog.watch { MPI_Comm_split(handle.value, Int32(color), Int32(rank), &part) }, "MPI_Comm_split")
+        return adopt(part!)
+    }
+
+    private func adopt(_ comm: MPI_Comm) -> MPICommunicator {
+        let child = MPICommunicator(splitFrom: self, handle: comm)
+        children.append(child)
+        return child
     }
 
     /// An MPI-3 shared-memory window (`MPI_Win_allocate_shared`) over the ranks of this node,
-    /// if they are all the ranks; nil on several nodes. Ranks then load and store directly,
+    /// if they are all of this communicator's ranks; nil when they span several nodes. Ranks then load and store directly,
     /// in a passive-target epoch that lasts until `finalize`.
     public func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]? {
         var node: MPI_Comm?
-        check(watchdog.watch { MPI_Comm_split_type(world.value, cmpi_comm_type_shared(), 0, cmpi_info_null(), &node) },
+        check(watchdog.watch { MPI_Comm_split_type(handle.value, cmpi_comm_type_shared(), 0, cmpi_info_null(), &node) },
               "MPI_Comm_split_type")
         defer { MPI_Comm_free(&node) }
         var nodeSize: Int32 = 0
@@ -95,21 +143,21 @@ public final class MPICommunicator: Communicator {
         if let barrierState {
             watchdog.watch { csystem_shared_barrier(barrierState, UInt32(size)) }
         } else {
-            check(watchdog.watch { MPI_Barrier(world.value) }, "MPI_Barrier")
+            check(watchdog.watch { MPI_Barrier(handle.value) }, "MPI_Barrier")
         }
         for window in windows { MPI_Win_sync(window.value) }
     }
 
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
         guard size > 1 else { return }
-        check(watchdog.watch { MPI_Allreduce(cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), world.value) },
+        check(watchdog.watch { MPI_Allreduce(cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), handle.value) },
               "MPI_Allreduce")
     }
 
     public func broadcast(_ bytes: inout [UInt8], root: Int) {
         guard size > 1 else { return }
         var count = Int64(bytes.count)
-        check(watchdog.watch { MPI_Bcast(&count, 1, cmpi_int64(), Int32(root), world.value) }, "MPI_Bcast")
+        check(watchdog.watch { MPI_Bcast(&count, 1, cmpi_int64(), Int32(root), handle.value) }, "MPI_Bcast")
         if rank != root { bytes = [UInt8](repeating: 0, count: Int(count)) }
         // The root only reads its buffer: no copy-on-write of a shared array there.
         func send(_ raw: UnsafeRawBufferPointer) {
@@ -119,7 +167,7 @@ public final class MPICommunicator: Communicator {
             while offset < raw.count {
                 let n = min(chunk, raw.count - offset)
                 check(watchdog.watch {
-                    MPI_Bcast(UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(n), cmpi_byte(), Int32(root), world.value)
+                    MPI_Bcast(UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(n), cmpi_byte(), Int32(root), handle.value)
                 }, "MPI_Bcast")
                 offset += n
             }
@@ -135,7 +183,7 @@ public final class MPICommunicator: Communicator {
         guard size > 1 else { return receive.update(from: send, count: blocks.ranges[0].count) }
         blocks.counts.withUnsafeBufferPointer { counts in
             check(watchdog.watch {
-                MPI_Reduce_scatter(send, receive, counts.baseAddress, cmpi_float(), cmpi_sum(), world.value)
+                MPI_Reduce_scatter(send, receive, counts.baseAddress, cmpi_float(), cmpi_sum(), handle.value)
             }, "MPI_Reduce_scatter")
         }
     }
@@ -146,16 +194,18 @@ public final class MPICommunicator: Communicator {
             blocks.offsets.withUnsafeBufferPointer { offsets in
                 check(watchdog.watch {
                     MPI_Allgatherv(cmpi_in_place(), 0, cmpi_float(), buffer, counts.baseAddress, offsets.baseAddress,
-                                   cmpi_float(), world.value)
+                                   cmpi_float(), handle.value)
                 }, "MPI_Allgatherv")
             }
         }
     }
 
-    public func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int) {
+    public func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                            from source: Int) {
         check(watchdog.watch {
-            MPI_Sendrecv(send, Int32(count), cmpi_float(), Int32(partner), 0,
-                         receive, Int32(count), cmpi_float(), Int32(partner), 0, world.value, cmpi_status_ignore())
+            MPI_Sendrecv(send.baseAddress, Int32(send.count), cmpi_byte(), Int32(destination), 0,
+                         receive.baseAddress, Int32(receive.count), cmpi_byte(), Int32(source), 0, handle.value,
+                         cmpi_status_ignore())
         }, "MPI_Sendrecv")
     }
 
@@ -176,7 +226,7 @@ public final class MPICommunicator: Communicator {
         } else {
             var status = MPI_Status(), byte: UInt8 = 0
             repeat {
-                check(watchdog.watch { MPI_Recv(&byte, 1, cmpi_byte(), 0, cmpi_any_tag(), world.value, &status) }, "MPI_Recv")
+                check(watchdog.watch { MPI_Recv(&byte, 1, cmpi_byte(), 0, cmpi_any_tag(), handle.value, &status) }, "MPI_Recv")
             } while status.MPI_TAG != Self.doneTag
         }
     }
@@ -186,13 +236,13 @@ public final class MPICommunicator: Communicator {
     private func sendToOthers(tag: Int32) {
         var byte: UInt8 = 0
         for other in 1..<size {
-            check(MPI_Send(&byte, 1, cmpi_byte(), Int32(other), tag, world.value), "MPI_Send")
+            check(MPI_Send(&byte, 1, cmpi_byte(), Int32(other), tag, handle.value), "MPI_Send")
         }
     }
 
     /// Ends every process of the job with `code`; does not return.
     public func abort(code: Int32) -> Never {
-        MPI_Abort(world.value, code)
+        MPI_Abort(cmpi_comm_world(), code)
         exit(code)
     }
 
@@ -200,7 +250,7 @@ public final class MPICommunicator: Communicator {
 
     private func check(_ status: Int32, _ call: String) {
         if status != cmpi_success() {
-            report(MPIFailure(call: call, code: status, rank: rank))
+            report(MPIFailure(call: call, code: status, rank: worldRank))
             abort(code: 1)
         }
     }

@@ -8,29 +8,35 @@ import Glibc
 /// every rank gets the same bits, whatever the thread timing.
 ///
 /// `ThreadCommunicator.group(n)` makes the `n` communicators; run rank `r`'s code on its own
-/// thread with the `r`-th. A group of one is a plain single process.
+/// thread with the `r`-th. A group of one is a plain single process. A group can also pretend
+/// its ranks sit on several nodes (consecutive blocks of ranks), for testing what runs across
+/// nodes: it then shares no memory segments across them, as MPI would not.
 public final class ThreadCommunicator: Communicator, @unchecked Sendable {
     public let rank: Int
     public var size: Int { shared.size }
-    public var localSize: Int { shared.size }
+    public var localSize: Int { shared.nodeOf.filter { $0 == shared.nodeOf[rank] }.count }
     private let shared: Shared
+    /// Splits this rank has made so far (every rank makes them in the same order).
+    private var splits = 0
 
     private init(rank: Int, shared: Shared) {
         self.rank = rank
         self.shared = shared
     }
 
-    /// The `size` ranks of a new group.
-    public static func group(_ size: Int) -> [ThreadCommunicator] {
-        precondition(size >= 1)
-        let shared = Shared(size: size)
+    /// The `size` ranks of a new group, spread over `nodes` pretend nodes in consecutive blocks.
+    public static func group(_ size: Int, nodes: Int = 1) -> [ThreadCommunicator] {
+        precondition(size >= 1 && nodes >= 1 && nodes <= size)
+        let nodeOf = (0..<nodes).flatMap { k in Sharding.shard(batchSize: size, ranks: nodes, rank: k).map { _ in k } }
+        let shared = Shared(nodeOf: nodeOf)
         return (0..<size).map { ThreadCommunicator(rank: $0, shared: shared) }
     }
 
-    /// Runs `body(communicator)` for every rank of a new group of `size`, each on its own
-    /// thread, and returns their results in rank order.
-    public static func run<T: Sendable>(ranks size: Int, _ body: @escaping @Sendable (ThreadCommunicator) -> T) -> [T] {
-        let comms = group(size)
+    /// Runs `body(communicator)` for every rank of a new group of `size` (over `nodes` pretend
+    /// nodes), each on its own thread, and returns their results in rank order.
+    public static func run<T: Sendable>(ranks size: Int, nodes: Int = 1,
+                                        _ body: @escaping @Sendable (ThreadCommunicator) -> T) -> [T] {
+        let comms = group(size, nodes: nodes)
         let results = Mutex<[T?]>(Array(repeating: nil, count: size))
         var threads: [pthread_t] = []
         for comm in comms {
@@ -98,14 +104,29 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         shared.barrier()
     }
 
-    public func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int) {
-        shared.post(UnsafeRawPointer(send), rank: rank)
-        receive.update(from: shared.buffer(partner).assumingMemoryBound(to: Float.self), count: count)
+    public func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                            from source: Int) {
+        shared.post(send.baseAddress!, rank: rank)
+        receive.baseAddress!.copyMemory(from: shared.buffer(source), byteCount: receive.count)
         shared.barrier()
     }
 
-    /// Threads share all memory: each rank allocates its segment and the others read its address.
+    public func splitByNode() -> Communicator { split(color: shared.nodeOf[rank]) }
+
+    public func split(color: Int) -> Communicator {
+        shared.colors[rank] = color
+        shared.barrier()
+        let members = (0..<size).filter { shared.colors[$0] == color }
+        let part = shared.part(split: splits, color: color, nodeOf: members.map { shared.nodeOf[$0] })
+        splits += 1
+        shared.barrier()  // colors are read before the next split writes them
+        return ThreadCommunicator(rank: members.firstIndex(of: rank)!, shared: part)
+    }
+
+    /// Threads share all memory: each rank allocates its segment and the others read its
+    /// address (nil when the group pretends to span nodes).
     public func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]? {
+        guard Set(shared.nodeOf).count == 1 else { return nil }
         let mine = FloatBuffer(count: count)
         shared.keep(mine)
         shared.post(UnsafeRawPointer(mine.pointer), rank: rank)
@@ -121,6 +142,12 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
     /// What the ranks of one group share.
     private final class Shared: @unchecked Sendable {
         let size: Int
+        /// The pretend node of each rank.
+        let nodeOf: [Int]
+        /// Each rank's color in the split being made (each rank writes its own).
+        let colors: UnsafeMutablePointer<Int>
+        /// The groups split from this one, by split number and color.
+        private let parts = Mutex<[[Int]: Shared]>([:])
         let message = Mutex<[UInt8]>([])
         /// The ranks' shared segments, alive as long as the group.
         private var segments: [FloatBuffer] = []
@@ -128,8 +155,11 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         private let pointers: UnsafeMutablePointer<UnsafeRawPointer?>
         private let barrierState: UnsafeMutablePointer<pthread_barrier_t>
 
-        init(size: Int) {
-            self.size = size
+        init(nodeOf: [Int]) {
+            size = nodeOf.count
+            self.nodeOf = nodeOf
+            colors = .allocate(capacity: size)
+            colors.initialize(repeating: 0, count: size)
             pointers = .allocate(capacity: size)
             pointers.initialize(repeating: nil, count: size)
             barrierState = .allocate(capacity: 1)
@@ -140,9 +170,20 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
             pthread_barrier_destroy(barrierState)
             barrierState.deallocate()
             pointers.deallocate()
+            colors.deallocate()
         }
 
         func barrier() { pthread_barrier_wait(barrierState) }
+
+        /// The group of split number `split` with `color`, made by its first rank to ask.
+        func part(split: Int, color: Int, nodeOf: [Int]) -> Shared {
+            parts.withLock { parts in
+                if let part = parts[[split, color]] { return part }
+                let part = Shared(nodeOf: nodeOf)
+                parts[[split, color]] = part
+                return part
+            }
+        }
 
         func keep(_ segment: FloatBuffer) { segmentsLock.withLock { _ in segments.append(segment) } }
 

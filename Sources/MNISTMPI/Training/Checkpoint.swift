@@ -144,7 +144,8 @@ extension Checkpoint {
     /// Throws the first setting (in name order) in which `settings` differ from the ones this
     /// checkpoint was made with.
     public func checkResumable(with settings: [String: String]) throws {
-        for key in Set(self.settings.keys).union(settings.keys).sorted() where self.settings[key] != settings[key] {
+        for key in Set(self.settings.keys).union(settings.keys).subtracting(TrainingOptions.changeableSettings).sorted()
+            where self.settings[key] != settings[key] {
             throw ResumeMismatch(setting: key, checkpoint: self.settings[key], run: settings[key])
         }
     }

@@ -49,6 +49,7 @@ public struct History: Sendable {
             ("ranks", .integer(ranks)),
             ("threads_per_rank", .integer(threads)),
             ("reduction", .string(reduction)),
+            ("wire_precision", .string(options.wirePrecision.rawValue)),
             ("startup_seconds", .number(startupSeconds)),
             ("batch_size", .integer(options.batchSize)),
             ("learning_rate", .number(Double("\(options.optimizer.learningRate)")!)),

@@ -51,7 +51,8 @@ public final class Trainer {
             velocity.copy(from: FloatBuffer(resume.velocity))
             position = resume.position
         }
-        reduction = try options.reduction.make(comm: comm, parameterCount: architecture.parameterCount)
+        reduction = try options.reduction.make(comm: comm, parameterCount: architecture.parameterCount,
+                                               wire: options.wirePrecision)
         // The largest batch there is (a batch size beyond the data makes one batch of it all);
         // a rank's share of it is never smaller than its share of the shorter last one.
         let largestBatch = min(options.batchSize, data.count)

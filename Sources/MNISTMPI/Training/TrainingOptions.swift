@@ -12,6 +12,8 @@ public struct TrainingOptions: Sendable {
     public var checkpointEverySteps: Int?
     /// How the ranks' gradients are summed.
     public var reduction = Reduction.allreduce
+    /// The number format of gradient sums between nodes (hierarchical reduction only).
+    public var wirePrecision = WirePrecision.float32
     /// What is trained on (recorded in checkpoints).
     public var dataset = DatasetSpec.mnist
 
@@ -26,8 +28,13 @@ public struct TrainingOptions: Sendable {
             "seed": "\(seed)", "batch_size": "\(batchSize)", "shuffle": "\(shuffle)",
             "learning_rate": "\(optimizer.learningRate)", "rho": "\(optimizer.rho)", "epsilon": "\(optimizer.epsilon)",
             "reduction": reduction.name, "dataset": dataset.name, "dataset_sha256": sha256Hex(Array(checksums.utf8)),
+            "wire_precision": wirePrecision.rawValue,
         ]
     }
+
+    /// Settings a checkpoint records but a run may change when it resumes: the wire precision
+    /// matters only across nodes, and a run may resume on another layout.
+    public static let changeableSettings: Set<String> = ["wire_precision"]
 
     /// The gradient reduction strategies (each one file in Parallel/).
     public enum Reduction: Sendable, Equatable {
@@ -37,7 +44,10 @@ public struct TrainingOptions: Sendable {
         case sharded
         /// The sharded step through memory shared by ranks on one machine (no messages).
         case sharedMemory
-        /// `sharedMemory` when every rank shares one machine's memory, else `allreduce`.
+        /// The sharded step over nodes: shared memory on each, only the node sums between them.
+        case hierarchical
+        /// `sharedMemory` when every rank shares one machine's memory, else `hierarchical`
+        /// when every node runs as many ranks, else `allreduce`.
         case automatic
         /// Sums over this many micro-shards per batch in a fixed tree: bitwise the same
         /// results for every power-of-two rank count that divides it.
@@ -48,13 +58,13 @@ public struct TrainingOptions: Sendable {
         /// `allreduce`, and any of the three resumes the others' checkpoints.
         public var name: String {
             switch self {
-            case .allreduce, .sharded, .sharedMemory, .automatic: return "allreduce"
+            case .allreduce, .sharded, .sharedMemory, .hierarchical, .automatic: return "allreduce"
             case let .deterministicTree(count): return "deterministic-tree/\(count)"
             }
         }
 
         /// The strategy, for `comm`'s rank.
-        func make(comm: Communicator, parameterCount: Int) throws -> GradientReduction {
+        func make(comm: Communicator, parameterCount: Int, wire: WirePrecision) throws -> GradientReduction {
             switch self {
             case .allreduce:
                 return AllreduceReduction(comm: comm, parameterCount: parameterCount)
@@ -62,9 +72,13 @@ public struct TrainingOptions: Sendable {
                 return ShardedReduction(comm: comm, parameterCount: parameterCount)
             case .sharedMemory:
                 return try SharedMemoryReduction(comm: comm, parameterCount: parameterCount)
+            case .hierarchical:
+                return try HierarchicalReduction(comm: comm, parameterCount: parameterCount, wire: wire)
             case .automatic:
-                // Every rank learns the same: sharedSegments is nil on all ranks or on none.
+                // Every rank learns the same: sharedSegments is nil on all ranks or on none, and
+                // every rank sees the same census of nodes.
                 return (try? SharedMemoryReduction(comm: comm, parameterCount: parameterCount))
+                    ?? (try? HierarchicalReduction(comm: comm, parameterCount: parameterCount, wire: wire))
                     ?? AllreduceReduction(comm: comm, parameterCount: parameterCount)
             case let .deterministicTree(count):
                 return TreeReduction(comm: comm, microShards: try MicroShards(count: count, ranks: comm.size),

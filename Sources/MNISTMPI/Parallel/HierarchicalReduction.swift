@@ -1,0 +1,144 @@
+/// The sharded strategy (ZeRO stage 1) across nodes, in two levels, so that only each node's
+/// sum crosses the network. The parameters are cut into one slice per rank of a node; position
+/// `r` on every node owns slice `r`. Each rank computes its contiguous shard of the batch, as in
+/// `AllreduceReduction`, into its segment of memory its node shares; then
+///
+///     barrier     every rank of the node has written its gradient sums
+///     node sum    rank r adds up slice r of its node's sums (in node order)
+///     ring        the ranks at position r of every node sum their node sums of slice r: a ring
+///                 reduce-scatter then a ring allgather over `peers`, in `wire` precision,
+///                 accumulating in float32 at every hop
+///     update      rank r takes the RMSprop step for slice r and publishes its new weights
+///     barrier     every slice is published
+///     copy        each rank copies the other slices of its node
+///
+/// A node's link carries 2 (N - 1) / N of the gradient each way per step for N nodes (in
+/// float32; half that in bfloat16), split over the node's ranks, which send in parallel. Each
+/// piece of the sum is finished by one rank and copied bit for bit everywhere else (rounded to
+/// the wire's precision first, also by its owner), so every rank takes the same step.
+public final class HierarchicalReduction: AllreduceReduction {
+    /// The ranks of this node, and the ranks at this rank's position on every node.
+    private let node: Communicator
+    private let peers: Communicator
+    private let wire: WirePrecision
+    /// The parameters cut over a node's ranks, and this rank's slice cut over the nodes.
+    private let slices: Blocks
+    private let chunks: Blocks
+    /// Every rank of the node's segment, in node order: gradient sums, tail, published weights.
+    private let segments: [UnsafeMutablePointer<Float>]
+    /// This rank's slice summed over its node, then over every node.
+    private let slice: FloatBuffer
+    private let parts: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
+    private let outgoing: UnsafeMutableRawBufferPointer
+    private let incoming: UnsafeMutableRawBufferPointer
+    private let tailSums: FloatBuffer
+
+    /// The nodes do not all run the same number of ranks.
+    public struct Uneven: Error, Equatable {}
+
+    public init(comm: Communicator, parameterCount: Int, wire: WirePrecision) throws {
+        let node = comm.splitByNode()
+        // Nodes and the sum of their rank counts squared: equal counts iff N * sum(n²) = (sum n)².
+        let census = FloatBuffer([node.rank == 0 ? 1 : 0, node.rank == 0 ? Float(node.size * node.size) : 0])
+        comm.allreduceSum(census.pointer, count: 2)
+        guard Int(census[0]) * Int(census[1]) == comm.size * comm.size else { throw Uneven() }
+        let peers = comm.split(color: node.rank)
+        let slices = Blocks(count: parameterCount, ranks: node.size)
+        let segmentCount = reductionBufferCount(parameterCount: parameterCount) + slices.ranges[0].count
+        guard let segments = node.sharedSegments(count: segmentCount) else {
+            preconditionFailure("the ranks of one node share no memory")
+        }
+        let mine = slices.ranges[node.rank]
+        self.node = node
+        self.peers = peers
+        self.wire = wire
+        self.slices = slices
+        self.segments = segments
+        chunks = Blocks(count: mine.count, ranks: peers.size)
+        slice = FloatBuffer(count: mine.count)
+        parts = .allocate(capacity: 1)
+        parts[0] = UnsafePointer(slice.pointer)
+        let wireBytes = max(chunks.ranges[0].count, 1) * wire.bytesPerValue
+        outgoing = .allocate(byteCount: wireBytes, alignment: 64)
+        incoming = .allocate(byteCount: wireBytes, alignment: 64)
+        tailSums = FloatBuffer(count: Tail.allCases.count)
+        super.init(comm: comm, parameterCount: parameterCount, sums: segments[node.rank])
+    }
+
+    deinit {
+        parts.deallocate()
+        outgoing.deallocate()
+        incoming.deallocate()
+    }
+
+    public override var name: String { "hierarchical" }
+
+    /// Where `rank` of the node publishes the new weights of its slice.
+    private func published(by rank: Int) -> UnsafeMutablePointer<Float> {
+        segments[rank] + reductionBufferCount(parameterCount: parameterCount)
+    }
+
+    public override func reduce(stopRequested: Bool) {
+        sums[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
+        node.barrier()
+        let mine = slices.ranges[node.rank]
+        slice.pointer.update(from: segments[0] + mine.lowerBound, count: mine.count)
+        for segment in segments.dropFirst() {
+            let part = segment + mine.lowerBound
+            for i in 0..<mine.count { slice[i] += part[i] }
+        }
+        // The tail in float32 whatever the wire: the node's, then every node's.
+        tailSums.fill(0)
+        for segment in segments {
+            for k in 0..<tailSums.count { tailSums[k] += segment[parameterCount + k] }
+        }
+        peers.allreduceSum(tailSums.pointer, count: tailSums.count)
+        ringAllreduce(slice.pointer)
+    }
+
+    public override var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
+
+    public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
+        let mine = slices.ranges[node.rank]
+        optimizer.step(weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
+                       gradientParts: UnsafeBufferPointer(parts), publishing: published(by: node.rank),
+                       batchSize: batchSize, count: mine.count)
+        node.barrier()
+        for (r, other) in slices.ranges.enumerated() where r != node.rank {
+            (parameters.pointer + other.lowerBound).update(from: published(by: r), count: other.count)
+        }
+    }
+
+    /// Each rank keeps its slice of the velocity up to date (as do its peers on other nodes,
+    /// identically); a checkpoint gathers the node's slices.
+    public override func gatherOptimizerState(_ velocity: FloatBuffer) {
+        node.allgather(velocity.pointer, blocks: slices)
+    }
+
+    /// Sums `values` (this rank's slice) over `peers` in place: N - 1 ring steps leave node h
+    /// the whole sum of chunk h (added up starting at node h + 1), N - 1 more hand every
+    /// finished chunk around.
+    private func ringAllreduce(_ values: UnsafeMutablePointer<Float>) {
+        let n = peers.size, h = peers.rank
+        guard n > 1 else { return }
+        let (right, left) = ((h + 1) % n, (h + n - 1) % n)
+        func chunk(_ k: Int) -> Range<Int> { chunks.ranges[((k % n) + n) % n] }
+        func step(sending out: Range<Int>, receiving into: Range<Int>) {
+            wire.encode(values + out.lowerBound, count: out.count, into: outgoing.baseAddress!)
+            peers.sendReceive(UnsafeRawBufferPointer(rebasing: outgoing[0..<(out.count * wire.bytesPerValue)]), to: right,
+                              UnsafeMutableRawBufferPointer(rebasing: incoming[0..<(into.count * wire.bytesPerValue)]), from: left)
+        }
+        for s in 0..<(n - 1) {
+            let into = chunk(h - s - 2)
+            step(sending: chunk(h - s - 1), receiving: into)
+            wire.decodeAdding(incoming.baseAddress!, to: values + into.lowerBound, count: into.count)
+        }
+        let own = chunk(h)
+        wire.round(values + own.lowerBound, count: own.count)
+        for s in 0..<(n - 1) {
+            let into = chunk(h - s - 1)
+            step(sending: chunk(h - s), receiving: into)
+            wire.decode(incoming.baseAddress!, into: values + into.lowerBound, count: into.count)
+        }
+    }
+}
