@@ -14,10 +14,11 @@ struct TrainerTests {
                      labels: (0..<count).map { _ in UInt8(rng.next(below: 10)) })
     }
 
-    /// Trains with `ranks` threads; returns every rank's final parameters and velocities. With
-    /// `resumeAfter`, a run of `firstRanks` (default: `ranks`) threads first writes a checkpoint
-    /// after that many steps, and the run goes on from it.
-    func train(_ options: TrainingOptions, on data: Split, ranks: Int, resumeAfter: Int? = nil,
+    /// Trains with `ranks` threads (spread over `nodes` pretend nodes); returns every rank's
+    /// final parameters and velocities. With `resumeAfter`, a run of `firstRanks` (default:
+    /// `ranks`) threads on one node first writes a checkpoint after that many steps, and the
+    /// run goes on from it.
+    func train(_ options: TrainingOptions, on data: Split, ranks: Int, nodes: Int = 1, resumeAfter: Int? = nil,
                firstRanks: Int? = nil) -> [(parameters: [Float], velocity: [Float], history: [EpochMetrics])] {
         let initial = architecture.glorotInitialization(seed: options.seed).array
         let store = CheckpointStore(directory: Fixtures.temporaryDirectory())
@@ -32,7 +33,7 @@ struct TrainerTests {
                 try! trainer.train()
             }
         }
-        return ThreadCommunicator.run(ranks: ranks) { comm in
+        return ThreadCommunicator.run(ranks: ranks, nodes: nodes) { comm in
             let resume = resumeAfter.map { steps in
                 try! Checkpoint.decode(FileIO.read(store.path(step: steps)), name: "checkpoint", architecture: architecture)
             }
