@@ -13,9 +13,10 @@ struct MNISTMPICommand: ParsableCommand {
         discussion: """
             Run it alone (one process) or under OpenMPI: `mpirun -np 4 mnist-mpi`. Every rank trains \
             on its shard of each global batch; gradients are summed every step (in memory the ranks \
-            share on one node, with MPI_Allreduce across nodes) and every rank takes the same RMSprop step.
+            share on one node; across nodes, each node's sum over the network) and every rank takes \
+            the same RMSprop step.
             """,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Show.self, Export.self],
+        subcommands: [Train.self, Evaluate.self, Predict.self, Show.self, Export.self, Plan.self],
         defaultSubcommand: Train.self
     )
 

@@ -1,0 +1,111 @@
+import ArgumentParser
+import MNISTMPI
+
+/// `mnist-mpi plan`: measures what a step costs here (compute, optimizer, the links between the
+/// job's hosts) and predicts the step of a layout the user names, with its scaling.
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure this machine and its links, and predict the training step of a cluster layout.",
+        discussion: """
+            Run it under mpirun across two hosts (`mpirun -np 2 --map-by node mnist-mpi plan`) to \
+            measure the link between them, or alone with --link-gbps and --link-latency-us to ask \
+            about a network you describe. The prediction is compute + reduction + optimizer per step \
+            (an alpha-beta model of the strategy's messages); see docs/performance.md.
+            """)
+
+    @Option(help: "Hosts in the layout (default: this job's).")
+    var hosts: Int?
+
+    @Option(help: "Ranks on each host (default: this job's).")
+    var ranksPerHost: Int?
+
+    @Option(help: "Cores of each host the ranks run on (default: this machine's).")
+    var coresPerHost: Double?
+
+    @Flag(help: "Ranks placed round-robin over the hosts (mpirun --map-by node) instead of consecutively.")
+    var mapByNode = false
+
+    @Option(help: ArgumentHelp("Strategy: hierarchical or allreduce (flat).", valueName: "strategy"))
+    var reduction: StepModel.Layout.Strategy = .hierarchical
+
+    @Option(help: ArgumentHelp("Number format between hosts: float32 or bfloat16.", valueName: "format"))
+    var wirePrecision: WirePrecision = .float32
+
+    @Option(help: ArgumentHelp("Link rate between hosts in Gb/s (instead of the measured one).", valueName: "gbps"))
+    var linkGbps: Double?
+
+    @Option(help: ArgumentHelp("Link latency between hosts in microseconds (instead of the measured one).", valueName: "us"))
+    var linkLatencyUs: Double?
+
+    @Option(help: ArgumentHelp("Read the measured costs from this file instead of measuring.", valueName: "file"))
+    var costs: String?
+
+    @Option(help: ArgumentHelp("Write the measured costs to this file (JSON).", valueName: "file"))
+    var saveCosts: String?
+
+    @Option(help: ArgumentHelp("Print predicted against measured step times for the rows of this scripts/netns/bench.sh CSV whose rate is --rate.", valueName: "csv"))
+    var compare: String?
+
+    @Option(help: ArgumentHelp("The rate column of --compare's rows to use.", valueName: "rate"))
+    var rate = "1gbit"
+
+    func validate() throws {
+        if let hosts, hosts < 1 { throw ValidationError("--hosts must be at least 1 (got \(hosts))") }
+        if let ranksPerHost, ranksPerHost < 1 { throw ValidationError("--ranks-per-host must be at least 1 (got \(ranksPerHost))") }
+        if let coresPerHost, !(coresPerHost > 0 && coresPerHost.isFinite) {
+            throw ValidationError("--cores-per-host must be a positive number (got \(coresPerHost))")
+        }
+        if let linkGbps, !(linkGbps > 0 && linkGbps.isFinite) { throw ValidationError("--link-gbps must be positive (got \(linkGbps))") }
+        if let linkLatencyUs, !(linkLatencyUs >= 0 && linkLatencyUs.isFinite) {
+            throw ValidationError("--link-latency-us must be 0 or more (got \(linkLatencyUs))")
+        }
+    }
+
+    func run() throws {
+        try runUnderMPI { comm in
+            let hostOf = Calibration.hosts(comm)
+            let measured: StepModel.Costs? = try costs == nil ? measure(comm, hostOf: hostOf) : nil
+            try comm.onRoot {
+                var costs = try measured ?? load(self.costs!)
+                if let saveCosts { try FileIO.writeAtomically(Array(PlanReport.json(costs).text.utf8) + [0x0A], to: saveCosts) }
+                if let linkGbps { costs.link.secondsPerByte = 8 / (linkGbps * 1e9) }
+                if let linkLatencyUs { costs.link.latency = linkLatencyUs * 1e-6 }
+                let jobHosts = Set(hostOf).count
+                let layout = StepModel.Layout(hosts: hosts ?? jobHosts, ranksPerHost: ranksPerHost ?? comm.size / jobHosts,
+                                              coresPerHost: coresPerHost ?? Double(Launcher.onlineCores), byNode: mapByNode,
+                                              strategy: reduction, wire: wirePrecision)
+                let model = StepModel(costs: costs)
+                if let compare {
+                    print(try PlanReport.comparison(model, csv: FileIO.read(compare), rate: rate))
+                } else {
+                    print(PlanReport.describe(model, layout))
+                }
+            }
+        }
+    }
+
+    /// Every rank takes part in the exchanges; rank 0 also times compute and the optimizer.
+    private func measure(_ comm: MPICommunicator, hostOf: [Int]) throws -> StepModel.Costs? {
+        let remote = hostOf.firstIndex { $0 != hostOf[0] }
+        let local = hostOf.indices.first { $0 != 0 && hostOf[$0] == hostOf[0] }
+        guard remote != nil || (linkGbps != nil && linkLatencyUs != nil) || costs != nil else {
+            throw ValidationError("no second host to measure a link to: run under mpirun across hosts, or give --link-gbps and --link-latency-us")
+        }
+        let link = remote.map { Calibration.exchanges(comm, with: $0).path }
+        let memory = local.map { Calibration.exchanges(comm, with: $0).path }
+        guard comm.isRoot else { return nil }
+        return StepModel.Costs(secondsPerSample: Calibration.computePerSample(),
+                               optimizerSecondsPerParameter: Calibration.optimizerPerParameter(),
+                               link: link ?? StepModel.Path(latency: 0, secondsPerByte: 0),
+                               memory: memory ?? Calibration.memoryCopyPath())
+    }
+
+    private func load(_ path: String) throws -> StepModel.Costs {
+        guard let costs = PlanReport.costs(try JSON.parse(FileIO.read(path))) else {
+            throw ValidationError("\(path): not a costs file written by mnist-mpi plan --save-costs")
+        }
+        return costs
+    }
+}
+
+extension StepModel.Layout.Strategy: ExpressibleByArgument {}

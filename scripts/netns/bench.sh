@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Step time of the tutorial on emulated clusters (scripts/netns/hosts.sh), per layout and
+# strategy, with the bytes each step sends over host h1's link:
+#   scripts/netns/bench.sh [--rates "none 1gbit"] [--hosts "1 2 3 4"] [--per-host "1 2 3"] [--steps 100]
+# (1 host: the ranks all on h1, the one-node step the link bound adds to.)
+# Prints one CSV line per run: rate,hosts,per_host,mapping,variant,reduction,ms_per_step,tx_bytes_per_step.
+# Needs root and a release build. Each layout runs every variant back to back (interleaved).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+rates="none 1gbit"; hosts="1 2 3 4"; perhost="1 2 3"; steps=100
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rates) rates="$2"; shift 2 ;;
+        --hosts) hosts="$2"; shift 2 ;;
+        --per-host) perhost="$2"; shift 2 ;;
+        --steps) steps="$2"; shift 2 ;;
+        *) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
+    esac
+done
+variants=("flat=--reduction allreduce" "hierarchical=--reduction hierarchical" "bf16=--reduction hierarchical --wire-precision bfloat16")
+out="$(mktemp -d)"
+trap 'rm -rf "$out"; "$here/hosts.sh" down' EXIT
+counter() { ip netns exec mnist-h1 cat /sys/class/net/mnist-veth1/statistics/tx_bytes; }
+run() {  # run N_RANKS PER_HOST MAPPING STEPS FLAGS... -> "ms_per_step tx_bytes"
+    local np=$1 per=$2 mapping=$3 n=$4; shift 4
+    local before; before=$(counter)
+    RANKS_PER_HOST=$per "$here/mpirun.sh" -np "$np" $mapping "$repo/.build/release/mnist-mpi" --data-dir "$repo/data" \
+        --max-steps "$n" --history "$out/h.json" "$@" > "$out/log" 2>&1 || { tail -3 "$out/log" >&2; echo "nan nan nan"; return; }
+    python3 -c "import json,sys; d=json.load(open('$out/h.json')); print(d['epoch_seconds'][0] / d['steps'][0] * 1000, $(counter) - $before, d['reduction'])"
+}
+echo "rate,hosts,per_host,mapping,variant,reduction,ms_per_step,tx_bytes_per_step"
+for rate in $rates; do
+    for n in $hosts; do
+        up=$(( n > 1 ? n : 2 ))
+        if [ "$rate" = none ]; then "$here/hosts.sh" up "$up"; else "$here/hosts.sh" up "$up" --rate "$rate"; fi
+        for per in $perhost; do
+            mappings=("")
+            [ "$per" -gt 1 ] && [ "$n" -gt 1 ] && mappings+=("--map-by node")
+            for mapping in "${mappings[@]}"; do
+                for variant in "${variants[@]}"; do
+                    name="${variant%%=*}"; flags="${variant#*=}"
+                    # Per-step bytes: two runs whose step counts differ, so start-up traffic cancels.
+                    read -r ms tx reduction < <(run $((n * per)) "$per" "$mapping" "$steps" $flags)
+                    read -r _ tx_short _ < <(run $((n * per)) "$per" "$mapping" $((steps / 5)) $flags)
+                    bytes=$(python3 -c "print(round(($tx - $tx_short) / ($steps - $steps // 5)))" 2>/dev/null || echo nan)
+                    echo "$rate,$n,$per,${mapping:-slot},$name,$reduction,$(printf '%.2f' "$ms"),$bytes"
+                done
+            done
+        done
+    done
+done
