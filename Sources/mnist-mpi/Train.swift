@@ -31,7 +31,7 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Write per-epoch loss/accuracy, test results and timings as JSON.", valueName: "file"))
     var history: String?
 
-    @Option(help: ArgumentHelp("Write a per-step timeline of every rank (load, forward, backward, allreduce, optimizer) as a Chrome trace (chrome://tracing, Perfetto).", valueName: "file"))
+    @Option(help: ArgumentHelp("Write a per-step timeline of every rank (load, forward, backward, reduction, optimizer) as a Chrome trace (chrome://tracing, Perfetto).", valueName: "file"))
     var profile: String?
 
     @Option(help: ArgumentHelp("Save the trained model: a Keras 3 archive that keras.saving.load_model opens if the name ends in .keras (with the optimizer state), else safetensors.", valueName: "file"))

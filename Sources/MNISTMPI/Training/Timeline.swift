@@ -3,7 +3,8 @@
 /// Perfetto), like Horovod's Timeline.
 public final class Timeline {
     public enum Phase: Int, CaseIterable, Sendable {
-        case load, forward, backward, allreduce, optimizer
+        /// `reduction`: summing the ranks' gradients, by whichever strategy runs.
+        case load, forward, backward, reduction, optimizer
         public var name: String { String(describing: self) }
     }
 

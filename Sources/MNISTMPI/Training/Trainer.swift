@@ -4,8 +4,9 @@
 ///     load this rank's rows -> forward and backward -> reduce over the ranks
 ///     -> check the loss -> RMSprop step with the batch's gradient sums -> advance
 ///
-/// The sums are the same on every rank, so every rank takes the same step and the weights stay
-/// identical everywhere without ever being sent again.
+/// Every rank takes the same step, so the weights stay identical everywhere: with the plain
+/// allreduce each rank steps all of them from the same sums; with the sharded strategies each
+/// rank steps its slice and the others copy the new weights (`GradientReduction`).
 public final class Trainer {
     public let comm: Communicator
     public let architecture: Architecture
@@ -130,7 +131,7 @@ public final class Trainer {
             t0 = lap(.backward, since: t0)
         }
         reduction.reduce(stopRequested: stopRequested)
-        t0 = lap(.allreduce, since: t0)
+        t0 = lap(.reduction, since: t0)
 
         let tail = reduction.tail
         let batchLoss = tail[Tail.loss.rawValue]

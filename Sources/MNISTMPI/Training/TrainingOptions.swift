@@ -27,7 +27,7 @@ public struct TrainingOptions: Sendable {
         return [
             "seed": "\(seed)", "batch_size": "\(batchSize)", "shuffle": "\(shuffle)",
             "learning_rate": "\(optimizer.learningRate)", "rho": "\(optimizer.rho)", "epsilon": "\(optimizer.epsilon)",
-            "reduction": reduction.name, "dataset": dataset.name, "dataset_sha256": sha256Hex(Array(checksums.utf8)),
+            "reduction": reduction.summationOrder, "dataset": dataset.name, "dataset_sha256": sha256Hex(Array(checksums.utf8)),
             "wire_precision": wirePrecision.rawValue,
         ]
     }
@@ -53,10 +53,11 @@ public struct TrainingOptions: Sendable {
         /// results for every power-of-two rank count that divides it.
         case deterministicTree(microShards: Int)
 
-        /// As checkpoints record it: `allreduce`, or `deterministic-tree/<micro-shards>`. The
-        /// sharded strategies sum in another order, as another rank count does: they record
-        /// `allreduce`, and any of the three resumes the others' checkpoints.
-        public var name: String {
+        /// The order in which the strategy sums, as checkpoints record it under `reduction`:
+        /// `allreduce` (an order that depends on the rank count, which every strategy but the
+        /// tree shares, so each resumes the others' checkpoints), or
+        /// `deterministic-tree/<micro-shards>`.
+        public var summationOrder: String {
             switch self {
             case .allreduce, .sharded, .sharedMemory, .hierarchical, .automatic: return "allreduce"
             case let .deterministicTree(count): return "deterministic-tree/\(count)"
