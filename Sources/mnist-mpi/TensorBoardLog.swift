@@ -34,7 +34,7 @@ final class TensorBoardLog: TrainingObserver {
         }
         train = try TensorBoardEventFile(directory: runs.train)
         self.validation = validation ? try TensorBoardEventFile(directory: runs.validation) : nil
-        self.learningRate = Double("\(learningRate)")!
+        self.learningRate = shortestDecimal(learningRate)
         // TensorBoard drops what the earlier run logged from this step on.
         if let restartsAt { for file in [train, self.validation] { file?.sessionStart(step: restartsAt) } }
     }

@@ -21,7 +21,7 @@ import TestSupport
         process.executableURL = URL(fileURLWithPath: "\(Self.scripts)/mpirun.sh")
         process.environment = ProcessInfo.processInfo.environment.merging(["RANKS_PER_HOST": "\(perHost)"].merging(environment) { $1 }) { $1 }
         process.arguments = ["-np", "\(np)"] + mpirunFlags + environment.keys.flatMap { ["-x", $0] }
-            + [Fixtures.releaseBinary, "--data-dir", Fixtures.dataDirectory] + arguments
+            + [Fixtures.releaseBinary] + (arguments.first == "plan" ? [] : ["--data-dir", Fixtures.dataDirectory]) + arguments
         FileManager.default.createFile(atPath: dir + "/stdout", contents: nil)
         FileManager.default.createFile(atPath: dir + "/stderr", contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/stdout"))
@@ -178,5 +178,23 @@ import TestSupport
         }
         let flat = (try sent(["--reduction", "allreduce"], steps: 50) - sent(["--reduction", "allreduce"], steps: 10)) / 40
         #expect(flat > 1.5 * gradient, "flat by node: \(flat) bytes a step")
+    }
+
+    /// `plan` across two hosts measures the link and predicts; alone, it needs a link described.
+    @Test func planMeasuresTheLinkBetweenHosts() throws {
+        defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
+        let dir = Fixtures.temporaryDirectory()
+        let job = try acrossHosts(["plan", "--save-costs", "\(dir)/costs.json"], dir: dir, np: 2)
+        let (status, _) = Fixtures.wait(job, timeout: 120)
+        let stdout = Fixtures.text(dir + "/stdout")
+        #expect(status == 0, "\(Fixtures.text(dir + "/stderr"))")
+        #expect(stdout.contains("Layout: 2 host(s) x 1 rank(s)") && stdout.contains("Predicted step:"), "\(stdout)")
+        #expect(!stdout.contains("link       unmeasured"), "\(stdout)")
+        // The saved costs answer another layout without measuring.
+        let again = try Fixtures.run(Fixtures.releaseBinary, ["plan", "--costs", "\(dir)/costs.json", "--hosts", "4", "--ranks-per-host", "8"])
+        #expect(again.status == 0 && again.stdout.contains("Layout: 4 host(s) x 8 rank(s)"), "\(again.stderr)")
+        let alone = try Fixtures.run(Fixtures.releaseBinary, ["plan"])
+        #expect(alone.status == 1)
+        #expect(alone.stderr.contains("mnist-mpi: error: no second host to measure a link to"), "\(alone.stderr)")
     }
 }

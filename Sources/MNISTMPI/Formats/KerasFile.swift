@@ -153,7 +153,7 @@ public enum KerasFile {
             ("learning_rate", .number(Double(optimizer.learningRate))),
             ("rho", .number(optimizer.rho)),
             ("momentum", .number(0)),
-            ("epsilon", .number(Double("\(optimizer.epsilon)")!)),
+            ("epsilon", .number(shortestDecimal(optimizer.epsilon))),
             ("centered", .bool(false)),
         ])
         model.append(("build_config", .object([("input_shape", .array([.null, .integer(a.inputs)]))])))

@@ -49,3 +49,7 @@ extension String {
         self.init(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+/// The double with the same shortest decimal form as `value` (0.001 for Float(0.001), not
+/// 0.0010000000474974513), as Keras writes a float32 setting that came from a Python float.
+public func shortestDecimal(_ value: Float) -> Double { Double("\(value)")! }

@@ -52,7 +52,7 @@ public struct History: Sendable {
             ("wire_precision", .string(options.wirePrecision.rawValue)),
             ("startup_seconds", .number(startupSeconds)),
             ("batch_size", .integer(options.batchSize)),
-            ("learning_rate", .number(Double("\(options.optimizer.learningRate)")!)),
+            ("learning_rate", .number(shortestDecimal(options.optimizer.learningRate))),
             ("seed", .integer(Int(truncatingIfNeeded: options.seed))),
             ("shuffle", .bool(options.shuffle)),
             ("dataset", .string(dataset)),
