@@ -31,19 +31,16 @@ public enum SVGPlot {
         let left = x + 70, right = x + width - 15, top = y + 42, bottom = y + height - 50
         let epochs = series.map(\.values.count).max() ?? 1
         let all = series.flatMap { $0.values.compactMap { $0 } }
-        var low = all.min() ?? 0, high = all.max() ?? 1
-        if high - low < 1e-9 { low -= 0.5; high += 0.5 }
-        let pad = (high - low) * 0.08
-        low -= pad; high += pad
+        let axis = ticks(low: all.min() ?? 0, high: all.max() ?? 1)
+        let (low, high) = (axis.values.first!, axis.values.last!)
         func px(_ epoch: Int) -> Double { epochs <= 1 ? (left + right) / 2 : left + (right - left) * Double(epoch) / Double(epochs - 1) }
         func py(_ v: Double) -> Double { bottom - (bottom - top) * (v - low) / (high - low) }
 
         var s = text(x: (left + right) / 2, y: y + 16, title, size: 14, anchor: "middle", bold: true)
         s += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\" fill=\"none\" stroke=\"#444\"/>\n"
-        for i in 0...4 {  // y grid and ticks
-            let v = low + (high - low) * Double(i) / 4
+        for v in axis.values {  // y grid and ticks
             s += "<line x1=\"\(f(left))\" y1=\"\(f(py(v)))\" x2=\"\(f(right))\" y2=\"\(f(py(v)))\" stroke=\"#ddd\"/>\n"
-            s += text(x: left - 6, y: py(v) + 4, String(format4(v)), size: 11, anchor: "end")
+            s += text(x: left - 6, y: py(v) + 4, fixed(v, decimals: axis.decimals), size: 11, anchor: "end")
         }
         for e in 0..<epochs {  // x ticks: epochs counted from 1, as Keras prints them
             s += text(x: px(e), y: bottom + 16, "\(e + 1)", size: 11, anchor: "middle")
@@ -66,11 +63,42 @@ public enum SVGPlot {
         return s
     }
 
+    /// Round tick values covering `low...high`: steps of 1, 2 or 5 times a power of ten, the
+    /// smallest giving at most `count` intervals (as matplotlib's tick locator picks them), the
+    /// axis running from the tick at or below `low` to the one at or above `high`; and the
+    /// decimals the step needs.
+    static func ticks(low: Double, high: Double, count: Int = 6) -> (values: [Double], decimals: Int) {
+        var (low, high) = (low, high)
+        if !(high - low > 1e-12) { low -= 0.5; high += 0.5 }
+        let magnitude = (high - low) / Double(count)
+        var power = 1.0, exponent = 0
+        while power * 10 <= magnitude { power *= 10; exponent += 1 }
+        while power > magnitude { power /= 10; exponent -= 1 }
+        let step = [1.0, 2, 5, 10, 20].map { $0 * power }.first {
+            (high / $0).rounded(.up) - (low / $0).rounded(.down) <= Double(count)
+        }!
+        let first = (low / step).rounded(.down), last = (high / step).rounded(.up)
+        let decimals = max(0, -(exponent + (step >= 10 * power * 0.999 ? 1 : 0)))
+        return (stride(from: first, through: last, by: 1).map { $0 * step }, decimals)
+    }
+
+    /// `v` with `decimals` decimals.
+    static func fixed(_ v: Double, decimals: Int) -> String {
+        let scale = (0..<decimals).reduce(1.0) { r, _ in r * 10 }
+        let units = Int((abs(v) * scale).rounded())
+        let whole = "\(units / Int(scale))"
+        let sign = v < 0 && units > 0 ? "-" : ""
+        return decimals == 0 ? sign + whole : sign + whole + "." + String(units % Int(scale)).leftPadded(to: decimals)
+    }
+
     /// A heat map of `confusion[truth][predicted]` with the counts written in each cell.
     public static func confusionMatrix(_ confusion: [[Int]], classNames: [String], title: String) -> String {
-        let n = confusion.count, cell = 44.0, left = 130.0, top = 70.0
+        // Axis titles sit just beyond the longest class name (about 6.2 px a character at 11 px).
+        let n = confusion.count, cell = 44.0, top = 70.0
+        let labelWidth = 6.2 * Double(classNames.map(\.count).max() ?? 1)
+        let left = labelWidth + 40, below = top + cell * Double(n) + 8 + labelWidth * 0.71 + 20
         let size = left + cell * Double(n) + 30
-        var svg = header(width: size, height: top + cell * Double(n) + 110)
+        var svg = header(width: size, height: below + 12)
         svg += text(x: left + cell * Double(n) / 2, y: 24, escape(title), size: 16, anchor: "middle", bold: true)
         let largest = Double(confusion.flatMap { $0 }.max() ?? 1)
         for t in 0..<n {
@@ -87,8 +115,9 @@ public enum SVGPlot {
             let lx = left + cell * (Double(t) + 0.5), ly = top + cell * Double(n) + 8
             svg += "<text x=\"\(f(lx))\" y=\"\(f(ly))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-45 \(f(lx)) \(f(ly)))\">\(escape(classNames[t]))</text>\n"
         }
-        svg += text(x: left + cell * Double(n) / 2, y: top + cell * Double(n) + 95, "predicted class", size: 12, anchor: "middle")
-        svg += "<text x=\"16\" y=\"\(f(top + cell * Double(n) / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(f(top + cell * Double(n) / 2)))\">true class</text>\n"
+        svg += text(x: left + cell * Double(n) / 2, y: below, "predicted class", size: 12, anchor: "middle")
+        let tx = left - labelWidth - 20, ty = top + cell * Double(n) / 2
+        svg += "<text x=\"\(f(tx))\" y=\"\(f(ty))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(tx)) \(f(ty)))\">true class</text>\n"
         return svg + "</svg>\n"
     }
 
