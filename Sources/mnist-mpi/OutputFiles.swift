@@ -12,6 +12,14 @@ struct OutputFiles {
     /// Training curves as SVG.
     var plot: String?
 
+    /// Every file this run will write, so that each can be checked before training.
+    var paths: [String] { [history, profile, save, onnx, csv, plot].compactMap { $0 } }
+
+    /// Throws the first path that cannot be written now.
+    func checkWritable() throws {
+        for path in paths { try FileIO.checkWritable(path) }
+    }
+
     func write(start: TrainingJob.Start, run: TrainingJob.Run, test: Evaluation, config: JobConfiguration, ranks: Int) throws {
         let (trainer, architecture, dataset) = (run.trainer, start.architecture, config.dataset)
         let epochs = trainer.history

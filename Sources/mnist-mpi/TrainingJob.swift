@@ -42,8 +42,24 @@ struct TrainingJob {
         enter("evaluating and writing files")
         _ = try comm.onRoot {
             let test = report(start, run)
-            try config.files.write(start: start, run: run, test: test, config: config, ranks: comm.size)
+            do {
+                try config.files.write(start: start, run: run, test: test, config: config, ranks: comm.size)
+            } catch {
+                throw rescue(run.trainer, after: error)
+            }
         }
+    }
+
+    /// A write failed after training (a disk filled meanwhile): the weights go to a file of
+    /// their own, in the working directory or else /tmp, and the error says where.
+    private func rescue(_ trainer: Trainer, after error: Error) -> Error {
+        let name = "mnist-mpi-rescued-\(trainer.runID).safetensors"
+        for path in [name, "/tmp/\(name)"] {
+            if (try? ModelFile.save(trainer.parameters, trainer.architecture, metadata: [:], to: path)) != nil {
+                return JobError("\(Messages.describe(error)); the trained weights are saved in \(path) (--init takes them)")
+            }
+        }
+        return error
     }
 
     private func enter(_ phase: String) { Phase.enter(phase, watchdog: watchdog, rank: comm.rank) }
@@ -80,6 +96,8 @@ struct TrainingJob {
         guard comm.size <= batchSize else {
             throw JobError("\(comm.size) ranks cannot share a batch of \(batchSize): use at most \(batchSize) ranks or a larger --batch-size")
         }
+        // Every file the run will write, before any work that a failed write would lose.
+        _ = try comm.onRoot { try config.files.checkWritable() }
         let shards = splitsOverThreads ? min(blasThreads, config.training.batchSize) : 1
         openblas_set_num_threads(Int32(clamping: shards > 1 ? 1 : blasThreads))
         let threads = Int(openblas_get_num_threads())  // OpenBLAS caps what it was asked for

@@ -100,6 +100,18 @@ public enum FileIO {
         }
     }
 
+    /// Throws unless a file can be written at `path` now: it is not a directory and a file can
+    /// be created beside it (a probe file is made and removed), as `writeAtomically` needs.
+    public static func checkWritable(_ path: String) throws {
+        guard !isDirectory(path) else { throw FileError(path: path, reason: "is a directory, not a file") }
+        let dir = directory(of: path)
+        var template = Array("\(dir)/.\(basename(of: path)).probe-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw FileError.errno(path, "cannot be written") }
+        close(fd)
+        unlink(String(cString: template.map { UInt8(bitPattern: $0) }))
+    }
+
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// True when `path` is a directory (or a link to one).
