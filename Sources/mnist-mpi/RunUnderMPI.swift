@@ -23,8 +23,10 @@ func runUnderMPI(peerTimeout: Double = 60, _ work: (MPICommunicator) throws -> V
     }
     Phase.enter("start-up", watchdog: watchdog, rank: rank)
     let comm = MPICommunicator(watchdog: watchdog) { failure in
-        Terminal.error("mnist-mpi: rank \(failure.rank): \(failure.call) failed with MPI error \(failure.code)")
+        Terminal.error("mnist-mpi: error: rank \(failure.rank): \(failure.call) failed: \(failure.message) (MPI error \(failure.code)); ending the job")
     }
+    // For tests: MNIST_MPI_TEST_MPI_ERROR=<rank> makes that rank's next MPI call fail.
+    if let failing = getenv("MNIST_MPI_TEST_MPI_ERROR"), String(cString: failing) == "\(rank)" { comm.failACallForTesting() }
     var failure: Error?
     do {
         try work(comm)

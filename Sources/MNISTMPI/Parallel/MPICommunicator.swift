@@ -38,6 +38,9 @@ public final class MPICommunicator: Communicator {
         var argc: Int32 = 0, provided: Int32 = 0
         watchdog.watch { _ = MPI_Init_thread(&argc, nil, Int32(MPI_THREAD_FUNNELED), &provided) }
         handle = MPIHandle(value: cmpi_comm_world())
+        // Errors come back as return codes (`check` reports them and ends the job), not as
+        // OpenMPI's default abort; communicators split from the world inherit this.
+        MPI_Comm_set_errhandler(handle.value, cmpi_errors_return())
         var r: Int32 = 0, s: Int32 = 0
         MPI_Comm_rank(handle.value, &r)
         MPI_Comm_size(handle.value, &s)
@@ -250,9 +253,19 @@ public final class MPICommunicator: Communicator {
 
     private func check(_ status: Int32, _ call: String) {
         if status != cmpi_success() {
-            report(MPIFailure(call: call, code: status, rank: worldRank))
+            var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
+            var length: Int32 = 0
+            MPI_Error_string(status, &text, &length)
+            report(MPIFailure(call: call, code: status, rank: worldRank, message: String(nulTerminated: text)))
             abort(code: 1)
         }
+    }
+
+    /// Makes a call MPI refuses (a send to a rank that does not exist), for testing that an MPI
+    /// error ends the job through `check`.
+    public func failACallForTesting() {
+        var byte: UInt8 = 0
+        check(MPI_Send(&byte, 1, cmpi_byte(), Int32(size + 7), 0, handle.value), "MPI_Send")
     }
 }
 
@@ -261,6 +274,8 @@ public struct MPIFailure: Sendable {
     public let call: String
     public let code: Int32
     public let rank: Int
+    /// MPI's words for `code`.
+    public let message: String
 }
 
 /// Runs `work` on a new thread, calling `everyHalfSecond` on this one until it is done.
