@@ -9,8 +9,9 @@ set -euo pipefail
 build=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libssl-dev libhdf5-dev pkg-config)
 download=(curl ca-certificates)
 # Test hosts in network namespaces, a local download server, the Fashion-MNIST files, a Slurm
-# cluster, and a C compiler for the GEMM floor and the allocation counter.
-tests=(iproute2 curl dataset-fashion-mnist slurm-wlm munge gcc libc6-dev gdb)
+# cluster, a C compiler for the GEMM floor and the allocation counter, and an aarch64 cross
+# compiler that checks the C kernels build there.
+tests=(iproute2 curl dataset-fashion-mnist slurm-wlm munge gcc libc6-dev gdb gcc-aarch64-linux-gnu)
 
 list=0
 [ "${1:-}" = --list ] && { list=1; shift; }

@@ -78,6 +78,8 @@ static inline __attribute__((always_inline)) void scale_bytes_body(const uint8_t
                                                relu_##suffix,    relu_backward_##suffix, column_sums_##suffix,        \
                                                scale_bytes_##suffix};
 
+#if defined(__x86_64__) || defined(__i386__)
+// x86: the widest instruction set this CPU runs, chosen at run time.
 VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))))
 VARIANT(avx2, __attribute__((target("avx2,fma"))))
 VARIANT(sse2, )
@@ -93,3 +95,13 @@ const kernels_t *kernels_select(const char *name) {
     if (strcmp(name, "sse2") == 0) return &kernels_sse2;
     return NULL;
 }
+#else
+// Other architectures (aarch64: NEON is its baseline): one portable variant, vectorized by the
+// compiler for the target's baseline.
+VARIANT(portable, )
+
+const kernels_t *kernels_select(const char *name) {
+    if (name == NULL || name[0] == 0 || strcmp(name, "portable") == 0) return &kernels_portable;
+    return NULL;
+}
+#endif

@@ -28,8 +28,8 @@ typedef struct {
     void (*scale_bytes)(const uint8_t *in, float *out, long n);
 } kernels_t;
 
-/// The variant named "avx512", "avx2" or "sse2" if this CPU runs it, else NULL; with NULL or
-/// "", the widest this CPU runs.
+/// The variant named "avx512", "avx2" or "sse2" (x86) or "portable" (other architectures) if
+/// this CPU runs it, else NULL; with NULL or "", the widest this CPU runs.
 const kernels_t *kernels_select(const char *name);
 
 #endif

@@ -5,10 +5,11 @@ import Glibc
 #endif
 
 /// The element-wise loops of the step (RMSprop, ReLU, bias sums, input scaling), compiled in
-/// C for AVX-512, AVX2 and SSE2 and picked once per process: the widest this CPU runs, or the
-/// one `MNIST_MPI_ISA` names (`avx512`, `avx2`, `sse2`). All compute the same bits.
+/// C for AVX-512, AVX2 and SSE2 on x86 (one portable variant elsewhere) and picked once per
+/// process: the widest this CPU runs, or the one `MNIST_MPI_ISA` names (`avx512`, `avx2`,
+/// `sse2`, `portable`). All compute the same bits.
 public enum Kernels {
-    private static let names = ["avx512", "avx2", "sse2"]
+    private static let names = ["avx512", "avx2", "sse2", "portable"]
     /// The variants this CPU runs (nil for the others), by `names`. Immutable once made.
     nonisolated(unsafe) private static let variants: [kernels_t?] = names.map { kernels_select($0)?.pointee }
     /// Index in `variants` of the one in use.
@@ -23,7 +24,7 @@ public enum Kernels {
         return names.firstIndex(of: String(cString: chosen.pointee.name))
     }
 
-    /// The instruction set in use: `avx512`, `avx2` or `sse2`.
+    /// The variant in use: `avx512`, `avx2`, `sse2` or `portable`.
     public static var name: String { names[selected.load(ordering: .relaxed)] }
 
     /// Uses the variant `name` (or with "", the widest) from now on; false, and no change, if
