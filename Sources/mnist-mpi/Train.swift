@@ -110,6 +110,9 @@ struct Train: ParsableCommand {
             throw ValidationError("--deterministic has its own reduction; leave out --reduction")
         }
         if startOver && resume { throw ValidationError("--start-over and --resume exclude each other") }
+        if wirePrecision != .float32 && (deterministic || ![.auto, .hierarchical].contains(reduction)) {
+            throw ValidationError("--wire-precision \(wirePrecision.rawValue) applies to the hierarchical reduction only (--reduction hierarchical or auto)")
+        }
         if checkpointEvery != nil && checkpointDir == nil { throw ValidationError("--checkpoint-every needs --checkpoint-dir") }
     }
 
