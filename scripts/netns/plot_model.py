@@ -37,7 +37,7 @@ for r in rows:
         svg.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="none" stroke="{c}"/>')
 svg.append(f'<text x="{size / 2}" y="{size - 20}" text-anchor="middle">predicted ms/step (mnist-mpi plan)</text>')
 svg.append(f'<text transform="translate(16 {size / 2}) rotate(-90)" text-anchor="middle">measured ms/step</text>')
-svg.append(f'<text x="{size / 2}" y="20" text-anchor="middle" font-size="13">Emulated clusters: measured against the model (band: +-25%)</text>')
+svg.append(f'<text x="{(size + 130) / 2}" y="20" text-anchor="middle" font-size="13">Emulated clusters: measured against the model (band: +-25%)</text>')
 legend = [("unshaped veth", colours["none"], "circle"), ("1 Gb/s links", colours["1gbit"], "circle"),
           ("flat allreduce", "#333", "square"), ("hierarchical", "#333", "circle"), ("hierarchical bf16", "#333", "triangle")]
 for i, (label, c, shape) in enumerate(legend):
