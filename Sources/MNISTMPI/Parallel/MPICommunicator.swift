@@ -103,8 +103,8 @@ public final class MPICommunicator: Communicator {
     }
 
     /// An MPI-3 shared-memory window (`MPI_Win_allocate_shared`) over the ranks of this node,
-    /// if they are all of this communicator's ranks; nil when they span several nodes. Ranks then load and store directly,
-    /// in a passive-target epoch that lasts until `finalize`.
+    /// if they are all of this communicator's ranks; nil when they span several nodes. Ranks
+    /// then load and store directly, in a passive-target epoch that lasts until `finalize`.
     public func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]? {
         var node: MPI_Comm?
         check(watchdog.watch { MPI_Comm_split_type(handle.value, cmpi_comm_type_shared(), 0, cmpi_info_null(), &node) },

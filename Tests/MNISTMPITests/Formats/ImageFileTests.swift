@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import MNISTMPI
 
-struct ImageTests {
+struct ImageFileTests {
     let gradient = GrayImage(width: 5, height: 3, pixels: (0..<15).map { UInt8($0 * 17) })
 
     @Test func pngRoundTrips() throws {
