@@ -16,8 +16,6 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
     public var size: Int { shared.size }
     public var localSize: Int { shared.nodeOf.filter { $0 == shared.nodeOf[rank] }.count }
     private let shared: Shared
-    /// Splits this rank has made so far (every rank makes them in the same order).
-    private var splits = 0
 
     private init(rank: Int, shared: Shared) {
         self.rank = rank
@@ -117,9 +115,11 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         shared.colors[rank] = color
         shared.barrier()
         let members = (0..<size).filter { shared.colors[$0] == color }
-        let part = shared.part(split: splits, color: color, nodeOf: members.map { shared.nodeOf[$0] })
-        splits += 1
-        shared.barrier()  // colors are read before the next split writes them
+        // The first member of each color makes its group; the barriers order that for the others.
+        if members[0] == rank { shared.parts[rank] = Shared(nodeOf: members.map { shared.nodeOf[$0] }) }
+        shared.barrier()
+        let part = shared.parts[members[0]]!
+        shared.barrier()  // colors and parts are read before the next split writes them
         return ThreadCommunicator(rank: members.firstIndex(of: rank)!, shared: part)
     }
 
@@ -146,8 +146,8 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         let nodeOf: [Int]
         /// Each rank's color in the split being made (each rank writes its own).
         let colors: UnsafeMutablePointer<Int>
-        /// The groups split from this one, by split number and color.
-        private let parts = Mutex<[[Int]: Shared]>([:])
+        /// The group each color's first member made in the split being made.
+        let parts: UnsafeMutablePointer<Shared?>
         let message = Mutex<[UInt8]>([])
         /// The ranks' shared segments, alive as long as the group.
         private var segments: [FloatBuffer] = []
@@ -160,6 +160,8 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
             self.nodeOf = nodeOf
             colors = .allocate(capacity: size)
             colors.initialize(repeating: 0, count: size)
+            parts = .allocate(capacity: size)
+            parts.initialize(repeating: nil, count: size)
             pointers = .allocate(capacity: size)
             pointers.initialize(repeating: nil, count: size)
             barrierState = .allocate(capacity: 1)
@@ -171,19 +173,11 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
             barrierState.deallocate()
             pointers.deallocate()
             colors.deallocate()
+            parts.deinitialize(count: size)
+            parts.deallocate()
         }
 
         func barrier() { pthread_barrier_wait(barrierState) }
-
-        /// The group of split number `split` with `color`, made by its first rank to ask.
-        func part(split: Int, color: Int, nodeOf: [Int]) -> Shared {
-            parts.withLock { parts in
-                if let part = parts[[split, color]] { return part }
-                let part = Shared(nodeOf: nodeOf)
-                parts[[split, color]] = part
-                return part
-            }
-        }
 
         func keep(_ segment: FloatBuffer) { segmentsLock.withLock { _ in segments.append(segment) } }
 
