@@ -128,7 +128,7 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
     public func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]? {
         guard Set(shared.nodeOf).count == 1 else { return nil }
         let mine = FloatBuffer(count: count)
-        shared.keep(mine)
+        shared.keep(mine, rank: rank)
         shared.post(UnsafeRawPointer(mine.pointer), rank: rank)
         let pointers = (0..<size).map { UnsafeMutablePointer(mutating: shared.buffer($0).assumingMemoryBound(to: Float.self)) }
         shared.barrier()
@@ -149,9 +149,8 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         /// The group each color's first member made in the split being made.
         let parts: UnsafeMutablePointer<Shared?>
         let message = Mutex<[UInt8]>([])
-        /// The ranks' shared segments, alive as long as the group.
-        private var segments: [FloatBuffer] = []
-        private let segmentsLock = Mutex(())
+        /// Each rank's shared segments, alive as long as the group (each rank appends to its own).
+        private let segments: UnsafeMutablePointer<[FloatBuffer]>
         private let pointers: UnsafeMutablePointer<UnsafeRawPointer?>
         private let barrierState: UnsafeMutablePointer<pthread_barrier_t>
 
@@ -162,6 +161,8 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
             colors.initialize(repeating: 0, count: size)
             parts = .allocate(capacity: size)
             parts.initialize(repeating: nil, count: size)
+            segments = .allocate(capacity: size)
+            segments.initialize(repeating: [], count: size)
             pointers = .allocate(capacity: size)
             pointers.initialize(repeating: nil, count: size)
             barrierState = .allocate(capacity: 1)
@@ -175,11 +176,13 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
             colors.deallocate()
             parts.deinitialize(count: size)
             parts.deallocate()
+            segments.deinitialize(count: size)
+            segments.deallocate()
         }
 
         func barrier() { pthread_barrier_wait(barrierState) }
 
-        func keep(_ segment: FloatBuffer) { segmentsLock.withLock { _ in segments.append(segment) } }
+        func keep(_ segment: FloatBuffer, rank: Int) { segments[rank].append(segment) }
 
         /// Publishes this rank's buffer and waits until every rank has published its own.
         func post(_ pointer: UnsafeRawPointer, rank: Int) {
