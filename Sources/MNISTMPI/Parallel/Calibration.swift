@@ -29,34 +29,28 @@ public enum Calibration {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 << 22, alignment: 64)
         defer { buffer.deallocate() }
         buffer.initializeMemory(as: UInt8.self, repeating: 1)
-        var seconds: [Double] = []
-        for size in sizes {
-            var times: [Double] = []
-            for _ in 0..<(repetitions + 2) {
-                comm.barrier()
-                let start = comm.time()
-                if comm.rank == 0 || comm.rank == partner {
-                    let other = comm.rank == 0 ? partner : 0
-                    comm.sendReceive(UnsafeRawBufferPointer(rebasing: buffer[0..<size]), to: other,
-                                     UnsafeMutableRawBufferPointer(rebasing: buffer[(1 << 22)..<((1 << 22) + size)]), from: other)
-                }
-                times.append(comm.time() - start)
+        let seconds = sizes.map { size in
+            median(repetitions, warmUp: 2, clock: comm.time, before: comm.barrier) {
+                guard comm.rank == 0 || comm.rank == partner else { return }
+                let other = comm.rank == 0 ? partner : 0
+                comm.sendReceive(UnsafeRawBufferPointer(rebasing: buffer[0..<size]), to: other,
+                                 UnsafeMutableRawBufferPointer(rebasing: buffer[(1 << 22)..<((1 << 22) + size)]), from: other)
             }
-            seconds.append(times.dropFirst(2).sorted()[repetitions / 2])
         }
         return Exchanges(bytes: sizes, seconds: seconds)
     }
 
     /// The host of every rank, as the lowest world rank on it (every rank calls it).
     public static func hosts(_ comm: Communicator) -> [Int] {
+        // The node's first rank tells its node its world rank; then every rank its leader's.
         let node = comm.splitByNode()
-        var leader = [UInt8](String(comm.rank).utf8)
-        node.broadcast(&leader, root: 0)
-        let mine = Float(Int(String(decoding: leader, as: UTF8.self))!)
+        let leader = FloatBuffer(count: 1)
+        if node.rank == 0 { leader.fill(Float(comm.rank)) }
+        node.allreduceSum(leader.pointer, count: 1)
         let all = FloatBuffer(count: comm.size)
-        all[comm.rank] = mine + 1
+        all[comm.rank] = leader[0]
         comm.allreduceSum(all.pointer, count: comm.size)
-        return all.array.map { Int($0) - 1 }
+        return all.array.map { Int($0) }
     }
 
     /// Seconds of forward and backward per sample, one thread, at each of `rows`.
@@ -69,14 +63,10 @@ public enum Calibration {
         return rows.map { n in
             let workspace = Workspace(architecture, capacity: n)
             workspace.load(data, indices: (0..<Int32(n)).map { $0 })
-            var times: [Double] = []
-            for _ in 0..<(repetitions + 3) {
-                let start = monotonicSeconds()
+            return median(repetitions) {
                 Network.forward(parameters, workspace, rows: 0..<n)
                 _ = Network.backward(parameters, workspace, rows: 0..<n, gradients: gradients.pointer)
-                times.append((monotonicSeconds() - start) / Double(n))
-            }
-            return times.dropFirst(3).sorted()[repetitions / 2]
+            } / Double(n)
         }
     }
 
@@ -84,14 +74,10 @@ public enum Calibration {
     public static func optimizerPerParameter(count: Int = Architecture().parameterCount, repetitions: Int = 30) -> Double {
         let (weights, velocity, gradients) = (FloatBuffer(count: count), FloatBuffer(count: count), FloatBuffer(count: count))
         gradients.fill(0.01)
-        var times: [Double] = []
-        for _ in 0..<(repetitions + 3) {
-            let start = monotonicSeconds()
+        return median(repetitions) {
             RMSprop().step(weights: weights.pointer, velocity: velocity.pointer, gradientSums: gradients.pointer,
                            batchSize: 128, count: count)
-            times.append((monotonicSeconds() - start) / Double(count))
-        }
-        return times.dropFirst(3).sorted()[repetitions / 2]
+        } / Double(count)
     }
 
     /// A path through memory when no second rank shares this host: 1 us, and two copies of
@@ -100,12 +86,21 @@ public enum Calibration {
         let (a, b) = (UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64), UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64))
         defer { a.deallocate(); b.deallocate() }
         a.initializeMemory(as: UInt8.self, repeating: 1, count: bytes)
+        let seconds = median(10, warmUp: 0) { b.copyMemory(from: a, byteCount: bytes) }
+        return StepModel.Path(latency: 1e-6, secondsPerByte: 2 * seconds / Double(bytes))
+    }
+
+    /// The median seconds of `repetitions` runs of `work`, after `warmUp` untimed ones, each
+    /// preceded by `before` (outside the timing).
+    static func median(_ repetitions: Int, warmUp: Int = 3, clock: () -> Double = monotonicSeconds,
+                       before: () -> Void = {}, _ work: () -> Void) -> Double {
         var times: [Double] = []
-        for _ in 0..<10 {
-            let start = monotonicSeconds()
-            b.copyMemory(from: a, byteCount: bytes)
-            times.append(monotonicSeconds() - start)
+        for run in 0..<(warmUp + repetitions) {
+            before()
+            let start = clock()
+            work()
+            if run >= warmUp { times.append(clock() - start) }
         }
-        return StepModel.Path(latency: 1e-6, secondsPerByte: 2 * times.sorted()[5] / Double(bytes))
+        return times.sorted()[repetitions / 2]
     }
 }
