@@ -17,15 +17,13 @@
 /// piece of the sum is finished by one rank and copied bit for bit everywhere else (rounded to
 /// the wire's precision first, also by its owner), so every rank takes the same step.
 public final class HierarchicalReduction: AllreduceReduction {
-    /// The ranks of this node, and the ranks at this rank's position on every node.
-    private let node: Communicator
+    /// The ranks at this rank's position on every node.
     private let peers: Communicator
     private let wire: WirePrecision
-    /// The parameters cut over a node's ranks, and this rank's slice cut over the nodes.
-    private let slices: Blocks
+    /// The node's shared segments; the parameters cut over its ranks.
+    private let shared: NodeSegments
+    /// This rank's slice cut over the nodes (the ring's chunks).
     private let chunks: Blocks
-    /// Every rank of the node's segment, in node order: gradient sums, tail, published weights.
-    private let segments: [UnsafeMutablePointer<Float>]
     /// This rank's slice summed over its node, then over every node.
     private let slice: FloatBuffer
     private let parts: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
@@ -43,17 +41,13 @@ public final class HierarchicalReduction: AllreduceReduction {
         comm.allreduceSum(census.pointer, count: 2)
         guard Int(census[0]) * Int(census[1]) == comm.size * comm.size else { throw Uneven() }
         let peers = comm.split(color: node.rank)
-        let slices = Blocks(count: parameterCount, ranks: node.size)
-        let segmentCount = reductionBufferCount(parameterCount: parameterCount) + slices.ranges[0].count
-        guard let segments = node.sharedSegments(count: segmentCount) else {
+        guard let shared = NodeSegments(node, parameterCount: parameterCount) else {
             preconditionFailure("the ranks of one node share no memory")
         }
-        let mine = slices.ranges[node.rank]
-        self.node = node
+        let mine = shared.slices.ranges[node.rank]
         self.peers = peers
         self.wire = wire
-        self.slices = slices
-        self.segments = segments
+        self.shared = shared
         chunks = Blocks(count: mine.count, ranks: peers.size)
         slice = FloatBuffer(count: mine.count)
         parts = .allocate(capacity: 1)
@@ -62,8 +56,11 @@ public final class HierarchicalReduction: AllreduceReduction {
         outgoing = .allocate(byteCount: wireBytes, alignment: 64)
         incoming = .allocate(byteCount: wireBytes, alignment: 64)
         tailSums = FloatBuffer(count: Tail.allCases.count)
-        super.init(comm: comm, parameterCount: parameterCount, sums: segments[node.rank])
+        super.init(comm: comm, parameterCount: parameterCount, sums: shared.segments[node.rank])
     }
+
+    /// The ranks of this node.
+    private var node: Communicator { shared.node }
 
     deinit {
         parts.deallocate()
@@ -73,25 +70,17 @@ public final class HierarchicalReduction: AllreduceReduction {
 
     public override var name: String { "hierarchical" }
 
-    /// Where `rank` of the node publishes the new weights of its slice.
-    private func published(by rank: Int) -> UnsafeMutablePointer<Float> {
-        segments[rank] + reductionBufferCount(parameterCount: parameterCount)
-    }
-
     public override func reduce(stopRequested: Bool) {
         sums[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
         node.barrier()
-        let mine = slices.ranges[node.rank]
-        slice.pointer.update(from: segments[0] + mine.lowerBound, count: mine.count)
-        for segment in segments.dropFirst() {
+        let mine = shared.slices.ranges[node.rank]
+        slice.pointer.update(from: shared.segments[0] + mine.lowerBound, count: mine.count)
+        for segment in shared.segments.dropFirst() {
             let part = segment + mine.lowerBound
             for i in 0..<mine.count { slice[i] += part[i] }
         }
         // The tail in float32 whatever the wire: the node's, then every node's.
-        tailSums.fill(0)
-        for segment in segments {
-            for k in 0..<tailSums.count { tailSums[k] += segment[parameterCount + k] }
-        }
+        shared.sumTails(into: tailSums)
         peers.allreduceSum(tailSums.pointer, count: tailSums.count)
         ringAllreduce(slice.pointer)
     }
@@ -99,20 +88,18 @@ public final class HierarchicalReduction: AllreduceReduction {
     public override var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
 
     public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
-        let mine = slices.ranges[node.rank]
+        let mine = shared.slices.ranges[node.rank]
         optimizer.step(weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
-                       gradientParts: UnsafeBufferPointer(parts), publishing: published(by: node.rank),
+                       gradientParts: UnsafeBufferPointer(parts), publishing: shared.published(by: node.rank),
                        batchSize: batchSize, count: mine.count)
         node.barrier()
-        for (r, other) in slices.ranges.enumerated() where r != node.rank {
-            (parameters.pointer + other.lowerBound).update(from: published(by: r), count: other.count)
-        }
+        shared.copyOtherSlices(into: parameters)
     }
 
     /// Each rank keeps its slice of the velocity up to date (as do its peers on other nodes,
     /// identically); a checkpoint gathers the node's slices.
     public override func gatherOptimizerState(_ velocity: FloatBuffer) {
-        node.allgather(velocity.pointer, blocks: slices)
+        node.allgather(velocity.pointer, blocks: shared.slices)
     }
 
     /// Sums `values` (this rank's slice) over `peers` in place: N - 1 ring steps leave node h

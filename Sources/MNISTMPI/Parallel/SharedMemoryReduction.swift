@@ -18,9 +18,7 @@
 /// are read before the second barrier and rewritten only after it; published weights are read
 /// after it and rewritten only after the next step's first.
 public final class SharedMemoryReduction: AllreduceReduction {
-    private let blocks: Blocks
-    /// Every rank's segment, in rank order.
-    private let segments: [UnsafeMutablePointer<Float>]
+    private let node: NodeSegments
     /// This rank's slice of every rank's gradient sums, for the update (allocated once).
     private let parts: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
     private let tailSums: FloatBuffer
@@ -29,52 +27,79 @@ public final class SharedMemoryReduction: AllreduceReduction {
 
     /// Throws `Unavailable` when the ranks do not all share this machine's memory.
     public init(comm: Communicator, parameterCount: Int) throws {
-        let blocks = Blocks(count: parameterCount, ranks: comm.size)
-        let segmentCount = reductionBufferCount(parameterCount: parameterCount) + blocks.ranges[0].count
-        guard let segments = comm.sharedSegments(count: segmentCount) else { throw Unavailable() }
-        self.blocks = blocks
-        self.segments = segments
-        let mine = blocks.ranges[comm.rank].lowerBound
+        guard let node = NodeSegments(comm, parameterCount: parameterCount) else { throw Unavailable() }
+        self.node = node
+        let mine = node.slices.ranges[comm.rank].lowerBound
         parts = .allocate(capacity: comm.size)
-        for (r, segment) in segments.enumerated() { parts[r] = UnsafePointer(segment + mine) }
+        for (r, segment) in node.segments.enumerated() { parts[r] = UnsafePointer(segment + mine) }
         tailSums = FloatBuffer(count: Tail.allCases.count)
-        super.init(comm: comm, parameterCount: parameterCount, sums: segments[comm.rank])
+        super.init(comm: comm, parameterCount: parameterCount, sums: node.segments[comm.rank])
     }
 
     deinit { parts.deallocate() }
-
-    /// Where `rank` publishes the new weights of its slice.
-    private func published(by rank: Int) -> UnsafeMutablePointer<Float> {
-        segments[rank] + reductionBufferCount(parameterCount: parameterCount)
-    }
 
     public override var name: String { "shared-memory" }
 
     public override func reduce(stopRequested: Bool) {
         sums[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
         comm.barrier()
-        // The few tail slots, every rank adding all of them in rank order: the same bits everywhere.
-        tailSums.fill(0)
-        for segment in segments {
-            for k in 0..<tailSums.count { tailSums[k] += segment[parameterCount + k] }
-        }
+        node.sumTails(into: tailSums)
     }
 
     public override var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
 
     public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
-        let mine = blocks.ranges[comm.rank]
+        let mine = node.slices.ranges[comm.rank]
         optimizer.step(weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
-                       gradientParts: UnsafeBufferPointer(parts), publishing: published(by: comm.rank),
+                       gradientParts: UnsafeBufferPointer(parts), publishing: node.published(by: comm.rank),
                        batchSize: batchSize, count: mine.count)
         comm.barrier()
-        for (r, slice) in blocks.ranges.enumerated() where r != comm.rank {
-            (parameters.pointer + slice.lowerBound).update(from: published(by: r), count: slice.count)
-        }
+        node.copyOtherSlices(into: parameters)
     }
 
     /// Each rank keeps its slice of the velocity up to date; a checkpoint gathers the others'.
     public override func gatherOptimizerState(_ velocity: FloatBuffer) {
-        comm.allgather(velocity.pointer, blocks: blocks)
+        comm.allgather(velocity.pointer, blocks: node.slices)
+    }
+}
+
+/// The segments the ranks of one node share, laid out as `SharedMemoryReduction` describes
+/// (gradient sums, `Tail` slots, then the published weights of the rank's slice), and what
+/// both sharded strategies on shared memory do with them.
+struct NodeSegments {
+    /// The node's ranks (a communicator whose ranks share memory).
+    let node: Communicator
+    let parameterCount: Int
+    /// The parameters cut into one slice per rank of the node.
+    let slices: Blocks
+    /// Every rank's segment, in node order.
+    let segments: [UnsafeMutablePointer<Float>]
+
+    /// Nil when `node`'s ranks do not all share this machine's memory (called by all together).
+    init?(_ node: Communicator, parameterCount: Int) {
+        let slices = Blocks(count: parameterCount, ranks: node.size)
+        let count = reductionBufferCount(parameterCount: parameterCount) + slices.ranges[0].count
+        guard let segments = node.sharedSegments(count: count) else { return nil }
+        (self.node, self.parameterCount, self.slices, self.segments) = (node, parameterCount, slices, segments)
+    }
+
+    /// Where `rank` publishes the new weights of its slice.
+    func published(by rank: Int) -> UnsafeMutablePointer<Float> {
+        segments[rank] + reductionBufferCount(parameterCount: parameterCount)
+    }
+
+    /// The few tail slots of every rank, added in node order: the same bits on every rank.
+    func sumTails(into sums: FloatBuffer) {
+        sums.fill(0)
+        for segment in segments {
+            for k in 0..<sums.count { sums[k] += segment[parameterCount + k] }
+        }
+    }
+
+    /// After the barrier that follows publishing: the other ranks' slices of the new weights.
+    func copyOtherSlices(into parameters: FloatBuffer) {
+        for (r, slice) in slices.ranges.enumerated() where r != node.rank {
+            (parameters.pointer + slice.lowerBound).update(from: published(by: r), count: slice.count)
+        }
     }
 }
