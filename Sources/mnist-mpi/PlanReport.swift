@@ -2,16 +2,10 @@ import MNISTMPI
 
 /// The words and tables of `mnist-mpi plan`.
 enum PlanReport {
-    static func milliseconds(_ seconds: Double) -> String { format(seconds * 1e3, digits: 2) }
-
-    static func format(_ x: Double, digits: Int) -> String {
-        let scale = Double((0..<digits).reduce(1) { r, _ in r * 10 })
-        let rounded = (x * scale).rounded() / scale
-        return "\(rounded)"
-    }
+    static func milliseconds(_ seconds: Double) -> String { format(seconds * 1e3, decimals: 2) }
 
     static func rate(_ path: StepModel.Path) -> String {
-        path.secondsPerByte > 0 ? "\(format(8 / path.secondsPerByte / 1e9, digits: 2)) Gb/s" : "unmeasured"
+        path.secondsPerByte > 0 ? "\(format(8 / path.secondsPerByte / 1e9, decimals: 2)) Gb/s" : "unmeasured"
     }
 
     static func describe(_ model: StepModel, _ layout: StepModel.Layout) -> String {
@@ -19,16 +13,16 @@ enum PlanReport {
         let rows = divideRoundingUp(model.batchSize, layout.ranks)
         var lines = [
             "Costs:",
-            "  compute    \(format(c.secondsPerSample(rows: rows) * 1e6, digits: 1)) us a sample at \(rows) rows a rank (1 thread)",
-            "  optimizer  \(format(c.optimizerSecondsPerParameter * 1e9, digits: 3)) ns a parameter",
-            "  link       \(rate(c.link)), latency \(format(c.link.latency * 1e6, digits: 1)) us",
-            "  on a host  \(rate(c.memory)), latency \(format(c.memory.latency * 1e6, digits: 1)) us",
+            "  compute    \(format(c.secondsPerSample(rows: rows) * 1e6, decimals: 1)) us a sample at \(rows) rows a rank (1 thread)",
+            "  optimizer  \(format(c.optimizerSecondsPerParameter * 1e9, decimals: 3)) ns a parameter",
+            "  link       \(rate(c.link)), latency \(format(c.link.latency * 1e6, decimals: 1)) us",
+            "  on a host  \(rate(c.memory)), latency \(format(c.memory.latency * 1e6, decimals: 1)) us",
             "",
-            "Layout: \(layout.hosts) host(s) x \(layout.ranksPerHost) rank(s)\(layout.byNode ? " mapped by node" : ""), \(format(layout.coresPerHost, digits: 2)) core(s) a host, \(layout.strategy.rawValue), \(layout.wire.rawValue) between hosts",
+            "Layout: \(layout.hosts) host(s) x \(layout.ranksPerHost) rank(s)\(layout.byNode ? " mapped by node" : ""), \(format(layout.coresPerHost, decimals: 2)) core(s) a host, \(layout.strategy.rawValue), \(layout.wire.rawValue) between hosts",
         ]
         let p = model.predict(layout)
         lines.append("Predicted step: \(milliseconds(p.total)) ms = compute \(milliseconds(p.compute)) + reduction \(milliseconds(p.reduction)) + optimizer \(milliseconds(p.optimizer))")
-        lines.append("Each host's link carries \(format(p.linkBytes / 1e6, digits: 2)) MB each way a step")
+        lines.append("Each host's link carries \(format(p.linkBytes / 1e6, decimals: 2)) MB each way a step")
         // Strong: the same global batch on one rank. Weak: one host's batch on each host.
         let one = model.predict(StepModel.Layout(hosts: 1, ranksPerHost: 1, coresPerHost: layout.coresPerHost, strategy: layout.strategy))
         let strong = one.total / (Double(layout.ranks) * p.total)
@@ -36,7 +30,7 @@ enum PlanReport {
                                     strategy: layout.strategy, wire: layout.wire)
         let weakModel = StepModel(costs: c, parameters: model.parameters, batchSize: model.batchSize * layout.hosts)
         let weak = model.predict(host).total / weakModel.predict(layout).total
-        lines.append("Scaling: strong \(format(strong * 100, digits: 1))% (batch \(model.batchSize) over \(layout.ranks) rank(s) against 1), weak \(format(weak * 100, digits: 1))% (batch \(model.batchSize) a host over \(layout.hosts) host(s) against 1)")
+        lines.append("Scaling: strong \(format(strong * 100, decimals: 1))% (batch \(model.batchSize) over \(layout.ranks) rank(s) against 1), weak \(format(weak * 100, decimals: 1))% (batch \(model.batchSize) a host over \(layout.hosts) host(s) against 1)")
         lines.append("")
         lines.append("The same layout on other links (latency as above):")
         lines.append("   Gb/s  step ms  reduction ms  strong  weak")
@@ -46,12 +40,13 @@ enum PlanReport {
             let m = StepModel(costs: costs, parameters: model.parameters, batchSize: model.batchSize)
             let q = m.predict(layout)
             let w = StepModel(costs: costs, parameters: model.parameters, batchSize: model.batchSize * layout.hosts)
-            lines.append("  \(pad(format(gbps, digits: 0), 5))  \(pad(milliseconds(q.total), 7))  \(pad(milliseconds(q.reduction), 12))  \(pad(format(one.total / (Double(layout.ranks) * q.total) * 100, digits: 1) + "%", 6))  \(format(m.predict(host).total / w.predict(layout).total * 100, digits: 1))%")
+            let strong = format(one.total / (Double(layout.ranks) * q.total) * 100, decimals: 1) + "%"
+            let weak = format(m.predict(host).total / w.predict(layout).total * 100, decimals: 1) + "%"
+            let columns = [(format(gbps, decimals: 0), 5), (milliseconds(q.total), 7), (milliseconds(q.reduction), 12), (strong, 6)]
+            lines.append("  " + columns.map { $0.0.leftPadded(to: $0.1, with: " ") }.joined(separator: "  ") + "  " + weak)
         }
         return lines.joined(separator: "\n")
     }
-
-    static func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
 
     /// Predicted against measured for the bench rows at `rate`, as CSV with the ratio.
     static func comparison(_ model: StepModel, csv: [UInt8], rate: String) throws -> String {
@@ -65,8 +60,8 @@ enum PlanReport {
             let layout = StepModel.Layout(hosts: hosts, ranksPerHost: per, coresPerHost: cores, byNode: f[3] != "slot",
                                           strategy: strategy, wire: f[4] == "bf16" ? .bfloat16 : .float32)
             let p = model.predict(layout)
-            out.append([f[0], f[1], f[2], f[3], f[4], f[6], milliseconds(p.total), format(measured / 1e3 / p.total, digits: 2),
-                        f[7], format(p.linkBytes, digits: 0)].joined(separator: ","))
+            out.append([f[0], f[1], f[2], f[3], f[4], f[6], milliseconds(p.total), format(measured / 1e3 / p.total, decimals: 2),
+                        f[7], format(p.linkBytes, decimals: 0)].joined(separator: ","))
         }
         return out.joined(separator: "\n")
     }

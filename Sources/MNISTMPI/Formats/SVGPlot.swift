@@ -40,7 +40,7 @@ public enum SVGPlot {
         s += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\" fill=\"none\" stroke=\"#444\"/>\n"
         for v in axis.values {  // y grid and ticks
             s += "<line x1=\"\(f(left))\" y1=\"\(f(py(v)))\" x2=\"\(f(right))\" y2=\"\(f(py(v)))\" stroke=\"#ddd\"/>\n"
-            s += text(x: left - 6, y: py(v) + 4, fixed(v, decimals: axis.decimals), size: 11, anchor: "end")
+            s += text(x: left - 6, y: py(v) + 4, format(v, decimals: axis.decimals), size: 11, anchor: "end")
         }
         for e in 0..<epochs {  // x ticks: epochs counted from 1, as Keras prints them
             s += text(x: px(e), y: bottom + 16, "\(e + 1)", size: 11, anchor: "middle")
@@ -80,15 +80,6 @@ public enum SVGPlot {
         let first = (low / step).rounded(.down), last = (high / step).rounded(.up)
         let decimals = max(0, -(exponent + (step >= 10 * power * 0.999 ? 1 : 0)))
         return (stride(from: first, through: last, by: 1).map { $0 * step }, decimals)
-    }
-
-    /// `v` with `decimals` decimals.
-    static func fixed(_ v: Double, decimals: Int) -> String {
-        let scale = (0..<decimals).reduce(1.0) { r, _ in r * 10 }
-        let units = Int((abs(v) * scale).rounded())
-        let whole = "\(units / Int(scale))"
-        let sign = v < 0 && units > 0 ? "-" : ""
-        return decimals == 0 ? sign + whole : sign + whole + "." + String(units % Int(scale)).leftPadded(to: decimals)
     }
 
     /// A heat map of `confusion[truth][predicted]` with the counts written in each cell.

@@ -21,6 +21,15 @@ public func format3(_ x: Double) -> String {
     return "\(ms / 1000).\(String(ms % 1000).leftPadded(to: 3))"
 }
 
+/// `x` with `decimals` decimals (rounded half away from zero, no sign on a rounded zero).
+public func format(_ x: Double, decimals: Int) -> String {
+    let scale = (0..<decimals).reduce(1.0) { r, _ in r * 10 }
+    let units = Int((abs(x) * scale).rounded())
+    let whole = "\(units / Int(scale))"
+    let sign = x < 0 && units > 0 ? "-" : ""
+    return decimals == 0 ? sign + whole : sign + whole + "." + String(units % Int(scale)).leftPadded(to: decimals)
+}
+
 /// Lower-case hex of `bytes`, two digits each, joined by `separator`.
 public func hex(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
     bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: separator)

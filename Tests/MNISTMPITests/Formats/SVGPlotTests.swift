@@ -5,11 +5,11 @@ import Testing
 struct SVGPlotTests {
     @Test func ticksAreOneTwoFiveSteps() {
         let loss = SVGPlot.ticks(low: 0.0669, high: 0.2874)
-        #expect(loss.values.map { SVGPlot.fixed($0, decimals: loss.decimals) } == ["0.05", "0.10", "0.15", "0.20", "0.25", "0.30"])
+        #expect(loss.values.map { format($0, decimals: loss.decimals) } == ["0.05", "0.10", "0.15", "0.20", "0.25", "0.30"])
         let accuracy = SVGPlot.ticks(low: 0.9239, high: 0.989)
-        #expect(accuracy.values.map { SVGPlot.fixed($0, decimals: accuracy.decimals) } == ["0.92", "0.94", "0.96", "0.98", "1.00"])
+        #expect(accuracy.values.map { format($0, decimals: accuracy.decimals) } == ["0.92", "0.94", "0.96", "0.98", "1.00"])
         let wide = SVGPlot.ticks(low: 3, high: 480)
-        #expect(wide.values.map { SVGPlot.fixed($0, decimals: wide.decimals) } == ["0", "100", "200", "300", "400", "500"])
+        #expect(wide.values.map { format($0, decimals: wide.decimals) } == ["0", "100", "200", "300", "400", "500"])
         let flat = SVGPlot.ticks(low: 0.5, high: 0.5)
         #expect(flat.values.first! <= 0 && flat.values.last! >= 1)
         // Every range: at most 7 ticks, evenly spaced, covering the data.

@@ -11,6 +11,7 @@ struct FormattingTests {
             #expect(format4(x) == String(format: "%.4f", x), "\(x)")
             #expect(format1(x) == String(format: "%.1f", x), "\(x)")
             if x >= 0 { #expect(format3(x) == String(format: "%.3f", x), "\(x)") }
+            for decimals in 0...4 { #expect(format(x, decimals: decimals) == String(format: "%.\(decimals)f", x), "\(x)") }
         }
         #expect(format4(0.98035) != "", "a tie rounds one way or the other")
         #expect(format4(.nan) == "nan" && format4(.infinity) == "inf")
