@@ -67,10 +67,9 @@ public enum FileIO {
     /// then the directory is fsynced. On any failure the temporary file is removed.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let dir = directory(of: path)
-        var template = Array("\(dir)/.\(basename(of: path)).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw FileError.errno(path, "cannot create a temporary file in \(dir)") }
-        let tmp = String(cString: template.map { UInt8(bitPattern: $0) } )
+        guard let (fd, tmp) = temporaryFile(beside: path, tag: "tmp") else {
+            throw FileError.errno(path, "cannot create a temporary file in \(dir)")
+        }
         var committed = false
         defer {
             if !committed { unlink(tmp) }
@@ -104,12 +103,17 @@ public enum FileIO {
     /// be created beside it (a probe file is made and removed), as `writeAtomically` needs.
     public static func checkWritable(_ path: String) throws {
         guard !isDirectory(path) else { throw FileError(path: path, reason: "is a directory, not a file") }
-        let dir = directory(of: path)
-        var template = Array("\(dir)/.\(basename(of: path)).probe-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw FileError.errno(path, "cannot be written") }
+        guard let (fd, probe) = temporaryFile(beside: path, tag: "probe") else { throw FileError.errno(path, "cannot be written") }
         close(fd)
-        unlink(String(cString: template.map { UInt8(bitPattern: $0) }))
+        unlink(probe)
+    }
+
+    /// A new file `.<name>.<tag>-XXXXXX` in `path`'s directory (mkstemp), open for writing.
+    private static func temporaryFile(beside path: String, tag: String) -> (fd: Int32, path: String)? {
+        var template = Array("\(directory(of: path))/.\(basename(of: path)).\(tag)-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { return nil }
+        return (fd, String(cString: template.map { UInt8(bitPattern: $0) }))
     }
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
