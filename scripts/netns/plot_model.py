@@ -22,19 +22,19 @@ for t in (1, 2, 5, 10, 20, 50, 100, 200):
 band = " ".join(f"{x(v):.1f},{y(v * f):.1f}" for f, vs in ((1.25, (lo, hi / 1.25)), (0.75, (hi, lo))) for v in vs)
 svg.append(f'<polygon points="{band}" fill="#999" fill-opacity="0.15"/>')
 svg.append(f'<line x1="{x(lo):.1f}" y1="{y(lo):.1f}" x2="{x(hi):.1f}" y2="{y(hi):.1f}" stroke="#777" stroke-dasharray="4 3"/>')
+def marker(shape, cx, cy, colour, fill="none"):
+    """One point's symbol: a square, a triangle or a circle."""
+    if shape == "square":
+        return f'<rect x="{cx - 3.5:.1f}" y="{cy - 3.5:.1f}" width="7" height="7" fill="{fill}" stroke="{colour}"/>'
+    if shape == "triangle":
+        return f'<polygon points="{cx:.1f},{cy - 4:.1f} {cx - 4:.1f},{cy + 3:.1f} {cx + 4:.1f},{cy + 3:.1f}" fill="{fill}" stroke="{colour}"/>'
+    return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{fill}" stroke="{colour}"/>'
+
 for r in rows:
     p, m = float(r["predicted_ms"]), float(r["measured_ms"])
     if not (lo <= p <= hi and lo <= m <= hi):
         continue
-    c = colours.get(r["rate"], "#2ca02c")
-    cx, cy = x(p), y(m)
-    shape = shapes.get(r["variant"], "circle")
-    if shape == "square":
-        svg.append(f'<rect x="{cx - 3.5:.1f}" y="{cy - 3.5:.1f}" width="7" height="7" fill="none" stroke="{c}"/>')
-    elif shape == "triangle":
-        svg.append(f'<polygon points="{cx:.1f},{cy - 4:.1f} {cx - 4:.1f},{cy + 3:.1f} {cx + 4:.1f},{cy + 3:.1f}" fill="none" stroke="{c}"/>')
-    else:
-        svg.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="none" stroke="{c}"/>')
+    svg.append(marker(shapes.get(r["variant"], "circle"), x(p), y(m), colours.get(r["rate"], "#2ca02c")))
 svg.append(f'<text x="{size / 2}" y="{size - 20}" text-anchor="middle">predicted ms/step (mnist-mpi plan)</text>')
 svg.append(f'<text transform="translate(16 {size / 2}) rotate(-90)" text-anchor="middle">measured ms/step</text>')
 svg.append(f'<text x="{(size + 130) / 2}" y="20" text-anchor="middle" font-size="13">Emulated clusters: measured against the model (band: +-25%)</text>')
@@ -42,12 +42,7 @@ legend = [("unshaped veth", colours["none"], "circle"), ("1 Gb/s links", colours
           ("flat allreduce", "#333", "square"), ("hierarchical", "#333", "circle"), ("hierarchical bf16", "#333", "triangle")]
 for i, (label, c, shape) in enumerate(legend):
     ly = 60 + 18 * i
-    if shape == "square":
-        svg.append(f'<rect x="{size - 6}" y="{ly - 7}" width="7" height="7" fill="none" stroke="{c}"/>')
-    elif shape == "triangle":
-        svg.append(f'<polygon points="{size - 2},{ly - 8} {size - 6},{ly - 1} {size + 2},{ly - 1}" fill="none" stroke="{c}"/>')
-    else:
-        svg.append(f'<circle cx="{size - 2}" cy="{ly - 4}" r="3.5" fill="{c if "veth" in label or "Gb" in label else "none"}" stroke="{c}"/>')
+    svg.append(marker(shape, size - 2, ly - 4, c, fill=c if c != "#333" else "none"))
     svg.append(f'<text x="{size + 8}" y="{ly}">{label}</text>')
 svg.append("</svg>")
 open(out, "w").write("\n".join(svg) + "\n")
