@@ -9,7 +9,7 @@ let package = Package(
         .library(name: "MNISTMPI", targets: ["MNISTMPI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // System libraries from Debian: libopenmpi-dev, libopenblas-dev, zlib1g-dev, libssl-dev.

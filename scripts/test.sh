@@ -5,6 +5,8 @@
 # sanitizer runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Layout first: it takes a second (configuration in .swift-format; fix with scripts/format.sh).
+swift format lint --strict --recursive Sources Tests Package.swift
 scripts/install-deps.sh build tests
 # NumPy, safetensors, onnx, onnxruntime, Keras (on JAX), h5py and TensorBoard from PyPI: the
 # interoperability tests check our files with them.

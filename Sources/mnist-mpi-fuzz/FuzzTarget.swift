@@ -49,13 +49,20 @@ enum FuzzTarget: String, CaseIterable {
         case .idx: return [idx, [0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]]
         case .gzip: return []
         case .safetensors:
-            return [Safetensors.encode(.init(tensors: ModelFile.tensors(parameters, FuzzTarget.architecture), metadata: ["format": "mnist-mpi"]))]
+            return [
+                Safetensors.encode(
+                    .init(tensors: ModelFile.tensors(parameters, FuzzTarget.architecture), metadata: ["format": "mnist-mpi"]))
+            ]
         case .checkpoint:
             var position = TrainingPosition()
             position.step = 3
             position.history = [EpochMetrics(loss: 0.5, accuracy: 0.9, seconds: 1, steps: 3)]
-            return [Checkpoint(architecture: FuzzTarget.architecture, parameters: parameters.array, velocity: parameters.array,
-                               position: position, runID: "seed", settings: TrainingOptions().settings).encode()]
+            return [
+                Checkpoint(
+                    architecture: FuzzTarget.architecture, parameters: parameters.array, velocity: parameters.array,
+                    position: position, runID: "seed", settings: TrainingOptions().settings
+                ).encode()
+            ]
         case .png: return [PNG.encode(image)]
         case .pgm: return [PGM.encode(image), Array("P2\n2 2\n255\n0 64\n128 255\n".utf8)]
         case .zip: return [Zip.archive([("a", [1, 2, 3]), ("b.json", Array("{}".utf8))])]

@@ -28,10 +28,11 @@ enum Console {
     static func drawing(of image: GrayImage) -> String {
         let shades = Array(" .:-=+*#%@")
         return (0..<image.height).map { y in
-            String((0..<image.width).flatMap { x -> [Character] in
-                let c = shades[Int(image[x, y]) * shades.count / 256]
-                return [c, c]
-            })
+            String(
+                (0..<image.width).flatMap { x -> [Character] in
+                    let c = shades[Int(image[x, y]) * shades.count / 256]
+                    return [c, c]
+                })
         }.joined(separator: "\n")
     }
 

@@ -24,8 +24,9 @@ struct Evaluate: ParsableCommand {
             print("")
             print(Report.perClass(evaluation.confusion, classNames: spec.classNames))
             if let plot {
-                let svg = SVGPlot.confusionMatrix(evaluation.confusion, classNames: spec.classNames,
-                                                  title: "\(spec.name) \(split.rawValue) set: accuracy \(format4(evaluation.accuracy))")
+                let svg = SVGPlot.confusionMatrix(
+                    evaluation.confusion, classNames: spec.classNames,
+                    title: "\(spec.name) \(split.rawValue) set: accuracy \(format4(evaluation.accuracy))")
                 try FileIO.writeAtomically(Array(svg.utf8), to: plot)
                 print("\nWrote the confusion matrix to \(plot)")
             }

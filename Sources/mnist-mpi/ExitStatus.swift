@@ -1,6 +1,7 @@
 import MNISTMPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Exit statuses of `mnist-mpi` besides 0 (success) and swift-argument-parser's 64 for a bad flag.

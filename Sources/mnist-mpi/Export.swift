@@ -34,7 +34,8 @@ struct Export: ParsableCommand {
                 // A saved model's description carries over (but for the dataset, which may have
                 // been chosen anew); a checkpoint's training state does not.
                 let kept = metadata["format"] == "mnist-mpi" ? metadata.filter { $0.key != "dataset" } : [:]
-                try ModelFile.save(parameters, architecture, metadata: ModelFile.metadata(architecture, dataset: spec, extra: kept), to: output)
+                try ModelFile.save(
+                    parameters, architecture, metadata: ModelFile.metadata(architecture, dataset: spec, extra: kept), to: output)
             }
             print("Wrote \(output)")
         }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import CSystem
 import MNISTMPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @main

@@ -11,11 +11,14 @@ enum Messages {
         case let MicroShards.ConfigurationError.ranks(ranks, m):
             return "--deterministic needs a power-of-two number of ranks that divides the \(m) micro-shards of a batch (got \(ranks) ranks)"
         case is SharedMemoryReduction.Unavailable:
-            return "--reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, allreduce or sharded"
+            return
+                "--reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, allreduce or sharded"
         case is HierarchicalReduction.Uneven:
-            return "--reduction hierarchical needs the same number of ranks on every node: give every host in the hostfile the same slots (or use mpirun --npernode N), or use --reduction allreduce"
+            return
+                "--reduction hierarchical needs the same number of ranks on every node: give every host in the hostfile the same slots (or use mpirun --npernode N), or use --reduction allreduce"
         case let LaunchError.slurmWithoutPMI(tasks):
-            return "Slurm started \(tasks) tasks that each see an MPI world of 1 (srun without PMI support): run mpirun inside the allocation, or srun --mpi=pmix (see srun --mpi=list)"
+            return
+                "Slurm started \(tasks) tasks that each see an MPI world of 1 (srun without PMI support): run mpirun inside the allocation, or srun --mpi=pmix (see srun --mpi=list)"
         default: return String(describing: error)
         }
     }
@@ -36,9 +39,11 @@ enum Messages {
     static func describe(_ error: TrainingError) -> String {
         switch error {
         case let .nonFiniteLoss(epoch, step, value):
-            return "loss became \(value.isNaN ? "NaN" : "\(value)") at epoch \(epoch), step \(step): training diverged (learning rate too high?)"
+            return
+                "loss became \(value.isNaN ? "NaN" : "\(value)") at epoch \(epoch), step \(step): training diverged (learning rate too high?)"
         case let .stopped(step, checkpoint):
-            let saved = checkpoint.map { "; checkpoint \($0) written, continue with --resume" } ?? "; no --checkpoint-dir, progress not saved"
+            let saved =
+                checkpoint.map { "; checkpoint \($0) written, continue with --resume" } ?? "; no --checkpoint-dir, progress not saved"
             return "stopped by a signal after step \(step)\(saved)"
         }
     }
@@ -46,16 +51,18 @@ enum Messages {
     /// `the checkpoint was made with --seed 1, this run has 2: resume with the same value`.
     static func describe(_ error: ResumeMismatch) -> String {
         let (setting, theirs, ours) = (error.setting, error.checkpoint ?? "(not recorded)", error.run ?? "(not recorded)")
-        let (flag, show): (String, (String) -> String) = switch setting {
-        case "seed": ("--seed", { $0 })
-        case "batch_size": ("--batch-size", { $0 })
-        case "shuffle": ("--no-shuffle", { $0 == "true" ? "false" : $0 == "false" ? "true" : $0 })
-        case "learning_rate": ("--learning-rate", { $0 })
-        case "dataset": ("--dataset", { $0 })
-        case "dataset_sha256": ("data files with SHA-256 digest", { $0 })
-        case "reduction": ("--deterministic", { $0 == "allreduce" ? "off" : "on (\($0.replacing("deterministic-tree/", with: "--micro-shards ")))" })
-        default: ("RMSprop \(setting)", { $0 })
-        }
+        let (flag, show): (String, (String) -> String) =
+            switch setting {
+            case "seed": ("--seed", { $0 })
+            case "batch_size": ("--batch-size", { $0 })
+            case "shuffle": ("--no-shuffle", { $0 == "true" ? "false" : $0 == "false" ? "true" : $0 })
+            case "learning_rate": ("--learning-rate", { $0 })
+            case "dataset": ("--dataset", { $0 })
+            case "dataset_sha256": ("data files with SHA-256 digest", { $0 })
+            case "reduction":
+                ("--deterministic", { $0 == "allreduce" ? "off" : "on (\($0.replacing("deterministic-tree/", with: "--micro-shards ")))" })
+            default: ("RMSprop \(setting)", { $0 })
+            }
         return "the checkpoint was made with \(flag) \(show(theirs)), this run has \(show(ours)): resume with the same value"
     }
 }

@@ -3,10 +3,16 @@ import MNISTMPI
 
 /// Which dataset, and where its files are: `--dataset` and `--data-dir`, shared by every command.
 struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("mnist or fashion-mnist (Zalando's clothes, same format) (default: mnist, or the dataset a model file records).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "mnist or fashion-mnist (Zalando's clothes, same format) (default: mnist, or the dataset a model file records).",
+            valueName: "name"))
     var dataset: String?
 
-    @Option(help: ArgumentHelp("Directory with the four IDX files, .gz or raw (default: data for mnist, /usr/share/datasets/fashion-mnist for fashion-mnist).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Directory with the four IDX files, .gz or raw (default: data for mnist, /usr/share/datasets/fashion-mnist for fashion-mnist).",
+            valueName: "dir"))
     var dataDir: String?
 
     func validate() throws {
@@ -25,7 +31,10 @@ struct DataOptions: ParsableArguments {
 
 /// The options of the commands that use a trained model: which file, which dataset.
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A model saved by --save, a checkpoint (safetensors), or a Keras 3 model (.keras) of the tutorial's network.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "A model saved by --save, a checkpoint (safetensors), or a Keras 3 model (.keras) of the tutorial's network.", valueName: "file"
+        ))
     var model: String
 
     @OptionGroup var data: DataOptions

@@ -24,10 +24,11 @@ struct OutputFiles {
         let (trainer, architecture, dataset) = (run.trainer, start.architecture, config.dataset)
         let epochs = trainer.history
         if let path = history {
-            let record = History(epochs: epochs, test: test, ranks: ranks, threads: start.threads,
-                                 startupSeconds: start.startupSeconds, options: config.training, dataset: dataset.name,
-                                 phaseSeconds: trainer.timeline.totals, peakResidentBytes: run.peakMemory,
-                                 reduction: trainer.reductionName)
+            let record = History(
+                epochs: epochs, test: test, ranks: ranks, threads: start.threads,
+                startupSeconds: start.startupSeconds, options: config.training, dataset: dataset.name,
+                phaseSeconds: trainer.timeline.totals, peakResidentBytes: run.peakMemory,
+                reduction: trainer.reductionName)
             try FileIO.writeAtomically(Array(record.json.text.utf8) + [0x0A], to: path)
         }
         if let path = profile {
@@ -37,13 +38,16 @@ struct OutputFiles {
             try FileIO.writeAtomically(Array(text.utf8) + [0x0A], to: path)
         }
         if let path = save, path.hasSuffix(".keras") {
-            let keras = try KerasFile.encode(trainer.parameters, architecture, optimizer: config.training.optimizer,
-                                             velocity: trainer.velocity, iterations: trainer.position.step)
+            let keras = try KerasFile.encode(
+                trainer.parameters, architecture, optimizer: config.training.optimizer,
+                velocity: trainer.velocity, iterations: trainer.position.step)
             try FileIO.writeAtomically(keras, to: path)
         } else if let path = save {
-            let metadata = ModelFile.metadata(architecture, dataset: dataset, extra: [
-                "test_accuracy": "\(test.accuracy)", "test_loss": "\(test.loss)", "command_line": config.commandLine,
-            ])
+            let metadata = ModelFile.metadata(
+                architecture, dataset: dataset,
+                extra: [
+                    "test_accuracy": "\(test.accuracy)", "test_loss": "\(test.loss)", "command_line": config.commandLine,
+                ])
             try ModelFile.save(trainer.parameters, architecture, metadata: metadata, to: path)
         }
         if let path = onnx {
@@ -57,10 +61,14 @@ struct OutputFiles {
         }
         if let path = plot {
             let svg = SVGPlot.trainingCurves(
-                loss: [.init("train", epochs.map(\.loss), colour: SVGPlot.trainColour),
-                       .init("test", validation.map { $0?.loss }, colour: SVGPlot.testColour)],
-                accuracy: [.init("train", epochs.map(\.accuracy), colour: SVGPlot.trainColour),
-                           .init("test", validation.map { $0?.accuracy }, colour: SVGPlot.testColour)],
+                loss: [
+                    .init("train", epochs.map(\.loss), colour: SVGPlot.trainColour),
+                    .init("test", validation.map { $0?.loss }, colour: SVGPlot.testColour),
+                ],
+                accuracy: [
+                    .init("train", epochs.map(\.accuracy), colour: SVGPlot.trainColour),
+                    .init("test", validation.map { $0?.accuracy }, colour: SVGPlot.testColour),
+                ],
                 title: "mnist-mpi on \(dataset.name): \(ranks) rank(s), test accuracy \(format4(test.accuracy))")
             try FileIO.writeAtomically(Array(svg.utf8), to: path)
         }

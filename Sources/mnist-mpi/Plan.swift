@@ -43,7 +43,10 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("Write the measured costs to this file (JSON).", valueName: "file"))
     var saveCosts: String?
 
-    @Option(help: ArgumentHelp("Print predicted against measured step times for the rows of this scripts/netns/bench.sh CSV whose rate is --rate.", valueName: "csv"))
+    @Option(
+        help: ArgumentHelp(
+            "Print predicted against measured step times for the rows of this scripts/netns/bench.sh CSV whose rate is --rate.",
+            valueName: "csv"))
     var compare: String?
 
     @Option(help: ArgumentHelp("The rate column of --compare's rows to use.", valueName: "rate"))
@@ -71,9 +74,10 @@ struct Plan: ParsableCommand {
                 if let linkGbps { costs.link.secondsPerByte = 8 / (linkGbps * 1e9) }
                 if let linkLatencyUs { costs.link.latency = linkLatencyUs * 1e-6 }
                 let jobHosts = Set(hostOf).count
-                let layout = StepModel.Layout(hosts: hosts ?? jobHosts, ranksPerHost: ranksPerHost ?? comm.size / jobHosts,
-                                              coresPerHost: coresPerHost ?? Double(Launcher.onlineCores), byNode: mapByNode,
-                                              strategy: reduction, wire: wirePrecision)
+                let layout = StepModel.Layout(
+                    hosts: hosts ?? jobHosts, ranksPerHost: ranksPerHost ?? comm.size / jobHosts,
+                    coresPerHost: coresPerHost ?? Double(Launcher.onlineCores), byNode: mapByNode,
+                    strategy: reduction, wire: wirePrecision)
                 let model = StepModel(costs: costs)
                 if let compare {
                     print(try PlanReport.comparison(model, csv: FileIO.read(compare), rate: rate))
@@ -89,15 +93,17 @@ struct Plan: ParsableCommand {
         let remote = hostOf.firstIndex { $0 != hostOf[0] }
         let local = hostOf.indices.first { $0 != 0 && hostOf[$0] == hostOf[0] }
         guard remote != nil || (linkGbps != nil && linkLatencyUs != nil) || costs != nil else {
-            throw ValidationError("no second host to measure a link to: run under mpirun across hosts, or give --link-gbps and --link-latency-us")
+            throw ValidationError(
+                "no second host to measure a link to: run under mpirun across hosts, or give --link-gbps and --link-latency-us")
         }
         let link = remote.map { Calibration.exchanges(comm, with: $0).path }
         let memory = local.map { Calibration.exchanges(comm, with: $0).path }
         guard comm.isRoot else { return nil }
-        return StepModel.Costs(secondsPerSample: Calibration.computePerSample(),
-                               optimizerSecondsPerParameter: Calibration.optimizerPerParameter(),
-                               link: link ?? StepModel.Path(latency: 0, secondsPerByte: 0),
-                               memory: memory ?? Calibration.memoryCopyPath())
+        return StepModel.Costs(
+            secondsPerSample: Calibration.computePerSample(),
+            optimizerSecondsPerParameter: Calibration.optimizerPerParameter(),
+            link: link ?? StepModel.Path(latency: 0, secondsPerByte: 0),
+            memory: memory ?? Calibration.memoryCopyPath())
     }
 
     private func load(_ path: String) throws -> StepModel.Costs {

@@ -21,16 +21,21 @@ enum PlanReport {
             "Layout: \(layout.hosts) host(s) x \(layout.ranksPerHost) rank(s)\(layout.byNode ? " mapped by node" : ""), \(format(layout.coresPerHost, decimals: 2)) core(s) a host, \(layout.strategy.rawValue), \(layout.wire.rawValue) between hosts",
         ]
         let p = model.predict(layout)
-        lines.append("Predicted step: \(milliseconds(p.total)) ms = compute \(milliseconds(p.compute)) + reduction \(milliseconds(p.reduction)) + optimizer \(milliseconds(p.optimizer))")
+        lines.append(
+            "Predicted step: \(milliseconds(p.total)) ms = compute \(milliseconds(p.compute)) + reduction \(milliseconds(p.reduction)) + optimizer \(milliseconds(p.optimizer))"
+        )
         lines.append("Each host's link carries \(format(p.linkBytes / 1e6, decimals: 2)) MB each way a step")
         // Strong: the same global batch on one rank. Weak: one host's batch on each host.
         let one = model.predict(StepModel.Layout(hosts: 1, ranksPerHost: 1, coresPerHost: layout.coresPerHost, strategy: layout.strategy))
         let strong = one.total / (Double(layout.ranks) * p.total)
-        let host = StepModel.Layout(hosts: 1, ranksPerHost: layout.ranksPerHost, coresPerHost: layout.coresPerHost,
-                                    strategy: layout.strategy, wire: layout.wire)
+        let host = StepModel.Layout(
+            hosts: 1, ranksPerHost: layout.ranksPerHost, coresPerHost: layout.coresPerHost,
+            strategy: layout.strategy, wire: layout.wire)
         let weakModel = StepModel(costs: c, parameters: model.parameters, batchSize: model.batchSize * layout.hosts)
         let weak = model.predict(host).total / weakModel.predict(layout).total
-        lines.append("Scaling: strong \(format(strong * 100, decimals: 1))% (batch \(model.batchSize) over \(layout.ranks) rank(s) against 1), weak \(format(weak * 100, decimals: 1))% (batch \(model.batchSize) a host over \(layout.hosts) host(s) against 1)")
+        lines.append(
+            "Scaling: strong \(format(strong * 100, decimals: 1))% (batch \(model.batchSize) over \(layout.ranks) rank(s) against 1), weak \(format(weak * 100, decimals: 1))% (batch \(model.batchSize) a host over \(layout.hosts) host(s) against 1)"
+        )
         lines.append("")
         lines.append("The same layout on other links (latency as above):")
         lines.append("   Gb/s  step ms  reduction ms  strong  weak")
@@ -57,11 +62,15 @@ enum PlanReport {
             let strategy: StepModel.Layout.Strategy = f[5] == "allreduce" ? .allreduce : .hierarchical
             // The emulated hosts get a core each, sharing the machine's when there are more hosts.
             let cores = min(1, Double(Launcher.onlineCores) / Double(max(hosts, 1)))
-            let layout = StepModel.Layout(hosts: hosts, ranksPerHost: per, coresPerHost: cores, byNode: f[3] != "slot",
-                                          strategy: strategy, wire: f[4] == "bf16" ? .bfloat16 : .float32)
+            let layout = StepModel.Layout(
+                hosts: hosts, ranksPerHost: per, coresPerHost: cores, byNode: f[3] != "slot",
+                strategy: strategy, wire: f[4] == "bf16" ? .bfloat16 : .float32)
             let p = model.predict(layout)
-            out.append([f[0], f[1], f[2], f[3], f[4], f[6], milliseconds(p.total), format(measured / 1e3 / p.total, decimals: 2),
-                        f[7], format(p.linkBytes, decimals: 0)].joined(separator: ","))
+            out.append(
+                [
+                    f[0], f[1], f[2], f[3], f[4], f[6], milliseconds(p.total), format(measured / 1e3 / p.total, decimals: 2),
+                    f[7], format(p.linkBytes, decimals: 0),
+                ].joined(separator: ","))
         }
         return out.joined(separator: "\n")
     }
@@ -82,7 +91,7 @@ enum PlanReport {
             return StepModel.Path(latency: l, secondsPerByte: b)
         }
         guard let samples = j["seconds_per_sample"]?.array?.compactMap(\.double), samples.count == Calibration.rows.count,
-              let o = j["optimizer_seconds_per_parameter"]?.double, let link = path(j["link"]), let memory = path(j["memory"])
+            let o = j["optimizer_seconds_per_parameter"]?.double, let link = path(j["link"]), let memory = path(j["memory"])
         else { return nil }
         return StepModel.Costs(secondsPerSample: samples, optimizerSecondsPerParameter: o, link: link, memory: memory)
     }

@@ -13,7 +13,10 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
-    @Option(help: ArgumentHelp("Test images to predict: a list and/or ranges, e.g. 0..9 or 3,7,10..12 (default: 0..9 when no image file is given).", valueName: "indices"))
+    @Option(
+        help: ArgumentHelp(
+            "Test images to predict: a list and/or ranges, e.g. 0..9 or 3,7,10..12 (default: 0..9 when no image file is given).",
+            valueName: "indices"))
     var index: String?
 
     @Flag(help: "Print one JSON object per image (full-precision probabilities) instead of text.")
@@ -61,8 +64,9 @@ struct Predict: ParsableCommand {
                 }
                 let probabilities = Evaluator.predict(parameters, architecture, on: test, indices: wanted)
                 for (i, p) in zip(wanted, probabilities) {
-                    report(name: "#\(i)", key: ("index", .integer(i)), probabilities: p, classNames: names,
-                           truth: Int(test.labels[i]))
+                    report(
+                        name: "#\(i)", key: ("index", .integer(i)), probabilities: p, classNames: names,
+                        truth: Int(test.labels[i]))
                 }
             }
             for path in images {
@@ -81,8 +85,10 @@ struct Predict: ParsableCommand {
     func report(name: String, key: (String, JSON), probabilities p: [Float], classNames: [String], truth: Int?) {
         let best = argmax(p)
         if json {
-            var fields: [(String, JSON)] = [key, ("predicted", .integer(best)), ("class", .string(classNames[best])),
-                                            ("probabilities", .array(p.map { .number(Double($0)) }))]
+            var fields: [(String, JSON)] = [
+                key, ("predicted", .integer(best)), ("class", .string(classNames[best])),
+                ("probabilities", .array(p.map { .number(Double($0)) })),
+            ]
             if let truth { fields.append(("label", .integer(truth))) }
             print(JSON.object(fields).text)
         } else {

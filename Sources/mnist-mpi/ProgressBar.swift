@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import MNISTMPI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Keras-style progress lines on standard output:
 ///

@@ -7,9 +7,11 @@ enum Report {
         let labelWidth = classNames.map(\.count).max() ?? 1
         let width = max(5, (confusion.flatMap { $0 }.max() ?? 0).description.count + 1)
         var lines = ["Confusion matrix (rows: true class, columns: predicted class)"]
-        lines.append(String(repeating: " ", count: labelWidth) + (0..<confusion.count).map { "\($0)".leftPadded(to: width, with: " ") }.joined())
+        lines.append(
+            String(repeating: " ", count: labelWidth) + (0..<confusion.count).map { "\($0)".leftPadded(to: width, with: " ") }.joined())
         for (t, row) in confusion.enumerated() {
-            lines.append(classNames[t].leftPadded(to: labelWidth, with: " ") + row.map { "\($0)".leftPadded(to: width, with: " ") }.joined())
+            lines.append(
+                classNames[t].leftPadded(to: labelWidth, with: " ") + row.map { "\($0)".leftPadded(to: width, with: " ") }.joined())
         }
         return lines.joined(separator: "\n")
     }
@@ -24,12 +26,14 @@ enum Report {
             let (p, r) = Evaluation.precisionRecall(confusion, class: k)
             let f = p + r > 0 ? 2 * p * r / (p + r) : 0
             sums = (sums.p + p, sums.r + r, sums.f + f)
-            lines.append(classNames[k].leftPadded(to: labelWidth, with: " ")
-                         + cells([format4(p), format4(r), format4(f), "\(confusion[k].reduce(0, +))"]))
+            lines.append(
+                classNames[k].leftPadded(to: labelWidth, with: " ")
+                    + cells([format4(p), format4(r), format4(f), "\(confusion[k].reduce(0, +))"]))
         }
         let n = Double(confusion.count), total = confusion.flatMap { $0 }.reduce(0, +)
-        lines.append("macro avg".leftPadded(to: labelWidth, with: " ")
-                     + cells([format4(sums.p / n), format4(sums.r / n), format4(sums.f / n), "\(total)"]))
+        lines.append(
+            "macro avg".leftPadded(to: labelWidth, with: " ")
+                + cells([format4(sums.p / n), format4(sums.r / n), format4(sums.f / n), "\(total)"]))
         return lines.joined(separator: "\n")
     }
 }

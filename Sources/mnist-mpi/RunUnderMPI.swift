@@ -1,7 +1,8 @@
 import ArgumentParser
 import MNISTMPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a command's work on every rank of the MPI job (a plain process is a job of one) and
@@ -18,12 +19,16 @@ func runUnderMPI(peerTimeout: Double = 60, _ work: (MPICommunicator) throws -> V
     }
     let rank = Launcher.rank ?? 0
     let watchdog = Watchdog(seconds: peerTimeout) { seconds, phase in
-        Terminal.error("mnist-mpi: error: rank \(rank): no answer from the other ranks for \(Int(seconds)) s while \(phase) (a rank or its node is gone or frozen, or the network is down); ending the job")
+        Terminal.error(
+            "mnist-mpi: error: rank \(rank): no answer from the other ranks for \(Int(seconds)) s while \(phase) (a rank or its node is gone or frozen, or the network is down); ending the job"
+        )
         _exit(ExitStatus.peerLost)
     }
     Phase.enter("start-up", watchdog: watchdog, rank: rank)
     let comm = MPICommunicator(watchdog: watchdog) { failure in
-        Terminal.error("mnist-mpi: error: rank \(failure.rank): \(failure.call) failed: \(failure.message) (MPI error \(failure.code)); ending the job")
+        Terminal.error(
+            "mnist-mpi: error: rank \(failure.rank): \(failure.call) failed: \(failure.message) (MPI error \(failure.code)); ending the job"
+        )
     }
     // For tests: MNIST_MPI_TEST_MPI_ERROR=<rank> makes that rank's next MPI call fail.
     if let failing = getenv("MNIST_MPI_TEST_MPI_ERROR"), String(cString: failing) == "\(rank)" { comm.failACallForTesting() }

@@ -13,7 +13,8 @@ struct Show: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: ArgumentHelp("Image file to write, PNG or (ending in .pgm) PGM (default: <dataset>-<split>-<index>.png).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Image file to write, PNG or (ending in .pgm) PGM (default: <dataset>-<split>-<index>.png).", valueName: "file"))
     var output: String?
 
     func validate() throws {

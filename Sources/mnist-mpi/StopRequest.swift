@@ -1,7 +1,8 @@
 import CStopSignal
 import MNISTMPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SIGTERM and SIGINT (what Slurm, `kill` and Ctrl-C send) become a request to stop, which the

@@ -30,7 +30,9 @@ final class TensorBoardLog: TrainingObserver {
     init(directory: String, validation: Bool, learningRate: Float, restartsAt: Int?) throws {
         let runs = (train: directory + "/train", validation: directory + "/validation")
         if restartsAt == nil, let used = [runs.train, runs.validation].first(where: TensorBoardEventFile.holdsEvents) {
-            throw JobError("\(used) holds an earlier run's event files: choose another --tensorboard directory, delete them, or continue that run with --resume")
+            throw JobError(
+                "\(used) holds an earlier run's event files: choose another --tensorboard directory, delete them, or continue that run with --resume"
+            )
         }
         train = try TensorBoardEventFile(directory: runs.train)
         self.validation = validation ? try TensorBoardEventFile(directory: runs.validation) : nil

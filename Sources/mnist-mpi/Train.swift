@@ -31,28 +31,50 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Write per-epoch loss/accuracy, test results and timings as JSON.", valueName: "file"))
     var history: String?
 
-    @Option(help: ArgumentHelp("Write a per-step timeline of every rank (load, forward, backward, reduction, optimizer) as a Chrome trace (chrome://tracing, Perfetto).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Write a per-step timeline of every rank (load, forward, backward, reduction, optimizer) as a Chrome trace (chrome://tracing, Perfetto).",
+            valueName: "file"))
     var profile: String?
 
-    @Option(help: ArgumentHelp("Save the trained model: a Keras 3 archive that keras.saving.load_model opens if the name ends in .keras (with the optimizer state), else safetensors.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Save the trained model: a Keras 3 archive that keras.saving.load_model opens if the name ends in .keras (with the optimizer state), else safetensors.",
+            valueName: "file"))
     var save: String?
 
-    @Option(help: ArgumentHelp("Export the trained model as ONNX (opset 13; input float[N,784] in [0,1], output probabilities float[N,10]).", valueName: "file.onnx"))
+    @Option(
+        help: ArgumentHelp(
+            "Export the trained model as ONNX (opset 13; input float[N,784] in [0,1], output probabilities float[N,10]).",
+            valueName: "file.onnx"))
     var exportOnnx: String?
 
-    @Flag(name: .customLong("validate"), help: "Evaluate the test set after every epoch and show val_loss/val_accuracy (Keras's validation_data); implied by --plot and --csv.")
+    @Flag(
+        name: .customLong("validate"),
+        help:
+            "Evaluate the test set after every epoch and show val_loss/val_accuracy (Keras's validation_data); implied by --plot and --csv."
+    )
     var validateEachEpoch = false
 
-    @Option(help: ArgumentHelp("Write TensorBoard event files here as Keras's TensorBoard callback does: train/ (per-step and per-epoch loss and accuracy, per-phase step times) and, with --validate, validation/.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Write TensorBoard event files here as Keras's TensorBoard callback does: train/ (per-step and per-epoch loss and accuracy, per-phase step times) and, with --validate, validation/.",
+            valueName: "dir"))
     var tensorboard: String?
 
     @Option(help: ArgumentHelp("Plot loss and accuracy per epoch, train and test, as an SVG picture.", valueName: "file.svg"))
     var plot: String?
 
-    @Option(help: ArgumentHelp("Write per-epoch metrics as CSV, like Keras's CSVLogger (epoch,accuracy,loss,val_accuracy,val_loss).", valueName: "file.csv"))
+    @Option(
+        help: ArgumentHelp(
+            "Write per-epoch metrics as CSV, like Keras's CSVLogger (epoch,accuracy,loss,val_accuracy,val_loss).", valueName: "file.csv"))
     var csv: String?
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights in this file (safetensors, or a Keras 3 .keras model of the tutorial's network) instead of Glorot initialisation.", valueName: "file"))
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp(
+            "Start from the weights in this file (safetensors, or a Keras 3 .keras model of the tutorial's network) instead of Glorot initialisation.",
+            valueName: "file"))
     var initFile: String?
 
     @Option(help: ArgumentHelp("Write a checkpoint here at the end of every epoch (atomically; rank 0 writes).", valueName: "dir"))
@@ -70,16 +92,26 @@ struct Train: ParsableCommand {
     @Flag(help: "Delete the checkpoints another run left in --checkpoint-dir and start afresh (without it, such a directory is an error).")
     var startOver = false
 
-    @Option(help: ArgumentHelp("Seconds a rank waits for its peers in a collective before ending the job (0: forever).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp("Seconds a rank waits for its peers in a collective before ending the job (0: forever).", valueName: "seconds"))
     var peerTimeout = 60.0
 
-    @Option(help: ArgumentHelp("How ranks combine gradients: allreduce (one MPI_Allreduce, every rank steps all weights), sharded (reduce-scatter, each rank steps its 1/np of the weights, allgather: ZeRO-1), shared-memory (sharded through memory the ranks of one node share, no messages), hierarchical (shared memory on each node, only the node sums cross the network, each of a node's ranks carrying its slice), or auto: shared-memory when every rank is on one node, else hierarchical when every node runs as many ranks, else allreduce.", valueName: "strategy"))
+    @Option(
+        help: ArgumentHelp(
+            "How ranks combine gradients: allreduce (one MPI_Allreduce, every rank steps all weights), sharded (reduce-scatter, each rank steps its 1/np of the weights, allgather: ZeRO-1), shared-memory (sharded through memory the ranks of one node share, no messages), hierarchical (shared memory on each node, only the node sums cross the network, each of a node's ranks carrying its slice), or auto: shared-memory when every rank is on one node, else hierarchical when every node runs as many ranks, else allreduce.",
+            valueName: "strategy"))
     var reduction: ReductionName = .auto
 
-    @Option(help: ArgumentHelp("Number format of the gradient sums sent between nodes by the hierarchical reduction: float32, or bfloat16 (half the bytes; sums still add up in float32).", valueName: "format"))
+    @Option(
+        help: ArgumentHelp(
+            "Number format of the gradient sums sent between nodes by the hierarchical reduction: float32, or bfloat16 (half the bytes; sums still add up in float32).",
+            valueName: "format"))
     var wirePrecision: WirePrecision = .float32
 
-    @Flag(help: "Sum gradients in a fixed tree over micro-shards: bitwise the same weights and metrics for every power-of-two rank count up to --micro-shards.")
+    @Flag(
+        help:
+            "Sum gradients in a fixed tree over micro-shards: bitwise the same weights and metrics for every power-of-two rank count up to --micro-shards."
+    )
     var deterministic = false
 
     @Option(help: "Micro-shards per global batch with --deterministic (a power of two).")
@@ -111,7 +143,8 @@ struct Train: ParsableCommand {
         }
         if startOver && resume { throw ValidationError("--start-over and --resume exclude each other") }
         if wirePrecision != .float32 && (deterministic || ![.auto, .hierarchical].contains(reduction)) {
-            throw ValidationError("--wire-precision \(wirePrecision.rawValue) applies to the hierarchical reduction only (--reduction hierarchical or auto)")
+            throw ValidationError(
+                "--wire-precision \(wirePrecision.rawValue) applies to the hierarchical reduction only (--reduction hierarchical or auto)")
         }
         if checkpointEvery != nil && checkpointDir == nil { throw ValidationError("--checkpoint-every needs --checkpoint-dir") }
     }
@@ -126,7 +159,9 @@ struct Train: ParsableCommand {
         config.training.maxSteps = maxSteps
         config.training.checkpoints = checkpointDir.map { CheckpointStore(directory: $0, keep: keepCheckpoints) }
         config.training.checkpointEverySteps = checkpointEvery
-        config.training.reduction = deterministic ? .deterministicTree(microShards: microShards)
+        config.training.reduction =
+            deterministic
+            ? .deterministicTree(microShards: microShards)
             : reduction.strategy
         config.training.wirePrecision = wirePrecision
         config.training.dataset = data.spec()

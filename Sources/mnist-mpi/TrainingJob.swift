@@ -1,7 +1,8 @@
 import CBLAS
 import MNISTMPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Everything the `train` command was asked to do.
@@ -94,7 +95,8 @@ struct TrainingJob {
         try Launcher.checkSlurmWiring(worldSize: comm.size)
         let batchSize = config.training.batchSize
         guard comm.size <= batchSize else {
-            throw JobError("\(comm.size) ranks cannot share a batch of \(batchSize): use at most \(batchSize) ranks or a larger --batch-size")
+            throw JobError(
+                "\(comm.size) ranks cannot share a batch of \(batchSize): use at most \(batchSize) ranks or a larger --batch-size")
         }
         // Every file the run will write, before any work that a failed write would lose.
         _ = try comm.onRoot { try config.files.checkWritable() }
@@ -106,17 +108,19 @@ struct TrainingJob {
         let data = comm.broadcast(try comm.onRoot { try Dataset.load(config.dataset, from: config.dataDirectory) })
         let architecture = Architecture(classes: config.dataset.classNames.count)
         enter("sending the initial weights")
-        let weights = comm.broadcast(try comm.onRoot { () throws -> FloatBuffer in
-            if let path = config.initFile { return try ModelFile.load(path, architecture) }
-            return architecture.glorotInitialization(seed: config.training.seed)
-        }, count: architecture.parameterCount)
+        let weights = comm.broadcast(
+            try comm.onRoot { () throws -> FloatBuffer in
+                if let path = config.initFile { return try ModelFile.load(path, architecture) }
+                return architecture.glorotInitialization(seed: config.training.seed)
+            }, count: architecture.parameterCount)
         enter("reading the checkpoints")
         let resume = try resumeCheckpoint(architecture)
         var runID = Array(Checkpoint.newRunID().utf8)
         comm.broadcast(&runID, root: 0)
-        let start = Start(data: data, architecture: architecture, weights: weights, resume: resume,
-                          runID: String(decoding: runID, as: UTF8.self), threads: threads, shards: shards,
-                          startupSeconds: comm.time() - started)
+        let start = Start(
+            data: data, architecture: architecture, weights: weights, resume: resume,
+            runID: String(decoding: runID, as: UTF8.self), threads: threads, shards: shards,
+            startupSeconds: comm.time() - started)
         if comm.isRoot { introduce(start) }
         return start
     }
@@ -166,7 +170,9 @@ struct TrainingJob {
     private func clearForAFreshRun(_ store: CheckpointStore) throws {
         guard let newest = try store.steps().first else { return }
         guard config.startOver else {
-            throw JobError("\(store.directory) holds checkpoints of an earlier run (newest: step \(newest)): continue it with --resume, choose another --checkpoint-dir, or delete them with --start-over")
+            throw JobError(
+                "\(store.directory) holds checkpoints of an earlier run (newest: step \(newest)): continue it with --resume, choose another --checkpoint-dir, or delete them with --start-over"
+            )
         }
         try store.removeAll()
         print("Deleted the earlier run's checkpoints in \(store.directory) (--start-over)")
@@ -179,7 +185,9 @@ struct TrainingJob {
         print("\nTraining image #4, label \(config.dataset.classNames[Int(data.train.labels[4])]):")
         print(Console.drawing(of: data.train, index: 4))
         print("\nRandom-guess baseline accuracy: \(format4(1 / Double(architecture.classes)))")
-        print("Model: \(architecture.inputs) -> Dense(\(architecture.hidden), relu) -> Dense(\(architecture.classes), softmax), \(architecture.parameterCount) parameters")
+        print(
+            "Model: \(architecture.inputs) -> Dense(\(architecture.hidden), relu) -> Dense(\(architecture.classes), softmax), \(architecture.parameterCount) parameters"
+        )
         if let position = start.resume?.position {
             print("Resuming from the checkpoint at step \(position.step): epoch \(position.epoch + 1), batch \(position.batchInEpoch)")
         }
@@ -189,20 +197,24 @@ struct TrainingJob {
         let shards = comm.size * start.shards
         let shard = Sharding.shard(batchSize: options.batchSize, ranks: shards, rank: 0).count
         let split = start.shards > 1 ? " x \(start.shards) threads" : ""
-        print("Training on \(data.train.count) samples: \(comm.size) rank(s)\(split), global batch \(options.batchSize) (up to \(shard) per \(start.shards > 1 ? "thread" : "rank")), \(start.threads) BLAS thread(s) per \(start.shards > 1 ? "thread" : "rank"), start-up \(format3(start.startupSeconds))s\n")
+        print(
+            "Training on \(data.train.count) samples: \(comm.size) rank(s)\(split), global batch \(options.batchSize) (up to \(shard) per \(start.shards > 1 ? "thread" : "rank")), \(start.threads) BLAS thread(s) per \(start.shards > 1 ? "thread" : "rank"), start-up \(format3(start.startupSeconds))s\n"
+        )
     }
 
     /// The epochs, with Keras's progress lines on rank 0 (and per-epoch validation there when
     /// asked); SIGTERM/SIGINT stop every rank after the same step.
     private func train(_ start: Start) throws -> Run {
         enter("training")
-        let board = try comm.onRoot { () throws -> TensorBoardLog? in
-            try config.tensorboard.map {
-                try TensorBoardLog(directory: $0, validation: config.validateEachEpoch,
-                                   learningRate: config.training.optimizer.learningRate,
-                                   restartsAt: config.resume ? (start.resume.map { $0.position.step + 1 } ?? 0) : nil)
-            }
-        } ?? nil
+        let board =
+            try comm.onRoot { () throws -> TensorBoardLog? in
+                try config.tensorboard.map {
+                    try TensorBoardLog(
+                        directory: $0, validation: config.validateEachEpoch,
+                        learningRate: config.training.optimizer.learningRate,
+                        restartsAt: config.resume ? (start.resume.map { $0.position.step + 1 } ?? 0) : nil)
+                }
+            } ?? nil
         let trainer = try StopRequest.whileHandling {
             guard start.shards > 1 else { return try trainOneShard(start, comm: comm, board: board) }
             // The shards of this process, as ranks that are threads; the first one reports.
@@ -215,8 +227,8 @@ struct TrainingJob {
         }
         enter("gathering the results")
         let memory = comm.gatherToRoot(Array(String(peakResidentBytes()).utf8)).map { Int(String(decoding: $0, as: UTF8.self))! }
-        let traces = config.files.profile == nil ? [] :
-            comm.gatherToRoot(Array(JSON.array(trainer.timeline.traceEvents(rank: comm.rank)).text.utf8))
+        let traces =
+            config.files.profile == nil ? [] : comm.gatherToRoot(Array(JSON.array(trainer.timeline.traceEvents(rank: comm.rank)).text.utf8))
         return Run(trainer: trainer, peakMemory: memory, traces: traces)
     }
 
@@ -224,14 +236,17 @@ struct TrainingJob {
     /// log (and per-epoch validation when asked) on its rank 0; SIGTERM/SIGINT stop every rank
     /// after the same step.
     private func trainOneShard(_ start: Start, comm: Communicator, board: TensorBoardLog?) throws -> Trainer {
-        let trainer = try Trainer(comm: comm, architecture: start.architecture, options: config.training,
-                                  data: start.data.train, initialParameters: start.weights, resume: start.resume,
-                                  runID: start.runID, profile: config.files.profile != nil)
+        let trainer = try Trainer(
+            comm: comm, architecture: start.architecture, options: config.training,
+            data: start.data.train, initialParameters: start.weights, resume: start.resume,
+            runID: start.runID, profile: config.files.profile != nil)
         let reports = comm.isRoot && self.comm.isRoot
-        let validate = reports && config.validateEachEpoch ? { (parameters: FloatBuffer) in
-            let evaluation = Evaluator.evaluate(parameters, start.architecture, on: start.data.test)
-            return EpochMetrics.Validation(loss: evaluation.loss, accuracy: evaluation.accuracy)
-        } : nil
+        let validate =
+            reports && config.validateEachEpoch
+            ? { (parameters: FloatBuffer) in
+                let evaluation = Evaluator.evaluate(parameters, start.architecture, on: start.data.test)
+                return EpochMetrics.Validation(loss: evaluation.loss, accuracy: evaluation.accuracy)
+            } : nil
         var observers: [TrainingObserver] = []
         if reports {
             observers.append(EpochProgress())

@@ -1,15 +1,20 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// The training step allocates nothing: buffers are made once and reused. Measured by counting
 /// the process's heap allocations (Tests/tools/malloc_count.c, preloaded) in runs of 100 and
 /// 400 steps: the 300 extra steps must not add a single one.
 struct AllocationTests {
     func mallocs(steps: Int, counter: String) throws -> Int {
-        let out = try Fixtures.run(Fixtures.releaseBinary, ["--data-dir", Fixtures.dataDirectory, "--max-steps", "\(steps)",
-                                                            "--threads", "1"], environment: ["LD_PRELOAD": counter])
+        let out = try Fixtures.run(
+            Fixtures.releaseBinary,
+            [
+                "--data-dir", Fixtures.dataDirectory, "--max-steps", "\(steps)",
+                "--threads", "1",
+            ], environment: ["LD_PRELOAD": counter])
         #expect(out.status == 0, "\(out.stderr)")
         let line = out.stderr.split(separator: "\n").last { $0.hasPrefix("mallocs ") }
         return try #require(line.flatMap { Int($0.dropFirst("mallocs ".count)) }, "\(out.stderr)")
@@ -17,8 +22,12 @@ struct AllocationTests {
 
     @Test func extraStepsAllocateNothing() throws {
         let counter = Fixtures.temporaryDirectory() + "/malloc_count.so"
-        let build = try Fixtures.run("/usr/bin/env", ["cc", "-shared", "-fPIC", "-O2", "-o", counter,
-                                                      "\(Fixtures.repo)/Tests/tools/malloc_count.c", "-ldl"])
+        let build = try Fixtures.run(
+            "/usr/bin/env",
+            [
+                "cc", "-shared", "-fPIC", "-O2", "-o", counter,
+                "\(Fixtures.repo)/Tests/tools/malloc_count.c", "-ldl",
+            ])
         try #require(build.status == 0, "\(build.stderr)")
         let short = try mallocs(steps: 100, counter: counter), long = try mallocs(steps: 400, counter: counter)
         #expect(short > 1000)  // the counter works: start-up allocates plenty

@@ -1,15 +1,20 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// The subcommands on a model trained here: evaluate, predict, show, export.
 @Suite(.serialized) struct CommandTests {
     static let trained: (dir: String, model: String) = {
         let dir = Fixtures.temporaryDirectory()
-        _ = try! Fixtures.run(Fixtures.releaseBinary, ["--data-dir", Fixtures.dataDirectory, "--max-steps", "200",
-                                                       "--epochs", "1", "--save", "\(dir)/model.safetensors",
-                                                       "--checkpoint-dir", "\(dir)/ck", "--checkpoint-every", "100"])
+        _ = try! Fixtures.run(
+            Fixtures.releaseBinary,
+            [
+                "--data-dir", Fixtures.dataDirectory, "--max-steps", "200",
+                "--epochs", "1", "--save", "\(dir)/model.safetensors",
+                "--checkpoint-dir", "\(dir)/ck", "--checkpoint-every", "100",
+            ])
         return (dir, "\(dir)/model.safetensors")
     }()
     var data: [String] { ["--model", Self.trained.model, "--data-dir", Fixtures.dataDirectory] }
@@ -50,7 +55,8 @@ import TestSupport
 
     @Test func showWritesTheDigitAsPNG() throws {
         let path = "\(Self.trained.dir)/four.png"
-        let out = try Fixtures.run(Fixtures.releaseBinary, ["show", "--index", "4", "--data-dir", Fixtures.dataDirectory, "--output", path])
+        let out = try Fixtures.run(
+            Fixtures.releaseBinary, ["show", "--index", "4", "--data-dir", Fixtures.dataDirectory, "--output", path])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("mnist train image #4, label 9"))
         let train = try Dataset.load(.mnist, from: Fixtures.dataDirectory).train

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// scripts/get-data.sh against HTTP servers on 127.0.0.1: a good one, one serving a tampered
 /// file, one that stalls and one that drops the connection.
@@ -59,9 +60,12 @@ import TestSupport
     }
 
     func fetch(from server: Server, into target: String, timeout: Int = 20) throws -> Fixtures.Output {
-        try Fixtures.run("\(Fixtures.repo)/scripts/get-data.sh", [target], timeout: 120,
-                         environment: ["MNIST_MIRROR": server.url, "MNIST_NO_FALLBACK": "1",
-                                       "MNIST_FETCH_TIMEOUT": "\(timeout)"])
+        try Fixtures.run(
+            "\(Fixtures.repo)/scripts/get-data.sh", [target], timeout: 120,
+            environment: [
+                "MNIST_MIRROR": server.url, "MNIST_NO_FALLBACK": "1",
+                "MNIST_FETCH_TIMEOUT": "\(timeout)",
+            ])
     }
 
     /// A directory serving the real .gz files (copies from data/).

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 @Suite(.serialized) struct DeterminismTests {
     /// Runs a 1-epoch shuffled `--deterministic` job with `np` ranks in a directory of its own,
@@ -12,8 +13,12 @@ import TestSupport
         let cwd = FileManager.default.currentDirectoryPath
         FileManager.default.changeCurrentDirectoryPath(dir)
         defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
-        let out = try Fixtures.mpirun(np, ["--data-dir", Fixtures.dataDirectory, "--deterministic", "--epochs", "1",
-                                           "--save", "model.safetensors"])
+        let out = try Fixtures.mpirun(
+            np,
+            [
+                "--data-dir", Fixtures.dataDirectory, "--deterministic", "--epochs", "1",
+                "--save", "model.safetensors",
+            ])
         #expect(out.status == 0, "np=\(np): \(out.stderr)")
         // What a person reads, minus wall-clock timings.
         let metrics = out.stdout.split(separator: "\n").map(String.init).filter {
@@ -41,6 +46,9 @@ import TestSupport
     @Test func aRankCountThatDoesNotDivideTheMicroShardsIsAClearError() throws {
         let out = try Fixtures.mpirun(3, ["--data-dir", Fixtures.dataDirectory, "--deterministic"], timeout: 60)
         #expect(out.status == 1)
-        #expect(out.stderr.contains("mnist-mpi: error: --deterministic needs a power-of-two number of ranks that divides the 8 micro-shards of a batch (got 3 ranks)"))
+        #expect(
+            out.stderr.contains(
+                "mnist-mpi: error: --deterministic needs a power-of-two number of ranks that divides the 8 micro-shards of a batch (got 3 ranks)"
+            ))
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// The tool tried as a careless user and as an attacker would: reused directories, settings
 /// changed on resume, crafted files, huge numbers, launch modes, repeated signals.
@@ -13,16 +14,27 @@ import TestSupport
     @Test func aFreshRunRefusesAnotherRunsCheckpointsAndLosesNothing() throws {
         let ck = Fixtures.temporaryDirectory() + "/ck"
         let store = CheckpointStore(directory: ck)
-        let first = try Fixtures.mpirun(2, data + ["--max-steps", "30", "--checkpoint-every", "10", "--keep-checkpoints", "1",
-                                                   "--checkpoint-dir", ck])
+        let first = try Fixtures.mpirun(
+            2,
+            data + [
+                "--max-steps", "30", "--checkpoint-every", "10", "--keep-checkpoints", "1",
+                "--checkpoint-dir", ck,
+            ])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(try store.steps() == [30])
         let fresh = try Fixtures.mpirun(2, data + ["--max-steps", "5", "--checkpoint-dir", ck], timeout: 60)
         #expect(fresh.status == 1)
-        #expect(fresh.stderr.contains("mnist-mpi: error: \(ck) holds checkpoints of an earlier run (newest: step 30): continue it with --resume, choose another --checkpoint-dir, or delete them with --start-over"), "\(fresh.stderr)")
+        #expect(
+            fresh.stderr.contains(
+                "mnist-mpi: error: \(ck) holds checkpoints of an earlier run (newest: step 30): continue it with --resume, choose another --checkpoint-dir, or delete them with --start-over"
+            ), "\(fresh.stderr)")
         #expect(try store.steps() == [30])
-        let over = try Fixtures.mpirun(2, data + ["--max-steps", "20", "--checkpoint-every", "10", "--keep-checkpoints", "1",
-                                                  "--checkpoint-dir", ck, "--start-over"])
+        let over = try Fixtures.mpirun(
+            2,
+            data + [
+                "--max-steps", "20", "--checkpoint-every", "10", "--keep-checkpoints", "1",
+                "--checkpoint-dir", ck, "--start-over",
+            ])
         #expect(over.status == 0, "\(over.stderr)")
         #expect(try store.steps() == [20])
         let resumed = try Fixtures.mpirun(2, data + ["--max-steps", "25", "--checkpoint-dir", ck, "--resume"])
@@ -32,7 +44,8 @@ import TestSupport
     /// One checkpoint of the defaults, resumed with each setting that changes the math or data.
     @Test func resumeRefusesOtherMathOrData() throws {
         let ck = Fixtures.temporaryDirectory() + "/ck"
-        let made = try Fixtures.run(Fixtures.releaseBinary, data + ["--max-steps", "10", "--checkpoint-every", "10", "--checkpoint-dir", ck])
+        let made = try Fixtures.run(
+            Fixtures.releaseBinary, data + ["--max-steps", "10", "--checkpoint-every", "10", "--checkpoint-dir", ck])
         #expect(made.status == 0, "\(made.stderr)")
         let cases: [([String], String)] = [
             (data + ["--learning-rate", "0.002"], "--learning-rate 0.001, this run has 0.002"),
@@ -45,8 +58,9 @@ import TestSupport
         for (flags, message) in cases {
             let out = try Fixtures.mpirun(2, flags + ["--max-steps", "20", "--checkpoint-dir", ck, "--resume"], timeout: 60)
             #expect(out.status == 1)
-            #expect(out.stderr.contains("mnist-mpi: error: the checkpoint was made with \(message): resume with the same value"),
-                    "\(flags): \(out.stderr)")
+            #expect(
+                out.stderr.contains("mnist-mpi: error: the checkpoint was made with \(message): resume with the same value"),
+                "\(flags): \(out.stderr)")
         }
         // What may change does: more steps, another rank count, threads.
         let fine = try Fixtures.mpirun(3, data + ["--max-steps", "15", "--threads", "1", "--checkpoint-dir", ck, "--resume"])
@@ -64,8 +78,10 @@ import TestSupport
         for flags in [["evaluate", "--model", "\(dir)/bad.safetensors"], ["--init", "\(dir)/bad.safetensors"]] {
             let out = try Fixtures.run(Fixtures.releaseBinary, flags + data, timeout: 60)
             #expect(out.status == 1, "\(flags): \(out.stderr)")
-            #expect(out.stderr.contains("mnist-mpi: error: \(dir)/bad.safetensors: not a valid safetensors file: tensor dense.kernel has shape"),
-                    "\(out.stderr)")
+            #expect(
+                out.stderr.contains(
+                    "mnist-mpi: error: \(dir)/bad.safetensors: not a valid safetensors file: tensor dense.kernel has shape"),
+                "\(out.stderr)")
         }
         try FileManager.default.createDirectory(atPath: "\(dir)/ck", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "\(dir)/bad.safetensors", toPath: CheckpointStore(directory: "\(dir)/ck").path(step: 9))
@@ -90,7 +106,8 @@ import TestSupport
         let flags = data + ["--deterministic", "--max-steps", "30"]
         func tensors(_ name: String) throws -> [Float] { try weights("\(dir)/\(name).safetensors") }
         for threads in ["1", "2"] {
-            let out = try Fixtures.run(Fixtures.releaseBinary, flags + ["--threads", threads, "--save", "\(dir)/single-\(threads).safetensors"])
+            let out = try Fixtures.run(
+                Fixtures.releaseBinary, flags + ["--threads", threads, "--save", "\(dir)/single-\(threads).safetensors"])
             #expect(out.status == 0, "\(out.stderr)")
         }
         let plain = try Fixtures.run(Fixtures.releaseBinary, flags + ["--save", "\(dir)/single.safetensors"])

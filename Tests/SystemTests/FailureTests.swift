@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// Faults of a real job (release binary under mpirun, real data): each ends the job quickly
 /// with a clear message and loses no completed work.
@@ -24,8 +25,12 @@ import TestSupport
         #expect(whole.status == 0, "\(whole.stderr)")
         let first = try Fixtures.mpirun(2, data + ["--epochs", "2", "--checkpoint-dir", "\(dir)/ck"])
         #expect(first.status == 0, "\(first.stderr)")
-        let second = try Fixtures.mpirun(2, data + ["--epochs", "3", "--checkpoint-dir", "\(dir)/ck", "--resume",
-                                                    "--save", "\(dir)/resumed.safetensors"])
+        let second = try Fixtures.mpirun(
+            2,
+            data + [
+                "--epochs", "3", "--checkpoint-dir", "\(dir)/ck", "--resume",
+                "--save", "\(dir)/resumed.safetensors",
+            ])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("Resuming from the checkpoint at step 938: epoch 3, batch 0"))
         #expect(try weights("\(dir)/whole.safetensors") == weights("\(dir)/resumed.safetensors"))
@@ -38,15 +43,22 @@ import TestSupport
 
     /// Elastic restart: a job stopped at one rank count resumes at another and agrees with an
     /// uninterrupted run up to float rounding.
-    @Test(arguments: [(2, 3, "allreduce"), (4, 2, "allreduce"), (4, 2, "sharded"), (2, 3, "sharded"),
-                      (4, 2, "shared-memory"), (2, 3, "shared-memory")])
+    @Test(arguments: [
+        (2, 3, "allreduce"), (4, 2, "allreduce"), (4, 2, "sharded"), (2, 3, "sharded"),
+        (4, 2, "shared-memory"), (2, 3, "shared-memory"),
+    ])
     func resumeWithAnotherRankCountMidEpoch(ranks: (first: Int, second: Int, reduction: String)) throws {
         let dir = Fixtures.temporaryDirectory()
         let common = data + ["--no-shuffle", "--reduction", ranks.reduction]
         let whole = try Fixtures.mpirun(2, common + ["--max-steps", "40", "--save", "\(dir)/whole.safetensors"])
-        let first = try Fixtures.mpirun(ranks.first, common + ["--max-steps", "20", "--checkpoint-every", "20", "--checkpoint-dir", "\(dir)/ck"])
-        let second = try Fixtures.mpirun(ranks.second, common + ["--max-steps", "40", "--checkpoint-dir", "\(dir)/ck", "--resume",
-                                                    "--save", "\(dir)/resumed.safetensors"])
+        let first = try Fixtures.mpirun(
+            ranks.first, common + ["--max-steps", "20", "--checkpoint-every", "20", "--checkpoint-dir", "\(dir)/ck"])
+        let second = try Fixtures.mpirun(
+            ranks.second,
+            common + [
+                "--max-steps", "40", "--checkpoint-dir", "\(dir)/ck", "--resume",
+                "--save", "\(dir)/resumed.safetensors",
+            ])
         #expect(whole.status == 0 && first.status == 0 && second.status == 0, "\(first.stderr)\(second.stderr)")
         #expect(second.stdout.contains("Resuming from the checkpoint at step 20: epoch 1, batch 20"))
         let a = try weights("\(dir)/whole.safetensors"), b = try weights("\(dir)/resumed.safetensors")
@@ -57,8 +69,12 @@ import TestSupport
     @Test func corruptTruncatedAndForeignCheckpointsAreSkipped() throws {
         let dir = Fixtures.temporaryDirectory()
         let ck = "\(dir)/ck"
-        let run = try Fixtures.mpirun(1, data + ["--max-steps", "30", "--checkpoint-every", "10", "--keep-checkpoints", "5",
-                                               "--checkpoint-dir", ck])
+        let run = try Fixtures.mpirun(
+            1,
+            data + [
+                "--max-steps", "30", "--checkpoint-every", "10", "--keep-checkpoints", "5",
+                "--checkpoint-dir", ck,
+            ])
         #expect(run.status == 0, "\(run.stderr)")
         let store = CheckpointStore(directory: ck)
         #expect(try store.steps() == [30, 20, 10])
@@ -71,7 +87,8 @@ import TestSupport
         try ModelFile.save(Architecture().glorotInitialization(seed: 1), Architecture(), metadata: [:], to: store.path(step: 25))
         let resumed = try Fixtures.mpirun(2, data + ["--max-steps", "12", "--checkpoint-dir", ck, "--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("warning: skipping \(store.path(step: 30)): checkpoint content does not match its checksum (corrupt)"))
+        #expect(
+            resumed.stderr.contains("warning: skipping \(store.path(step: 30)): checkpoint content does not match its checksum (corrupt)"))
         #expect(resumed.stderr.contains("warning: skipping \(store.path(step: 25)): not an mnist-mpi checkpoint"))
         #expect(resumed.stderr.contains("warning: skipping \(store.path(step: 20)): not a valid safetensors file"))
         #expect(resumed.stdout.contains("Resuming from the checkpoint at step 10"))
@@ -85,9 +102,10 @@ import TestSupport
     @Test func checkpointOfAnotherModelShapeIsRejected() throws {
         let dir = Fixtures.temporaryDirectory()
         let other = Architecture(hidden: 256)
-        let foreign = Checkpoint(architecture: other, parameters: other.glorotInitialization(seed: 1).array,
-                                 velocity: [Float](repeating: 0, count: other.parameterCount), position: TrainingPosition(),
-                                 runID: "foreign", settings: TrainingOptions().settings)
+        let foreign = Checkpoint(
+            architecture: other, parameters: other.glorotInitialization(seed: 1).array,
+            velocity: [Float](repeating: 0, count: other.parameterCount), position: TrainingPosition(),
+            runID: "foreign", settings: TrainingOptions().settings)
         try FileManager.default.createDirectory(atPath: "\(dir)/ck", withIntermediateDirectories: true)
         try FileIO.writeAtomically(foreign.encode(), to: CheckpointStore(directory: "\(dir)/ck").path(step: 5))
         let out = try Fixtures.mpirun(2, data + ["--checkpoint-dir", "\(dir)/ck", "--resume"], timeout: 60)
@@ -147,8 +165,10 @@ import TestSupport
     @Test func divergenceStopsWithTheStep() throws {
         let out = try Fixtures.mpirun(2, data + ["--learning-rate", "1e20"], timeout: 60)
         #expect(out.status == 1)
-        #expect(out.stderr.range(of: #"mnist-mpi: error: loss became (NaN|inf|-inf) at epoch 1, step \d+: training diverged"#,
-                                 options: .regularExpression) != nil, "\(out.stderr)")
+        #expect(
+            out.stderr.range(
+                of: #"mnist-mpi: error: loss became (NaN|inf|-inf) at epoch 1, step \d+: training diverged"#,
+                options: .regularExpression) != nil, "\(out.stderr)")
     }
 
     @Test(arguments: [
@@ -186,7 +206,9 @@ import TestSupport
         defer { _ = try? Fixtures.run("/bin/umount", [dir]) }
         let out = try Fixtures.mpirun(2, data + ["--epochs", "3", "--checkpoint-dir", dir], timeout: 120)
         #expect(out.status == 1)
-        #expect(out.stderr.contains("mnist-mpi: error: \(dir)/checkpoint-00000938.safetensors: write failed: No space left on device"), "\(out.stderr)")
+        #expect(
+            out.stderr.contains("mnist-mpi: error: \(dir)/checkpoint-00000938.safetensors: write failed: No space left on device"),
+            "\(out.stderr)")
         #expect(leftovers(dir).isEmpty)
         #expect(try CheckpointStore(directory: dir).steps() == [469])
         #expect(try checkpoint(CheckpointStore(directory: dir).path(step: 469)).position.epoch == 1)

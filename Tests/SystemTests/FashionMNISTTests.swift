@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// Fashion-MNIST from Debian's `dataset-fashion-mnist` (installed by `scripts/install-deps.sh tests`).
 @Suite(.serialized) struct FashionMNISTTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every input the fuzzers (scripts/fuzz.sh) found a crash with, committed under
 /// Tests/fuzz/<target>/, replayed through the same target: each must now end cleanly.
@@ -14,8 +14,9 @@ struct FuzzRegressionTests {
         #expect(!targets.isEmpty)
         for target in targets {
             let files = try FileManager.default.contentsOfDirectory(atPath: "\(root)/\(target)").sorted().map { "\(root)/\(target)/\($0)" }
-            let out = try Fixtures.run("\(Fixtures.repo)/.build/release/mnist-mpi-fuzz", [target] + files, timeout: 60,
-                                       environment: ["SWIFT_BACKTRACE": "enable=no"])
+            let out = try Fixtures.run(
+                "\(Fixtures.repo)/.build/release/mnist-mpi-fuzz", [target] + files, timeout: 60,
+                environment: ["SWIFT_BACKTRACE": "enable=no"])
             #expect(out.status == 0, "\(target): \(out.stderr)")
             #expect(out.stdout.split(separator: "\n").count == files.count, "\(out.stdout)")
         }

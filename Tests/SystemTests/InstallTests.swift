@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `scripts/train.sh`, the README's first command, installs what building and training need
 /// and nothing only the tests use.

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// Runs the release binary (built by scripts/test.sh) under mpirun on the real data.
 @Suite(.serialized) struct IntegrationTests {
@@ -58,9 +59,11 @@ import TestSupport
         #expect(json["ranks"] as! Int == 2)
         // What a person sees, in the tutorial's order.
         let lines = out.stdout
-        for expected in ["x_train: (60000, 28, 28) uint8", "Training image #4, label 9", "Epoch 5/5",
-                         "469/469 [==============================]", "Predictions for the first 10 test images",
-                         "313/313 [==============================]", "Test accuracy: \(format4(accuracy))"] {
+        for expected in [
+            "x_train: (60000, 28, 28) uint8", "Training image #4, label 9", "Epoch 5/5",
+            "469/469 [==============================]", "Predictions for the first 10 test images",
+            "313/313 [==============================]", "Test accuracy: \(format4(accuracy))",
+        ] {
             #expect(lines.contains(expected), "missing \(expected)")
         }
         // The saved model carries its test accuracy and reproduces it.

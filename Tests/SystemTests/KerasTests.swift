@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// `.keras` files both ways, checked by Keras 3 itself (Tests/python/keras_roundtrip.py), and
 /// `--init` from a Keras file in every launch mode.
@@ -10,11 +11,19 @@ import TestSupport
 
     @Test func kerasLoadsOursAndWeReadKeras() throws {
         let dir = Fixtures.temporaryDirectory()
-        let train = try Fixtures.mpirun(2, data + ["--epochs", "1", "--save", "\(dir)/ours.keras",
-                                                   "--history", "\(dir)/history.json", "--checkpoint-dir", "\(dir)/checkpoints"])
+        let train = try Fixtures.mpirun(
+            2,
+            data + [
+                "--epochs", "1", "--save", "\(dir)/ours.keras",
+                "--history", "\(dir)/history.json", "--checkpoint-dir", "\(dir)/checkpoints",
+            ])
         #expect(train.status == 0, "\(train.stderr)")
-        let check = try Fixtures.run("/usr/bin/env", ["python3", "\(Fixtures.repo)/Tests/python/keras_roundtrip.py",
-                                                      Fixtures.releaseBinary, Fixtures.dataDirectory, dir])
+        let check = try Fixtures.run(
+            "/usr/bin/env",
+            [
+                "python3", "\(Fixtures.repo)/Tests/python/keras_roundtrip.py",
+                Fixtures.releaseBinary, Fixtures.dataDirectory, dir,
+            ])
         #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
         #expect(check.stdout.contains("keras round trip: all checks passed"))
     }
@@ -35,8 +44,11 @@ import TestSupport
         #expect(original.tensors == returned.tensors)
 
         func run(_ np: Int?, from model: String) throws -> [Safetensors.Tensor] {
-            let args = data + ["--deterministic", "--epochs", "1", "--max-steps", "30", "--init", "\(dir)/\(model)",
-                               "--save", "\(dir)/out-\(np ?? 0)-\(model).safetensors"]
+            let args =
+                data + [
+                    "--deterministic", "--epochs", "1", "--max-steps", "30", "--init", "\(dir)/\(model)",
+                    "--save", "\(dir)/out-\(np ?? 0)-\(model).safetensors",
+                ]
             let out = try np.map { try Fixtures.mpirun($0, args) } ?? Fixtures.run(Fixtures.releaseBinary, args)
             #expect(out.status == 0, "\(out.stderr)")
             return try Safetensors.decode(FileIO.read("\(dir)/out-\(np ?? 0)-\(model).safetensors"), name: model).tensors
@@ -48,13 +60,20 @@ import TestSupport
     /// A Keras model of another shape is one clear line and a failure on every rank.
     @Test func otherArchitecturesAreOneClearError() throws {
         let dir = Fixtures.temporaryDirectory()
-        let good = try Zip.Archive(KerasFile.encode(Architecture().glorotInitialization(seed: 1), Architecture(),
-                                                    optimizer: RMSprop()), name: "good")
+        let good = try Zip.Archive(
+            KerasFile.encode(
+                Architecture().glorotInitialization(seed: 1), Architecture(),
+                optimizer: RMSprop()), name: "good")
         let config = String(decoding: try good.contents(of: "config.json")!, as: UTF8.self)
-        let wrong = Zip.archive(try good.entries.map { e in
-            (e.name, e.name == "config.json" ? Array(config.replacingOccurrences(of: #""units":512"#, with: #""units":128"#).utf8)
-                                             : try good.contents(of: e.name)!)
-        })
+        let wrong = Zip.archive(
+            try good.entries.map { e in
+                (
+                    e.name,
+                    e.name == "config.json"
+                        ? Array(config.replacingOccurrences(of: #""units":512"#, with: #""units":128"#).utf8)
+                        : try good.contents(of: e.name)!
+                )
+            })
         try FileIO.writeAtomically(wrong, to: "\(dir)/wide.keras")
         let line = "mnist-mpi: error: \(dir)/wide.keras: layer dense is Dense(128, relu), mnist-mpi's model needs Dense(512, relu) there"
         let train = try Fixtures.mpirun(2, data + ["--init", "\(dir)/wide.keras"], timeout: 60)
@@ -73,12 +92,18 @@ extension KerasTests {
     /// one line and a clean failure on every rank, with or without mpirun.
     @Test func aWeightsFileThatCrashesHDF5IsOneClearError() throws {
         let dir = Fixtures.temporaryDirectory()
-        let good = try Zip.Archive(KerasFile.encode(Architecture().glorotInitialization(seed: 1), Architecture(),
-                                                    optimizer: RMSprop()), name: "good")
+        let good = try Zip.Archive(
+            KerasFile.encode(
+                Architecture().glorotInitialization(seed: 1), Architecture(),
+                optimizer: RMSprop()), name: "good")
         let crafted = try FileIO.read("\(Fixtures.repo)/Tests/fuzz/hdf5/segv-in-accum-read")
-        try FileIO.writeAtomically(Zip.archive([("config.json", try good.contents(of: "config.json")!),
-                                                ("model.weights.h5", crafted)]), to: "\(dir)/crafted.keras")
-        let line = "mnist-mpi: error: \(dir)/crafted.keras: model.weights.h5: the HDF5 library crashed (signal 11) reading it: a damaged or crafted file"
+        try FileIO.writeAtomically(
+            Zip.archive([
+                ("config.json", try good.contents(of: "config.json")!),
+                ("model.weights.h5", crafted),
+            ]), to: "\(dir)/crafted.keras")
+        let line =
+            "mnist-mpi: error: \(dir)/crafted.keras: model.weights.h5: the HDF5 library crashed (signal 11) reading it: a damaged or crafted file"
         for np in [nil, 2] {
             let args = data + ["--init", "\(dir)/crafted.keras"]
             let out = try np.map { try Fixtures.mpirun($0, args, timeout: 60) } ?? Fixtures.run(Fixtures.releaseBinary, args, timeout: 60)

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// Test hosts made of network namespaces on a bridge (scripts/netns), each with its own
 /// hostname and /dev/shm, OpenMPI launched across them with a launch agent that enters the
@@ -15,12 +16,17 @@ import TestSupport
     }
 
     /// Starts `np` ranks, `perHost` a host, with `mpirunFlags`, over the test hosts.
-    func acrossHosts(_ arguments: [String], dir: String, np: Int = 2, perHost: Int = 1, mpirunFlags: [String] = [],
-                     environment: [String: String] = [:]) throws -> Process {
+    func acrossHosts(
+        _ arguments: [String], dir: String, np: Int = 2, perHost: Int = 1, mpirunFlags: [String] = [],
+        environment: [String: String] = [:]
+    ) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "\(Self.scripts)/mpirun.sh")
-        process.environment = ProcessInfo.processInfo.environment.merging(["RANKS_PER_HOST": "\(perHost)"].merging(environment) { $1 }) { $1 }
-        process.arguments = ["-np", "\(np)"] + mpirunFlags + environment.keys.flatMap { ["-x", $0] }
+        process.environment = ProcessInfo.processInfo.environment.merging(["RANKS_PER_HOST": "\(perHost)"].merging(environment) { $1 }) {
+            $1
+        }
+        process.arguments =
+            ["-np", "\(np)"] + mpirunFlags + environment.keys.flatMap { ["-x", $0] }
             + [Fixtures.releaseBinary] + (arguments.first == "plan" ? [] : ["--data-dir", Fixtures.dataDirectory]) + arguments
         FileManager.default.createFile(atPath: dir + "/stdout", contents: nil)
         FileManager.default.createFile(atPath: dir + "/stderr", contents: nil)
@@ -41,7 +47,8 @@ import TestSupport
         let local = try Fixtures.mpirun(2, ["--data-dir", Fixtures.dataDirectory] + flags + ["\(dir)/local.safetensors"])
         #expect(local.status == 0)
         // Two ranks: each gradient element is a + b whichever way it travels, so the bits agree.
-        #expect(try ModelFile.load("\(dir)/hosts.safetensors", Architecture()).array
+        #expect(
+            try ModelFile.load("\(dir)/hosts.safetensors", Architecture()).array
                 == ModelFile.load("\(dir)/local.safetensors", Architecture()).array)
     }
 
@@ -52,8 +59,11 @@ import TestSupport
         let job = try acrossHosts(["--max-steps", "5", "--reduction", "shared-memory"], dir: dir)
         let (status, _) = Fixtures.wait(job, timeout: 120)
         #expect(status == 1)
-        #expect(Fixtures.text(dir + "/stderr").contains("mnist-mpi: error: --reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, allreduce or sharded"),
-                "\(Fixtures.text(dir + "/stderr"))")
+        #expect(
+            Fixtures.text(dir + "/stderr").contains(
+                "mnist-mpi: error: --reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, allreduce or sharded"
+            ),
+            "\(Fixtures.text(dir + "/stderr"))")
     }
 
     @Test func cuttingAHostsLinkEndsTheJobWithinAMinute() throws {
@@ -61,19 +71,22 @@ import TestSupport
         let dir = Fixtures.temporaryDirectory()
         let ck = "\(dir)/ck"
         let job = try acrossHosts(["--epochs", "50", "--checkpoint-every", "20", "--checkpoint-dir", ck], dir: dir)
-        try #require(Fixtures.waitFor(CheckpointStore(directory: ck).path(step: 20), timeout: 60),
-                     "no first checkpoint: \(Fixtures.text(dir + "/stderr"))")
+        try #require(
+            Fixtures.waitFor(CheckpointStore(directory: ck).path(step: 20), timeout: 60),
+            "no first checkpoint: \(Fixtures.text(dir + "/stderr"))")
         _ = try Fixtures.run("\(Self.scripts)/hosts.sh", ["cut", "h2"])
         let (status, seconds) = Fixtures.wait(job, timeout: 120)
         #expect(status != 0)
         #expect(seconds < 60)
         let stderr = Fixtures.text(dir + "/stderr")
-        #expect(stderr.contains("ORTE has lost communication with a remote daemon") || stderr.contains("no answer from the other ranks"),
-                "\(stderr)")
+        #expect(
+            stderr.contains("ORTE has lost communication with a remote daemon") || stderr.contains("no answer from the other ranks"),
+            "\(stderr)")
         // The last complete checkpoint is intact.
         let newest = try #require(try CheckpointStore(directory: ck).steps().first)
-        let checkpoint = try Checkpoint.decode(FileIO.read(CheckpointStore(directory: ck).path(step: newest)),
-                                               name: "ck", architecture: Architecture())
+        let checkpoint = try Checkpoint.decode(
+            FileIO.read(CheckpointStore(directory: ck).path(step: newest)),
+            name: "ck", architecture: Architecture())
         #expect(checkpoint.position.step == newest)
         // No process of the job survives on either host.
         usleep(500_000)
@@ -101,16 +114,18 @@ import TestSupport
         defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
         let dir = Fixtures.temporaryDirectory()
         let flags = ["--no-shuffle", "--max-steps", "30"]
-        try trainAcrossHosts(flags + ["--save", "\(dir)/hosts.safetensors", "--history", "\(dir)/h.json"], np: np, perHost: perHost,
-                             mpirunFlags: mapping)
+        try trainAcrossHosts(
+            flags + ["--save", "\(dir)/hosts.safetensors", "--history", "\(dir)/h.json"], np: np, perHost: perHost,
+            mpirunFlags: mapping)
         let local = try Fixtures.mpirun(np, ["--data-dir", Fixtures.dataDirectory] + flags + ["--save", "\(dir)/local.safetensors"])
         #expect(local.status == 0, "\(local.stderr)")
         #expect(Fixtures.text("\(dir)/h.json").contains(#""reduction":"hierarchical""#), "\(Fixtures.text("\(dir)/h.json"))")
         let (hosts, one) = (try weights("\(dir)/hosts.safetensors"), try weights("\(dir)/local.safetensors"))
         #expect(largestDifference(hosts, one) < 1e-5)
         #expect(hosts != one || np == 2)  // summed in another order: the comparison above is not of one run with itself
-        try trainAcrossHosts(flags + ["--save", "\(dir)/bf16.safetensors", "--wire-precision", "bfloat16"], np: np, perHost: perHost,
-                             mpirunFlags: mapping)
+        try trainAcrossHosts(
+            flags + ["--save", "\(dir)/bf16.safetensors", "--wire-precision", "bfloat16"], np: np, perHost: perHost,
+            mpirunFlags: mapping)
         let bf16 = try weights("\(dir)/bf16.safetensors")
         #expect(largestDifference(bf16, one) > 1e-6 && largestDifference(bf16, one) < 0.02)
     }
@@ -121,7 +136,8 @@ import TestSupport
         let dir = Fixtures.temporaryDirectory()
         let flags = ["--deterministic", "--max-steps", "20"]
         try trainAcrossHosts(flags + ["--save", "\(dir)/hosts.safetensors"], np: 4, perHost: 2, mpirunFlags: ["--map-by", "node"])
-        let single = try Fixtures.run(Fixtures.releaseBinary, ["--data-dir", Fixtures.dataDirectory] + flags + ["--save", "\(dir)/one.safetensors"])
+        let single = try Fixtures.run(
+            Fixtures.releaseBinary, ["--data-dir", Fixtures.dataDirectory] + flags + ["--save", "\(dir)/one.safetensors"])
         #expect(single.status == 0, "\(single.stderr)")
         #expect(try weights("\(dir)/hosts.safetensors").map(\.bitPattern) == weights("\(dir)/one.safetensors").map(\.bitPattern))
     }
@@ -132,14 +148,23 @@ import TestSupport
         defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
         let dir = Fixtures.temporaryDirectory()
         let flags = ["--no-shuffle", "--epochs", "1"]
-        try trainAcrossHosts(flags + ["--checkpoint-dir", "\(dir)/ck", "--checkpoint-every", "20", "--max-steps", "20"],
-                             np: 4, perHost: 2)
-        let resumed = try Fixtures.mpirun(3, ["--data-dir", Fixtures.dataDirectory] + flags + ["--max-steps", "40",
-                                          "--checkpoint-dir", "\(dir)/ck", "--resume", "--save", "\(dir)/resumed.safetensors"])
+        try trainAcrossHosts(
+            flags + ["--checkpoint-dir", "\(dir)/ck", "--checkpoint-every", "20", "--max-steps", "20"],
+            np: 4, perHost: 2)
+        let resumed = try Fixtures.mpirun(
+            3,
+            ["--data-dir", Fixtures.dataDirectory] + flags + [
+                "--max-steps", "40",
+                "--checkpoint-dir", "\(dir)/ck", "--resume", "--save", "\(dir)/resumed.safetensors",
+            ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("Resuming from the checkpoint at step 20"))
-        let whole = try Fixtures.mpirun(3, ["--data-dir", Fixtures.dataDirectory] + flags + ["--max-steps", "40",
-                                        "--save", "\(dir)/whole.safetensors"])
+        let whole = try Fixtures.mpirun(
+            3,
+            ["--data-dir", Fixtures.dataDirectory] + flags + [
+                "--max-steps", "40",
+                "--save", "\(dir)/whole.safetensors",
+            ])
         #expect(whole.status == 0)
         #expect(largestDifference(try weights("\(dir)/resumed.safetensors"), try weights("\(dir)/whole.safetensors")) < 1e-5)
     }
@@ -149,8 +174,9 @@ import TestSupport
     @Test func aFrozenRankOnAnotherHostEndsTheJob() throws {
         defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
         let dir = Fixtures.temporaryDirectory()
-        let job = try acrossHosts(["--max-steps", "200", "--peer-timeout", "3"], dir: dir, np: 4, perHost: 2,
-                                  environment: ["MNIST_MPI_TEST_FREEZE": "training@3"])
+        let job = try acrossHosts(
+            ["--max-steps", "200", "--peer-timeout", "3"], dir: dir, np: 4, perHost: 2,
+            environment: ["MNIST_MPI_TEST_FREEZE": "training@3"])
         let (status, seconds) = Fixtures.wait(job, timeout: 120)
         let stderr = Fixtures.text(dir + "/stderr")
         #expect(status == 3, "\(stderr)")
@@ -169,7 +195,8 @@ import TestSupport
             let before = try Fixtures.run("/usr/sbin/ip", ["netns", "exec", "mnist-h1", "cat", counter]).stdout
             try trainAcrossHosts(["--max-steps", "\(steps)"] + extra, np: 4, perHost: 2, mpirunFlags: ["--map-by", "node"])
             let after = try Fixtures.run("/usr/sbin/ip", ["netns", "exec", "mnist-h1", "cat", counter]).stdout
-            return Double(after.trimmingCharacters(in: .whitespacesAndNewlines))! - Double(before.trimmingCharacters(in: .whitespacesAndNewlines))!
+            return Double(after.trimmingCharacters(in: .whitespacesAndNewlines))! - Double(
+                before.trimmingCharacters(in: .whitespacesAndNewlines))!
         }
         let gradient = Double(Architecture().parameterCount * 4)
         for (extra, expected) in [([String](), gradient), (["--wire-precision", "bfloat16"], gradient / 2)] {
@@ -191,7 +218,8 @@ import TestSupport
         #expect(stdout.contains("Layout: 2 host(s) x 1 rank(s)") && stdout.contains("Predicted step:"), "\(stdout)")
         #expect(!stdout.contains("link       unmeasured"), "\(stdout)")
         // The saved costs answer another layout without measuring.
-        let again = try Fixtures.run(Fixtures.releaseBinary, ["plan", "--costs", "\(dir)/costs.json", "--hosts", "4", "--ranks-per-host", "8"])
+        let again = try Fixtures.run(
+            Fixtures.releaseBinary, ["plan", "--costs", "\(dir)/costs.json", "--hosts", "4", "--ranks-per-host", "8"])
         #expect(again.status == 0 && again.stdout.contains("Layout: 4 host(s) x 8 rank(s)"), "\(again.stderr)")
         let alone = try Fixtures.run(Fixtures.releaseBinary, ["plan"])
         #expect(alone.status == 1)

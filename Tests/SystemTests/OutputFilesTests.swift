@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// Every file `train` will write is checked before training, in every launch mode; a write
 /// that fails after training anyway keeps the weights.
@@ -12,8 +13,10 @@ import TestSupport
     func anUnwritableOutputEndsTheJobBeforeTraining(flag: String, ranks: Int) throws {
         let path = "/nonexistent-\(flag.dropFirst(2))/out"
         let arguments = data + ["--max-steps", "30", flag, path]
-        let out = ranks == 1 ? try Fixtures.run(Fixtures.releaseBinary, arguments, timeout: 60)
-                             : try Fixtures.mpirun(ranks, arguments, timeout: 60)
+        let out =
+            ranks == 1
+            ? try Fixtures.run(Fixtures.releaseBinary, arguments, timeout: 60)
+            : try Fixtures.mpirun(ranks, arguments, timeout: 60)
         #expect(out.status == 1, "\(out.stderr)")
         #expect(out.stderr.contains("mnist-mpi: error: \(path): cannot be written: No such file or directory"), "\(out.stderr)")
         #expect(!out.stdout.contains("Epoch 1/"), "trained before failing")
@@ -35,7 +38,8 @@ import TestSupport
         defer { _ = try? Fixtures.run("/bin/umount", [dir]) }
         let out = try Fixtures.mpirun(2, data + ["--max-steps", "3", "--save", "\(dir)/model.safetensors"], timeout: 60)
         #expect(out.status == 1)
-        let line = try #require(out.stderr.split(separator: "\n").first { $0.contains("the trained weights are saved in ") }, "\(out.stderr)")
+        let line = try #require(
+            out.stderr.split(separator: "\n").first { $0.contains("the trained weights are saved in ") }, "\(out.stderr)")
         #expect(line.hasPrefix("mnist-mpi: error: \(dir)/model.safetensors: write failed: No space left on device"))
         let rescued = String(line.split(separator: " ").dropLast(3).last!)
         defer { unlink(rescued) }

@@ -1,21 +1,26 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// A rank that freezes in any phase of a job, from MPI_Init to MPI_Finalize, ends the job
 /// within --peer-timeout and a few seconds, with exit status 3 and a message naming the phase.
 @Suite(.serialized) struct PeerTimeoutTests {
     let data = ["--data-dir", Fixtures.dataDirectory]
-    static let phases = ["start-up", "loading the data", "sending the initial weights", "reading the checkpoints", "training",
-                         "gathering the results", "evaluating and writing files", "finishing (MPI_Finalize)"]
+    static let phases = [
+        "start-up", "loading the data", "sending the initial weights", "reading the checkpoints", "training",
+        "gathering the results", "evaluating and writing files", "finishing (MPI_Finalize)",
+    ]
 
     /// Runs 2 ranks with `MNIST_MPI_TEST_FREEZE` stopping `rank` (SIGSTOP) as it enters `phase`.
     func frozen(_ phase: String, rank: Int) throws -> (status: Int32, seconds: Double, stderr: String) {
         let dir = Fixtures.temporaryDirectory()
-        let out = try Fixtures.run("/usr/bin/mpirun", ["-np", "2", "--oversubscribe", "-x", "MNIST_MPI_TEST_FREEZE", Fixtures.releaseBinary]
-                                   + data + ["--max-steps", "30", "--peer-timeout", "3", "--checkpoint-dir", "\(dir)/ck"],
-                                   timeout: 60, environment: ["MNIST_MPI_TEST_FREEZE": "\(phase)@\(rank)"])
+        let out = try Fixtures.run(
+            "/usr/bin/mpirun",
+            ["-np", "2", "--oversubscribe", "-x", "MNIST_MPI_TEST_FREEZE", Fixtures.releaseBinary]
+                + data + ["--max-steps", "30", "--peer-timeout", "3", "--checkpoint-dir", "\(dir)/ck"],
+            timeout: 60, environment: ["MNIST_MPI_TEST_FREEZE": "\(phase)@\(rank)"])
         return (out.status, out.seconds, out.stderr)
     }
 
@@ -43,13 +48,15 @@ import TestSupport
     func rankZerosSlowReadIsNotAHangButAStuckOneIs(feeds: Bool) throws {
         let dir = Fixtures.temporaryDirectory()
         for name in DatasetSpec.mnist.files where name != "train-images-idx3-ubyte" {
-            try FileManager.default.createSymbolicLink(atPath: "\(dir)/\(name).gz", withDestinationPath: "\(Fixtures.dataDirectory)/\(name).gz")
+            try FileManager.default.createSymbolicLink(
+                atPath: "\(dir)/\(name).gz", withDestinationPath: "\(Fixtures.dataDirectory)/\(name).gz")
         }
         let pipe = "\(dir)/train-images-idx3-ubyte.gz"
         #expect(mkfifo(pipe, 0o644) == 0)
         let writer = Thread {
             guard feeds, let bytes = FileManager.default.contents(atPath: "\(Fixtures.dataDirectory)/train-images-idx3-ubyte.gz"),
-                  let handle = FileHandle(forWritingAtPath: pipe) else { return }
+                let handle = FileHandle(forWritingAtPath: pipe)
+            else { return }
             // About 5 s in all, longer than the peer timeout of 2 s.
             let chunk = bytes.count / 50 + 1
             for start in stride(from: 0, to: bytes.count, by: chunk) {

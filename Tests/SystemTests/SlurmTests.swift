@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// scripts/slurm/mnist-mpi.sbatch on a real one-node Slurm cluster (Debian's slurm-wlm and
 /// munge, started by scripts/slurm/cluster.sh): a whole job, a preempted job that requeues and
@@ -10,8 +11,10 @@ import TestSupport
     let cluster = Fixtures.temporaryDirectory()
     var environment: [String: String] { ["SLURM_CONF": "\(cluster)/slurm.conf"] }
 
-    func slurm(_ command: String, _ arguments: [String], timeout: Double = 60,
-               extra: [String: String] = [:]) throws -> Fixtures.Output {
+    func slurm(
+        _ command: String, _ arguments: [String], timeout: Double = 60,
+        extra: [String: String] = [:]
+    ) throws -> Fixtures.Output {
         try Fixtures.run("/usr/bin/\(command)", arguments, timeout: timeout, environment: environment.merging(extra) { $1 })
     }
 
@@ -37,9 +40,13 @@ import TestSupport
     }
 
     func submit(_ out: String, checkpoints: String, _ flags: [String]) throws -> String {
-        let result = try slurm("sbatch", ["--parsable", "--ntasks=2", "--output=\(out)", "--chdir=\(Fixtures.repo)",
-                                          "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch"] + flags,
-                               extra: ["CHECKPOINT_DIR": checkpoints])
+        let result = try slurm(
+            "sbatch",
+            [
+                "--parsable", "--ntasks=2", "--output=\(out)", "--chdir=\(Fixtures.repo)",
+                "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch",
+            ] + flags,
+            extra: ["CHECKPOINT_DIR": checkpoints])
         #expect(result.status == 0, "\(result.stderr)")
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `--tensorboard` read back by TensorBoard's own reader (Tests/python/tensorboard_check.py),
 /// in a single process, at np = 1 and 4, and across a resume at another rank count.
@@ -8,8 +8,12 @@ import TestSupport
     let data = ["--data-dir", Fixtures.dataDirectory]
 
     func check(_ dir: String) throws {
-        let out = try Fixtures.run("/usr/bin/env", ["python3", "\(Fixtures.repo)/Tests/python/tensorboard_check.py",
-                                                    "\(dir)/tb", "\(dir)/history.json"])
+        let out = try Fixtures.run(
+            "/usr/bin/env",
+            [
+                "python3", "\(Fixtures.repo)/Tests/python/tensorboard_check.py",
+                "\(dir)/tb", "\(dir)/history.json",
+            ])
         #expect(out.status == 0, "\(out.stdout)\n\(out.stderr)")
         #expect(out.stdout.contains("tensorboard: all checks passed"), "\(out.stdout)")
     }
@@ -45,9 +49,16 @@ import TestSupport
         #expect(first.status == 0, "\(first.stderr)")
         let again = try Fixtures.mpirun(2, args + ["--max-steps", "50"], timeout: 60)
         #expect(again.status == 1)
-        #expect(again.stderr.contains("mnist-mpi: error: \(dir)/tb/train holds an earlier run's event files: choose another --tensorboard directory, delete them, or continue that run with --resume"), "\(again.stderr)")
-        let restart = try Fixtures.run(Fixtures.releaseBinary, args + ["--epochs", "1", "--resume", "--checkpoint-dir", "\(dir)/none",
-                                                                       "--history", "\(dir)/history.json"])
+        #expect(
+            again.stderr.contains(
+                "mnist-mpi: error: \(dir)/tb/train holds an earlier run's event files: choose another --tensorboard directory, delete them, or continue that run with --resume"
+            ), "\(again.stderr)")
+        let restart = try Fixtures.run(
+            Fixtures.releaseBinary,
+            args + [
+                "--epochs", "1", "--resume", "--checkpoint-dir", "\(dir)/none",
+                "--history", "\(dir)/history.json",
+            ])
         #expect(restart.status == 0, "\(restart.stderr)")
         try check(dir)
     }

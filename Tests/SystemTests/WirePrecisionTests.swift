@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `--wire-precision` is refused where it would do nothing, and recorded where it runs.
 @Suite struct WirePrecisionTests {
@@ -13,8 +13,12 @@ import TestSupport
 
     @Test func recordedInTheHistory() throws {
         let dir = Fixtures.temporaryDirectory()
-        let out = try Fixtures.mpirun(2, ["--data-dir", Fixtures.dataDirectory, "--max-steps", "3", "--wire-precision", "bfloat16",
-                                          "--history", "\(dir)/h.json"])
+        let out = try Fixtures.mpirun(
+            2,
+            [
+                "--data-dir", Fixtures.dataDirectory, "--max-steps", "3", "--wire-precision", "bfloat16",
+                "--history", "\(dir)/h.json",
+            ])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(Fixtures.text("\(dir)/h.json").contains(#""wire_precision":"bfloat16""#))
     }

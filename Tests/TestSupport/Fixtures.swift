@@ -46,8 +46,10 @@ public enum Fixtures {
 
     /// Runs a program to completion (killing it after `timeout` seconds).
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], timeout: Double = 600,
-                    environment: [String: String] = [:]) throws -> Output {
+    public static func run(
+        _ executable: String, _ arguments: [String], timeout: Double = 600,
+        environment: [String: String] = [:]
+    ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -78,10 +80,11 @@ public enum Fixtures {
             usleep(20_000)
         }
         process.waitUntilExit()
-        return Output(status: process.terminationStatus,
-                      stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
-                      seconds: Date().timeIntervalSince(start))
+        return Output(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+            seconds: Date().timeIntervalSince(start))
     }
 
     /// Starts `mpirun -np N <release binary> args` without waiting; output goes to files in `dir`.
@@ -117,12 +120,14 @@ public enum Fixtures {
         while Date().timeIntervalSince(start) < timeout {
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
                 guard let pid = Int32(entry),
-                      let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-                      let env = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+                    let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                    let env = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
+                else { continue }
                 let command = String(decoding: cmd, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
                 let environment = String(decoding: env, as: UTF8.self).split(separator: "\0")
                 if command.hasPrefix(releaseBinary), command.contains(token),
-                   environment.contains("OMPI_COMM_WORLD_RANK=\(rank)"[...]) {
+                    environment.contains("OMPI_COMM_WORLD_RANK=\(rank)"[...])
+                {
                     return pid
                 }
             }

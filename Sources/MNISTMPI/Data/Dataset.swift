@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A dataset in MNIST's layout: four IDX files, 28x28 uint8 images, labels 0...9.
@@ -13,8 +13,10 @@ public struct DatasetSpec: Sendable {
     /// Where the files are unless the user says otherwise.
     public let defaultDirectory: String
 
-    public init(name: String, classNames: [String], files: [String], sha256: [String: String],
-                defaultDirectory: String = "data") {
+    public init(
+        name: String, classNames: [String], files: [String], sha256: [String: String],
+        defaultDirectory: String = "data"
+    ) {
         self.name = name
         self.classNames = classNames
         self.files = files
@@ -48,8 +50,10 @@ public struct DatasetSpec: Sendable {
     /// are those of the decompressed files of that package (version 0.0~git20200523).
     public static let fashionMNIST = DatasetSpec(
         name: "fashion-mnist",
-        classNames: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+        classNames: [
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        ],
         files: standardFiles,
         sha256: [
             "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
@@ -100,8 +104,10 @@ public struct Split: Sendable {
     }
 
     /// Checks parsed IDX arrays for shape, matching counts and labels within `classes`.
-    public static func validated(images: IDXArray, labels: IDXArray, classes: Int,
-                                 names: (images: String, labels: String), split: String) throws -> Split {
+    public static func validated(
+        images: IDXArray, labels: IDXArray, classes: Int,
+        names: (images: String, labels: String), split: String
+    ) throws -> Split {
         guard images.shape.count == 3, images.shape[1] == 28, images.shape[2] == 28 else {
             throw IDXError.unexpectedShape(file: names.images, found: images.shape, expected: "[N, 28, 28]")
         }
@@ -146,10 +152,12 @@ public struct Dataset: Sendable {
             arrays.append(try IDX.parse(consume bytes, dimensions: dimensions, name: file))
         }
         let classes = spec.classNames.count
-        let train = try Split.validated(images: arrays[0], labels: arrays[1], classes: classes,
-                                        names: (spec.files[0], spec.files[1]), split: "training")
-        let test = try Split.validated(images: arrays[2], labels: arrays[3], classes: classes,
-                                       names: (spec.files[2], spec.files[3]), split: "test")
+        let train = try Split.validated(
+            images: arrays[0], labels: arrays[1], classes: classes,
+            names: (spec.files[0], spec.files[1]), split: "training")
+        let test = try Split.validated(
+            images: arrays[2], labels: arrays[3], classes: classes,
+            names: (spec.files[2], spec.files[3]), split: "test")
         return Dataset(train: train, test: test)
     }
 

@@ -1,8 +1,9 @@
 import CHDF5
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Why an HDF5 file could not be written or read.
 public struct HDF5Error: Error, Equatable, CustomStringConvertible {
@@ -56,7 +57,9 @@ public enum HDF5 {
                 var pid: pid_t = 0
                 let fd = BLAS.forking {
                     bytes.withUnsafeBytes { image in
-                        withCStrings(paths) { chdf5_read_floats_in_child(api, image.baseAddress, image.count, $0, Int32(paths.count), &pid) }
+                        withCStrings(paths) {
+                            chdf5_read_floats_in_child(api, image.baseAddress, image.count, $0, Int32(paths.count), &pid)
+                        }
                     }
                 }
                 guard fd >= 0 else { throw HDF5Error(file: name, reason: "cannot start a process to read it") }
@@ -108,7 +111,9 @@ public enum HDF5 {
             self.h5 = h5
             let access = h5.H5Pcreate(chdf5_file_access())
             defer { _ = h5.H5Pclose(access) }
-            guard access >= 0, h5.H5Pset_fapl_core(access, 1 << 20, false) >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not start") }
+            guard access >= 0, h5.H5Pset_fapl_core(access, 1 << 20, false) >= 0 else {
+                throw HDF5Error(file: name, reason: "HDF5 could not start")
+            }
             // The driver's own name for the in-memory file: unique, so that two never collide.
             let internalName = "mnist-mpi-\(UInt64.random(in: 0...UInt64.max))"
             id = h5.H5Fcreate(internalName, chdf5_truncate(), chdf5_default(), access)

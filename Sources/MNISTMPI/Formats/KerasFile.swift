@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The network as a Keras 3 model archive, the file `model.save("mnist.keras")` writes and
@@ -31,8 +31,10 @@ public enum KerasFile {
 
     /// The archive of `parameters`, compiled with `optimizer`; with RMSprop's `velocity` and
     /// step count when known (else a fresh optimizer's zeros), so that Keras can train on.
-    public static func encode(_ parameters: FloatBuffer, _ architecture: Architecture, optimizer: RMSprop,
-                              velocity: FloatBuffer? = nil, iterations: Int = 0) throws -> [UInt8] {
+    public static func encode(
+        _ parameters: FloatBuffer, _ architecture: Architecture, optimizer: RMSprop,
+        velocity: FloatBuffer? = nil, iterations: Int = 0
+    ) throws -> [UInt8] {
         let a = architecture
         let weights = try HDF5.create(name: "model.weights.h5") { h5 in
             for (layer, kernel, bias) in [(layerNames[0], a.w1, a.b1), (layerNames[1], a.w2, a.b2)] {
@@ -61,7 +63,8 @@ public enum KerasFile {
         let archive = try Zip.Archive(bytes, name: name)
         func fail(_ reason: String) -> FormatError { FormatError(file: name, reason: reason) }
         guard let configBytes = try archive.contents(of: "config.json", limit: 1 << 20),
-              let weights = try archive.contents(of: "model.weights.h5") else {
+            let weights = try archive.contents(of: "model.weights.h5")
+        else {
             throw fail("has no config.json or model.weights.h5: not a Keras 3 model archive")
         }
         guard let config = try? JSON.parse(configBytes), config.members != nil else {
@@ -86,8 +89,10 @@ public enum KerasFile {
 
     /// The names of the two Dense layers of a Sequential config that is `architecture`'s
     /// model, or an error naming the first difference.
-    private static func denseLayers(of config: JSON, _ a: Architecture,
-                                    fail: (String) -> FormatError) throws -> [String] {
+    private static func denseLayers(
+        of config: JSON, _ a: Architecture,
+        fail: (String) -> FormatError
+    ) throws -> [String] {
         let ours = "Sequential: \(a.inputs) inputs -> Dense(\(a.hidden), relu) -> Dense(\(a.classes), softmax)"
         let kind = config["class_name"]?.string ?? "unnamed"
         guard kind == "Sequential" else { throw fail("is a \(kind) model; mnist-mpi's model is \(ours)") }
@@ -116,7 +121,9 @@ public enum KerasFile {
             let found = (settings["units"]?.int, settings["activation"]?.string ?? "a custom activation")
             guard found.0 == units, found.1 == activation, settings["use_bias"]?.bool ?? true else {
                 let bias = settings["use_bias"]?.bool ?? true ? "" : ", no bias"
-                throw fail("layer \(name) is Dense(\(found.0.map(String.init) ?? "?"), \(found.1)\(bias)), mnist-mpi's model needs Dense(\(units), \(activation)) there")
+                throw fail(
+                    "layer \(name) is Dense(\(found.0.map(String.init) ?? "?"), \(found.1)\(bias)), mnist-mpi's model needs Dense(\(units), \(activation)) there"
+                )
             }
         }
         return dense.map(\.name)
@@ -127,41 +134,59 @@ public enum KerasFile {
         let float32 = JSON.object(object("keras", "DTypePolicy", [("name", .string("float32"))]))
         func initializer(_ kind: String, _ config: [(String, JSON)]) -> JSON { .object(object("keras.initializers", kind, config)) }
         func dense(_ name: String, units: Int, activation: String, inputs: Int) -> JSON {
-            var layer = object("keras.layers", "Dense", [
-                ("name", .string(name)), ("trainable", .bool(true)), ("dtype", float32),
-                ("units", .integer(units)), ("activation", .string(activation)), ("use_bias", .bool(true)),
-                ("kernel_initializer", initializer("GlorotUniform", [("seed", .null)])),
-                ("bias_initializer", initializer("Zeros", [])),
-                ("kernel_regularizer", .null), ("bias_regularizer", .null), ("activity_regularizer", .null),
-                ("kernel_constraint", .null), ("bias_constraint", .null),
-            ])
+            var layer = object(
+                "keras.layers", "Dense",
+                [
+                    ("name", .string(name)), ("trainable", .bool(true)), ("dtype", float32),
+                    ("units", .integer(units)), ("activation", .string(activation)), ("use_bias", .bool(true)),
+                    ("kernel_initializer", initializer("GlorotUniform", [("seed", .null)])),
+                    ("bias_initializer", initializer("Zeros", [])),
+                    ("kernel_regularizer", .null), ("bias_regularizer", .null), ("activity_regularizer", .null),
+                    ("kernel_constraint", .null), ("bias_constraint", .null),
+                ])
             layer.append(("build_config", .object([("input_shape", .array([.null, .integer(inputs)]))])))
             return .object(layer)
         }
-        let input = JSON.object(object("keras.layers", "InputLayer", [
-            ("batch_shape", .array([.null, .integer(a.inputs)])), ("dtype", .string("float32")),
-            ("sparse", .bool(false)), ("name", .string("input_layer")),
-        ]))
-        var model = object("keras", "Sequential", [
-            ("name", .string("sequential")), ("trainable", .bool(true)), ("dtype", float32),
-            ("layers", .array([input, dense(layerNames[0], units: a.hidden, activation: "relu", inputs: a.inputs),
-                               dense(layerNames[1], units: a.classes, activation: "softmax", inputs: a.hidden)])),
-            ("build_input_shape", .array([.null, .integer(a.inputs)])),
-        ])
-        let rmsprop = object("keras.optimizers", "RMSprop", [
-            ("name", .string("rmsprop")),
-            ("learning_rate", .number(Double(optimizer.learningRate))),
-            ("rho", .number(optimizer.rho)),
-            ("momentum", .number(0)),
-            ("epsilon", .number(shortestDecimal(optimizer.epsilon))),
-            ("centered", .bool(false)),
-        ])
+        let input = JSON.object(
+            object(
+                "keras.layers", "InputLayer",
+                [
+                    ("batch_shape", .array([.null, .integer(a.inputs)])), ("dtype", .string("float32")),
+                    ("sparse", .bool(false)), ("name", .string("input_layer")),
+                ]))
+        var model = object(
+            "keras", "Sequential",
+            [
+                ("name", .string("sequential")), ("trainable", .bool(true)), ("dtype", float32),
+                (
+                    "layers",
+                    .array([
+                        input, dense(layerNames[0], units: a.hidden, activation: "relu", inputs: a.inputs),
+                        dense(layerNames[1], units: a.classes, activation: "softmax", inputs: a.hidden),
+                    ])
+                ),
+                ("build_input_shape", .array([.null, .integer(a.inputs)])),
+            ])
+        let rmsprop = object(
+            "keras.optimizers", "RMSprop",
+            [
+                ("name", .string("rmsprop")),
+                ("learning_rate", .number(Double(optimizer.learningRate))),
+                ("rho", .number(optimizer.rho)),
+                ("momentum", .number(0)),
+                ("epsilon", .number(shortestDecimal(optimizer.epsilon))),
+                ("centered", .bool(false)),
+            ])
         model.append(("build_config", .object([("input_shape", .array([.null, .integer(a.inputs)]))])))
-        model.append(("compile_config", .object([
-            ("optimizer", .object(rmsprop)), ("loss", .string("sparse_categorical_crossentropy")),
-            ("loss_weights", .null), ("metrics", .array([.string("accuracy")])), ("weighted_metrics", .null),
-            ("run_eagerly", .bool(false)), ("steps_per_execution", .integer(1)), ("jit_compile", .bool(false)),
-        ])))
+        model.append(
+            (
+                "compile_config",
+                .object([
+                    ("optimizer", .object(rmsprop)), ("loss", .string("sparse_categorical_crossentropy")),
+                    ("loss_weights", .null), ("metrics", .array([.string("accuracy")])), ("weighted_metrics", .null),
+                    ("run_eagerly", .bool(false)), ("steps_per_execution", .integer(1)), ("jit_compile", .bool(false)),
+                ])
+            ))
         return .object(model)
     }
 

@@ -17,8 +17,10 @@ public enum ModelFile {
 
     /// What a saved model says about itself: its format, architecture, kernel layout, dataset
     /// and the dataset's file checksums, plus `extra` entries.
-    public static func metadata(_ architecture: Architecture, dataset: DatasetSpec,
-                                extra: [String: String] = [:]) -> [String: String] {
+    public static func metadata(
+        _ architecture: Architecture, dataset: DatasetSpec,
+        extra: [String: String] = [:]
+    ) -> [String: String] {
         var metadata = [
             "format": "mnist-mpi",
             "architecture": "\(architecture.inputs)-\(architecture.hidden)-\(architecture.classes) dense relu softmax",
@@ -32,14 +34,17 @@ public enum ModelFile {
     /// The four tensors of `parameters`, named and shaped by `architecture`.
     public static func tensors(_ parameters: FloatBuffer, _ architecture: Architecture, prefix: String = "") -> [Safetensors.Tensor] {
         architecture.tensors.map { t in
-            Safetensors.Tensor(name: prefix + t.name, shape: t.shape,
-                               values: Array(UnsafeBufferPointer(start: parameters.pointer + t.offset, count: t.count)))
+            Safetensors.Tensor(
+                name: prefix + t.name, shape: t.shape,
+                values: Array(UnsafeBufferPointer(start: parameters.pointer + t.offset, count: t.count)))
         }
     }
 
     /// Copies the tensors named by `architecture` (with `prefix`) out of `file` into a parameter vector.
-    public static func parameters(from file: Safetensors.File, _ architecture: Architecture, prefix: String = "",
-                                  name: String) throws -> FloatBuffer {
+    public static func parameters(
+        from file: Safetensors.File, _ architecture: Architecture, prefix: String = "",
+        name: String
+    ) throws -> FloatBuffer {
         let params = FloatBuffer(count: architecture.parameterCount)
         for t in architecture.tensors {
             guard let stored = file.tensor(prefix + t.name) else {
@@ -53,8 +58,10 @@ public enum ModelFile {
         return params
     }
 
-    public static func save(_ parameters: FloatBuffer, _ architecture: Architecture, metadata: [String: String],
-                            to path: String) throws {
+    public static func save(
+        _ parameters: FloatBuffer, _ architecture: Architecture, metadata: [String: String],
+        to path: String
+    ) throws {
         let file = Safetensors.File(tensors: tensors(parameters, architecture), metadata: metadata)
         try FileIO.writeAtomically(Safetensors.encode(file), to: path)
     }

@@ -14,13 +14,15 @@ public enum ONNX {
     public static let outputName = "probabilities"
 
     // onnx.proto enum values.
-    private static let float32 = 1            // TensorProto.DataType.FLOAT
-    private static let attributeInt = 2       // AttributeProto.AttributeType.INT
+    private static let float32 = 1  // TensorProto.DataType.FLOAT
+    private static let attributeInt = 2  // AttributeProto.AttributeType.INT
 
     /// The serialized ModelProto. Its metadata_props name the dataset and its classes, and the
     /// test accuracy when known.
-    public static func model(_ parameters: FloatBuffer, _ architecture: Architecture,
-                             dataset: DatasetSpec, testAccuracy: String?) -> [UInt8] {
+    public static func model(
+        _ parameters: FloatBuffer, _ architecture: Architecture,
+        dataset: DatasetSpec, testAccuracy: String?
+    ) -> [UInt8] {
         var metadata = [("dataset", dataset.name), ("classes", dataset.classNames.joined(separator: ","))]
         if let testAccuracy { metadata.append(("test_accuracy", testAccuracy)) }
         let a = architecture
@@ -39,23 +41,37 @@ public enum ONNX {
             m.string(2, "mnist-mpi")
             m.string(3, "1.0")
             m.message(7, graph)
-            m.message(8, .build { $0.string(1, ""); $0.int(2, opset) })
+            m.message(
+                8,
+                .build {
+                    $0.string(1, ""); $0.int(2, opset)
+                })
             for (key, value) in metadata {
-                m.message(14, .build { $0.string(1, key); $0.string(2, value) })
+                m.message(
+                    14,
+                    .build {
+                        $0.string(1, key); $0.string(2, value)
+                    })
             }
         }.bytes
     }
 
     /// NodeProto: inputs (1), output (2), name (3), op_type (4), int attributes (5).
-    private static func node(_ op: String, inputs: [String], output: String,
-                             attributes: [(String, Int)] = []) -> ProtobufMessage {
+    private static func node(
+        _ op: String, inputs: [String], output: String,
+        attributes: [(String, Int)] = []
+    ) -> ProtobufMessage {
         .build { n in
             for i in inputs { n.string(1, i) }
             n.string(2, output)
             n.string(3, output)
             n.string(4, op)
             for (name, value) in attributes {
-                n.message(5, .build { $0.string(1, name); $0.int(3, value); $0.int(20, attributeInt) })
+                n.message(
+                    5,
+                    .build {
+                        $0.string(1, name); $0.int(3, value); $0.int(20, attributeInt)
+                    })
             }
         }
     }
@@ -78,10 +94,12 @@ public enum ONNX {
     /// ValueInfoProto of a float[N, columns] tensor, N symbolic ("batch").
     private static func valueInfo(_ name: String, columns: Int) -> ProtobufMessage {
         let shape = ProtobufMessage.build { s in
-            s.message(1, .build { $0.string(2, "batch") })      // Dimension.dim_param
-            s.message(1, .build { $0.int(1, columns) })         // Dimension.dim_value
+            s.message(1, .build { $0.string(2, "batch") })  // Dimension.dim_param
+            s.message(1, .build { $0.int(1, columns) })  // Dimension.dim_value
         }
-        let tensorType = ProtobufMessage.build { $0.int(1, float32); $0.message(2, shape) }
+        let tensorType = ProtobufMessage.build {
+            $0.int(1, float32); $0.message(2, shape)
+        }
         return .build { v in
             v.string(1, name)
             v.message(2, .build { $0.message(1, tensorType) })  // TypeProto.tensor_type

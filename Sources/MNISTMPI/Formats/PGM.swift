@@ -14,7 +14,9 @@ public enum PGM {
                     while at < bytes.count && bytes[at] != 0x0A { at += 1 }
                 } else if [0x20, 0x09, 0x0A, 0x0D].contains(bytes[at]) {
                     at += 1
-                } else { break }
+                } else {
+                    break
+                }
             }
             var value = 0, digits = 0
             while at < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[at]) {
@@ -50,7 +52,8 @@ public enum PGM {
                 samples.append(try token())
             }
         }
-        return GrayImage(width: width, height: height,
-                         pixels: samples.map { UInt8((Double(min($0, maxValue)) * 255 / Double(maxValue)).rounded()) })
+        return GrayImage(
+            width: width, height: height,
+            pixels: samples.map { UInt8((Double(min($0, maxValue)) * 255 / Double(maxValue)).rounded()) })
     }
 }

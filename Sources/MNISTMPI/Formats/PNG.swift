@@ -82,8 +82,10 @@ public enum PNG {
     }
 
     /// Undoes PNG's per-row filters (None, Sub, Up, Average, Paeth).
-    private static func unfilter(_ raw: [UInt8], stride: Int, height: Int, pixelBytes bpp: Int,
-                                 fail: (String) -> ImageError) throws -> [UInt8] {
+    private static func unfilter(
+        _ raw: [UInt8], stride: Int, height: Int, pixelBytes bpp: Int,
+        fail: (String) -> ImageError
+    ) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: stride * height)
         for y in 0..<height {
             let filter = raw[y * (stride + 1)]

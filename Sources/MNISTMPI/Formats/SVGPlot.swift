@@ -1,4 +1,3 @@
-
 /// Small, dependency-free SVG figures: training curves and a confusion matrix.
 public enum SVGPlot {
     public static let trainColour = "#1f77b4"
@@ -26,8 +25,10 @@ public enum SVGPlot {
         return svg + "</svg>\n"
     }
 
-    private static func panel(x: Double, y: Double, width: Double, height: Double, title: String,
-                              yLabel: String, series: [Series]) -> String {
+    private static func panel(
+        x: Double, y: Double, width: Double, height: Double, title: String,
+        yLabel: String, series: [Series]
+    ) -> String {
         let left = x + 70, right = x + width - 15, top = y + 42, bottom = y + height - 50
         let epochs = series.map(\.values.count).max() ?? 1
         let all = series.flatMap { $0.values.compactMap { $0 } }
@@ -37,7 +38,8 @@ public enum SVGPlot {
         func py(_ v: Double) -> Double { bottom - (bottom - top) * (v - low) / (high - low) }
 
         var s = text(x: (left + right) / 2, y: y + 16, title, size: 14, anchor: "middle", bold: true)
-        s += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\" fill=\"none\" stroke=\"#444\"/>\n"
+        s +=
+            "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\" fill=\"none\" stroke=\"#444\"/>\n"
         for v in axis.values {  // y grid and ticks
             s += "<line x1=\"\(f(left))\" y1=\"\(f(py(v)))\" x2=\"\(f(right))\" y2=\"\(f(py(v)))\" stroke=\"#ddd\"/>\n"
             s += text(x: left - 6, y: py(v) + 4, format(v, decimals: axis.decimals), size: 11, anchor: "end")
@@ -46,18 +48,21 @@ public enum SVGPlot {
             s += text(x: px(e), y: bottom + 16, "\(e + 1)", size: 11, anchor: "middle")
         }
         s += text(x: (left + right) / 2, y: bottom + 34, "epoch", size: 12, anchor: "middle")
-        s += "<text x=\"\(f(x + 14))\" y=\"\(f((top + bottom) / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x + 14)) \(f((top + bottom) / 2)))\">\(yLabel)</text>\n"
+        s +=
+            "<text x=\"\(f(x + 14))\" y=\"\(f((top + bottom) / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x + 14)) \(f((top + bottom) / 2)))\">\(yLabel)</text>\n"
         for (k, line) in series.enumerated() {
             let points = line.values.enumerated().compactMap { e, v in v.map { (x: f(px(e)), y: f(py($0))) } }
             if points.count > 1 {
-                s += "<polyline points=\"\(points.map { "\($0.x),\($0.y)" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"2\"/>\n"
+                s +=
+                    "<polyline points=\"\(points.map { "\($0.x),\($0.y)" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"2\"/>\n"
             }
             for p in points {
                 s += "<circle cx=\"\(p.x)\" cy=\"\(p.y)\" r=\"3\" fill=\"\(line.colour)\"/>\n"
             }
             // Legend: one row above the plot, right-aligned, so it never covers a line.
             let lx = right - 80 * Double(series.count - k), ly = top - 8
-            s += "<line x1=\"\(f(lx))\" y1=\"\(f(ly - 4))\" x2=\"\(f(lx + 20))\" y2=\"\(f(ly - 4))\" stroke=\"\(line.colour)\" stroke-width=\"2\"/>\n"
+            s +=
+                "<line x1=\"\(f(lx))\" y1=\"\(f(ly - 4))\" x2=\"\(f(lx + 20))\" y2=\"\(f(ly - 4))\" stroke=\"\(line.colour)\" stroke-width=\"2\"/>\n"
             s += text(x: lx + 25, y: ly, escape(line.label), size: 11, anchor: "start")
         }
         return s
@@ -99,16 +104,20 @@ public enum SVGPlot {
                 let shade = (Double(count) / max(largest, 1)).squareRoot()
                 let r = Int(255 - 222 * shade), g = Int(255 - 153 * shade), b = Int(255 - 75 * shade)
                 let x = left + cell * Double(p), y = top + cell * Double(t)
-                svg += "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(cell))\" height=\"\(f(cell))\" fill=\"rgb(\(r),\(g),\(b))\" stroke=\"#fff\"/>\n"
-                svg += "<text x=\"\(f(x + cell / 2))\" y=\"\(f(y + cell / 2 + 4))\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(shade > 0.6 ? "#fff" : "#222")\">\(count)</text>\n"
+                svg +=
+                    "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(cell))\" height=\"\(f(cell))\" fill=\"rgb(\(r),\(g),\(b))\" stroke=\"#fff\"/>\n"
+                svg +=
+                    "<text x=\"\(f(x + cell / 2))\" y=\"\(f(y + cell / 2 + 4))\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(shade > 0.6 ? "#fff" : "#222")\">\(count)</text>\n"
             }
             svg += text(x: left - 6, y: top + cell * (Double(t) + 0.5) + 4, escape(classNames[t]), size: 11, anchor: "end")
             let lx = left + cell * (Double(t) + 0.5), ly = top + cell * Double(n) + 8
-            svg += "<text x=\"\(f(lx))\" y=\"\(f(ly))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-45 \(f(lx)) \(f(ly)))\">\(escape(classNames[t]))</text>\n"
+            svg +=
+                "<text x=\"\(f(lx))\" y=\"\(f(ly))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-45 \(f(lx)) \(f(ly)))\">\(escape(classNames[t]))</text>\n"
         }
         svg += text(x: left + cell * Double(n) / 2, y: below, "predicted class", size: 12, anchor: "middle")
         let tx = left - labelWidth - 20, ty = top + cell * Double(n) / 2
-        svg += "<text x=\"\(f(tx))\" y=\"\(f(ty))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(tx)) \(f(ty)))\">true class</text>\n"
+        svg +=
+            "<text x=\"\(f(tx))\" y=\"\(f(ty))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(tx)) \(f(ty)))\">true class</text>\n"
         return svg + "</svg>\n"
     }
 

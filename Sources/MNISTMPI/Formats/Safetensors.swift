@@ -1,4 +1,3 @@
-
 /// Reading and writing the safetensors format (https://huggingface.co/docs/safetensors):
 /// an 8-byte little-endian header length, a JSON header mapping each tensor name to
 /// `dtype`, `shape` and `data_offsets` (plus an optional `__metadata__` of strings), then the
@@ -48,11 +47,15 @@ public enum Safetensors {
         var offset = 0
         for t in file.tensors {
             let end = offset + 4 * t.values.count
-            members.append((t.name, .object([
-                ("dtype", .string("F32")),
-                ("shape", .array(t.shape.map { .integer($0) })),
-                ("data_offsets", .array([.integer(offset), .integer(end)])),
-            ])))
+            members.append(
+                (
+                    t.name,
+                    .object([
+                        ("dtype", .string("F32")),
+                        ("shape", .array(t.shape.map { .integer($0) })),
+                        ("data_offsets", .array([.integer(offset), .integer(end)])),
+                    ])
+                ))
             offset = end
         }
         var header = Array(JSON.object(members).text.utf8)
@@ -103,7 +106,8 @@ public enum Safetensors {
         var entries: [(name: String, shape: [Int], start: Int, end: Int)] = []
         for (key, value) in header where key != "__metadata__" {
             guard let dtype = value["dtype"]?.string,
-                  let shape = integers(value["shape"]), let offsets = integers(value["data_offsets"]), offsets.count == 2 else {
+                let shape = integers(value["shape"]), let offsets = integers(value["data_offsets"]), offsets.count == 2
+            else {
                 throw fail("tensor \(key) lacks dtype, shape or data_offsets")
             }
             guard dtype == "F32" else { throw fail("tensor \(key) has dtype \(dtype); only F32 is supported") }
@@ -127,9 +131,11 @@ public enum Safetensors {
         }
         let tensors = bytes.withUnsafeBytes { raw in
             entries.map { e in
-                Tensor(name: e.name, shape: e.shape, values: (0..<((e.end - e.start) / 4)).map { i in
-                    Float(bitPattern: ByteOrder.readLittleEndian(raw, at: headerEnd + e.start + 4 * i, as: UInt32.self))
-                })
+                Tensor(
+                    name: e.name, shape: e.shape,
+                    values: (0..<((e.end - e.start) / 4)).map { i in
+                        Float(bitPattern: ByteOrder.readLittleEndian(raw, at: headerEnd + e.start + 4 * i, as: UInt32.self))
+                    })
             }
         }
         return File(tensors: tensors, metadata: metadata)

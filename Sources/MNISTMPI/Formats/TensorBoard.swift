@@ -1,6 +1,7 @@
 import FoundationEssentials
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A TensorBoard event file, framed and encoded as TensorFlow's summary writers (and so

@@ -77,9 +77,13 @@ public enum Zip {
             let count = Int(Self.u16(bytes, end + 10))
             let directorySize = Int(Self.u32(bytes, end + 12))
             let directoryOffset = Int(Self.u32(bytes, end + 16))
-            guard Self.u16(bytes, end + 4) == 0, Self.u16(bytes, end + 8) == count else { throw fail("multi-disk zip archives are not supported") }
+            guard Self.u16(bytes, end + 4) == 0, Self.u16(bytes, end + 8) == count else {
+                throw fail("multi-disk zip archives are not supported")
+            }
             guard directoryOffset != 0xFFFF_FFFF, count != 0xFFFF else { throw fail("ZIP64 archives are not supported") }
-            guard directoryOffset <= end, directorySize <= end - directoryOffset else { throw fail("central directory lies outside the file") }
+            guard directoryOffset <= end, directorySize <= end - directoryOffset else {
+                throw fail("central directory lies outside the file")
+            }
 
             var entries: [Entry] = []
             var at = directoryOffset
@@ -89,11 +93,14 @@ public enum Zip {
                 }
                 let nameLength = Int(Self.u16(bytes, at + 28))
                 let skip = nameLength + Int(Self.u16(bytes, at + 30)) + Int(Self.u16(bytes, at + 32))
-                guard at + 46 + skip <= directoryOffset + directorySize else { throw fail("central directory entry \(entries.count + 1) is damaged") }
-                let entry = Entry(name: String(decoding: bytes[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self),
-                                  method: Self.u16(bytes, at + 10), crc: Self.u32(bytes, at + 16),
-                                  compressedSize: Int(Self.u32(bytes, at + 20)), size: Int(Self.u32(bytes, at + 24)),
-                                  localHeaderOffset: Int(Self.u32(bytes, at + 42)))
+                guard at + 46 + skip <= directoryOffset + directorySize else {
+                    throw fail("central directory entry \(entries.count + 1) is damaged")
+                }
+                let entry = Entry(
+                    name: String(decoding: bytes[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self),
+                    method: Self.u16(bytes, at + 10), crc: Self.u32(bytes, at + 16),
+                    compressedSize: Int(Self.u32(bytes, at + 20)), size: Int(Self.u32(bytes, at + 24)),
+                    localHeaderOffset: Int(Self.u32(bytes, at + 42)))
                 guard Self.u16(bytes, at + 8) & 1 == 0 else { throw fail("\(entry.name) is encrypted") }
                 entries.append(entry)
                 at += 46 + skip
@@ -109,7 +116,9 @@ public enum Zip {
             let header = entry.localHeaderOffset
             guard header <= bytes.count - 30, Self.u32(bytes, header) == 0x0403_4b50 else { throw fail("local header is damaged") }
             let start = header + 30 + Int(Self.u16(bytes, header + 26)) + Int(Self.u16(bytes, header + 28))
-            guard start <= bytes.count, entry.compressedSize <= bytes.count - start else { throw fail("data runs past the end of the file") }
+            guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
+                throw fail("data runs past the end of the file")
+            }
             guard entry.size <= limit else { throw fail("\(entry.size) bytes, more than the \(limit)-byte limit") }
             let data = Array(bytes[start..<(start + entry.compressedSize)])
             let contents: [UInt8]
@@ -119,7 +128,9 @@ public enum Zip {
                 contents = data
             case 8:
                 contents = try Gzip.inflate(data, name: "\(name): \(entryName)", limit: entry.size, wrapper: .raw)
-                guard contents.count == entry.size else { throw fail("inflates to \(contents.count) bytes, the directory says \(entry.size)") }
+                guard contents.count == entry.size else {
+                    throw fail("inflates to \(contents.count) bytes, the directory says \(entry.size)")
+                }
             default:
                 throw fail("compression method \(entry.method) is not supported (only stored and deflated)")
             }

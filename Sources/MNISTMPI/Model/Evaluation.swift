@@ -20,8 +20,10 @@ public enum Evaluator {
     /// Runs the network forward over all of `split` in batches of `batchSize`, calling
     /// `progress(batchesDone)` after each batch. The result depends on the batch size only
     /// through the float rounding of the loss sum.
-    public static func evaluate(_ params: FloatBuffer, _ architecture: Architecture, on split: Split,
-                                batchSize: Int = 32, progress: ((Int) -> Void)? = nil) -> Evaluation {
+    public static func evaluate(
+        _ params: FloatBuffer, _ architecture: Architecture, on split: Split,
+        batchSize: Int = 32, progress: ((Int) -> Void)? = nil
+    ) -> Evaluation {
         let ws = Workspace(architecture, capacity: batchSize)
         let classes = architecture.classes
         var lossSum = 0.0, correct = 0
@@ -44,8 +46,10 @@ public enum Evaluator {
     }
 
     /// Class probabilities of the given samples, one row of `classes` values each.
-    public static func predict(_ params: FloatBuffer, _ architecture: Architecture, on split: Split,
-                               indices: [Int]) -> [[Float]] {
+    public static func predict(
+        _ params: FloatBuffer, _ architecture: Architecture, on split: Split,
+        indices: [Int]
+    ) -> [[Float]] {
         let ws = Workspace(architecture, capacity: max(indices.count, 1))
         ws.load(split, indices: indices.map { Int32($0) })
         return probabilities(params, ws, rows: indices.count)

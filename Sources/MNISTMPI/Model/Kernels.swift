@@ -1,7 +1,8 @@
 import CKernels
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The element-wise loops of the step (RMSprop, ReLU, bias sums, input scaling), compiled in
@@ -13,10 +14,11 @@ public enum Kernels {
     /// The variants this CPU runs (nil for the others), by `names`. Immutable once made.
     nonisolated(unsafe) private static let variants: [kernels_t?] = names.map { kernels_select($0)?.pointee }
     /// Index in `variants` of the one in use.
-    private static let selected = Atomic<Int>({
-        let wanted = getenv("MNIST_MPI_ISA").map { String(cString: $0) } ?? ""
-        return index(of: wanted) ?? index(of: "")!
-    }())
+    private static let selected = Atomic<Int>(
+        {
+            let wanted = getenv("MNIST_MPI_ISA").map { String(cString: $0) } ?? ""
+            return index(of: wanted) ?? index(of: "")!
+        }())
 
     /// The variant `name` picks ("" for the widest), if this CPU runs it.
     private static func index(of name: String) -> Int? {

@@ -1,6 +1,7 @@
 import CBLAS
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The three building blocks of the network. Each forward sits next to its backward; all
@@ -9,29 +10,38 @@ import Glibc
 /// Fully connected layer `y = x W + b` with W of shape (in, out).
 public enum Dense {
     /// y (rows x out) = x (rows x in) W (in x out) + b.
-    public static func forward(x: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
-                               weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                               y: UnsafeMutablePointer<Float>) {
+    public static func forward(
+        x: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        y: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<rows { (y + r * outputs).update(from: bias, count: outputs) }
-        BLAS.sgemm(CblasNoTrans, CblasNoTrans, m: rows, n: outputs, k: inputs,
-                   alpha: 1, a: x, lda: inputs, b: weight, ldb: outputs, beta: 1, c: y, ldc: outputs)
+        BLAS.sgemm(
+            CblasNoTrans, CblasNoTrans, m: rows, n: outputs, k: inputs,
+            alpha: 1, a: x, lda: inputs, b: weight, ldb: outputs, beta: 1, c: y, ldc: outputs)
     }
 
     /// Given dL/dy, writes dL/dW = xᵀ dy and dL/db = column sums of dy, both summed over the
     /// rows and overwriting what was there.
-    public static func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int,
-                                      inputs: Int, outputs: Int,
-                                      dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>) {
-        BLAS.sgemm(CblasTrans, CblasNoTrans, m: inputs, n: outputs, k: rows,
-                   alpha: 1, a: x, lda: inputs, b: dy, ldb: outputs, beta: 0, c: dWeight, ldc: outputs)
+    public static func weightGradient(
+        x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int,
+        inputs: Int, outputs: Int,
+        dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>
+    ) {
+        BLAS.sgemm(
+            CblasTrans, CblasNoTrans, m: inputs, n: outputs, k: rows,
+            alpha: 1, a: x, lda: inputs, b: dy, ldb: outputs, beta: 0, c: dWeight, ldc: outputs)
         Kernels.table.column_sums(dy, rows, outputs, dBias)
     }
 
     /// Given dL/dy, writes dL/dx = dy Wᵀ.
-    public static func inputGradient(dy: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
-                                     weight: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-        BLAS.sgemm(CblasNoTrans, CblasTrans, m: rows, n: inputs, k: outputs,
-                   alpha: 1, a: dy, lda: outputs, b: weight, ldb: outputs, beta: 0, c: dx, ldc: inputs)
+    public static func inputGradient(
+        dy: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
+        weight: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>
+    ) {
+        BLAS.sgemm(
+            CblasNoTrans, CblasTrans, m: rows, n: inputs, k: outputs,
+            alpha: 1, a: dy, lda: outputs, b: weight, ldb: outputs, beta: 0, c: dx, ldc: inputs)
     }
 }
 
@@ -52,8 +62,10 @@ public enum ReLU {
 public enum SoftmaxCrossEntropy {
     /// Sums of the loss and of correct argmax predictions over `rows` samples, and the gradient
     /// of the loss SUM with respect to the logits, `softmax(z) - onehot(y)`, written to `dLogits`.
-    public static func forwardBackward(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int,
-                                       classes: Int, dLogits: UnsafeMutablePointer<Float>) -> (loss: Float, correct: Int) {
+    public static func forwardBackward(
+        logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int,
+        classes: Int, dLogits: UnsafeMutablePointer<Float>
+    ) -> (loss: Float, correct: Int) {
         var lossSum: Float = 0
         var correct = 0
         for r in 0..<rows {
@@ -69,8 +81,10 @@ public enum SoftmaxCrossEntropy {
     }
 
     /// Class probabilities of `rows` samples, for evaluation and prediction.
-    public static func probabilities(logits: UnsafePointer<Float>, rows: Int, classes: Int,
-                                     into p: UnsafeMutablePointer<Float>) {
+    public static func probabilities(
+        logits: UnsafePointer<Float>, rows: Int, classes: Int,
+        into p: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<rows { _ = softmax(logits + r * classes, into: p + r * classes, classes: classes) }
     }
 

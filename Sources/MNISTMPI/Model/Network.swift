@@ -4,17 +4,21 @@ public enum Network {
     public static func forward(_ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>) {
         let a = ws.architecture, p = params.pointer, first = rows.lowerBound
         let hidden = ws.hidden.pointer + first * a.hidden
-        Dense.forward(x: ws.x.pointer + first * a.inputs, rows: rows.count, inputs: a.inputs, outputs: a.hidden,
-                      weight: p + a.w1.offset, bias: p + a.b1.offset, y: hidden)
+        Dense.forward(
+            x: ws.x.pointer + first * a.inputs, rows: rows.count, inputs: a.inputs, outputs: a.hidden,
+            weight: p + a.w1.offset, bias: p + a.b1.offset, y: hidden)
         ReLU.forward(hidden, count: rows.count * a.hidden)
-        Dense.forward(x: hidden, rows: rows.count, inputs: a.hidden, outputs: a.classes,
-                      weight: p + a.w2.offset, bias: p + a.b2.offset, y: ws.logits.pointer + first * a.classes)
+        Dense.forward(
+            x: hidden, rows: rows.count, inputs: a.hidden, outputs: a.classes,
+            weight: p + a.w2.offset, bias: p + a.b2.offset, y: ws.logits.pointer + first * a.classes)
     }
 
     /// After `forward`: writes the gradient of the loss SUM over the rows into `gradients`
     /// (laid out like the parameters) and returns the loss sum and the number of correct predictions.
-    public static func backward(_ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>,
-                                gradients: UnsafeMutablePointer<Float>) -> (loss: Float, correct: Int) {
+    public static func backward(
+        _ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>,
+        gradients: UnsafeMutablePointer<Float>
+    ) -> (loss: Float, correct: Int) {
         let result = outputGradient(ws, rows: rows)
         hiddenGradient(params, ws, rows: rows)
         weightGradients(ws, rows: rows, into: gradients)
@@ -34,22 +38,26 @@ public enum Network {
     /// dL/dhidden of the given rows, through layer 2 and the ReLU.
     public static func hiddenGradient(_ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>) {
         let a = ws.architecture, first = rows.lowerBound
-        Dense.inputGradient(dy: ws.dLogits.pointer + first * a.classes, rows: rows.count, inputs: a.hidden,
-                            outputs: a.classes, weight: params.pointer + a.w2.offset,
-                            dx: ws.dHidden.pointer + first * a.hidden)
-        ReLU.backward(output: ws.hidden.pointer + first * a.hidden, gradient: ws.dHidden.pointer + first * a.hidden,
-                      count: rows.count * a.hidden)
+        Dense.inputGradient(
+            dy: ws.dLogits.pointer + first * a.classes, rows: rows.count, inputs: a.hidden,
+            outputs: a.classes, weight: params.pointer + a.w2.offset,
+            dx: ws.dHidden.pointer + first * a.hidden)
+        ReLU.backward(
+            output: ws.hidden.pointer + first * a.hidden, gradient: ws.dHidden.pointer + first * a.hidden,
+            count: rows.count * a.hidden)
     }
 
     /// The gradients of all four tensors summed over the given rows, written into `gradients`.
     /// Layer 1's input is the data, so its gradient is never needed.
     public static func weightGradients(_ ws: Workspace, rows: Range<Int>, into gradients: UnsafeMutablePointer<Float>) {
         let a = ws.architecture, first = rows.lowerBound
-        Dense.weightGradient(x: ws.hidden.pointer + first * a.hidden, dy: ws.dLogits.pointer + first * a.classes,
-                             rows: rows.count, inputs: a.hidden, outputs: a.classes,
-                             dWeight: gradients + a.w2.offset, dBias: gradients + a.b2.offset)
-        Dense.weightGradient(x: ws.x.pointer + first * a.inputs, dy: ws.dHidden.pointer + first * a.hidden,
-                             rows: rows.count, inputs: a.inputs, outputs: a.hidden,
-                             dWeight: gradients + a.w1.offset, dBias: gradients + a.b1.offset)
+        Dense.weightGradient(
+            x: ws.hidden.pointer + first * a.hidden, dy: ws.dLogits.pointer + first * a.classes,
+            rows: rows.count, inputs: a.hidden, outputs: a.classes,
+            dWeight: gradients + a.w2.offset, dBias: gradients + a.b2.offset)
+        Dense.weightGradient(
+            x: ws.x.pointer + first * a.inputs, dy: ws.dHidden.pointer + first * a.hidden,
+            rows: rows.count, inputs: a.inputs, outputs: a.hidden,
+            dWeight: gradients + a.w1.offset, dBias: gradients + a.b1.offset)
     }
 }

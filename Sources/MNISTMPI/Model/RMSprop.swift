@@ -14,19 +14,25 @@ public struct RMSprop: Sendable, Equatable {
 
     /// Updates `weights` and `velocity` in place from gradient SUMS divided here by `batchSize`,
     /// with the instruction set's `Kernels` variant (all give the same bits).
-    public func step(weights: UnsafeMutablePointer<Float>, velocity: UnsafeMutablePointer<Float>,
-                     gradientSums: UnsafePointer<Float>, batchSize: Int, count: Int) {
+    public func step(
+        weights: UnsafeMutablePointer<Float>, velocity: UnsafeMutablePointer<Float>,
+        gradientSums: UnsafePointer<Float>, batchSize: Int, count: Int
+    ) {
         // Float(0.1), as Keras has it, not 1 - Float(0.9) = 0.100000024.
-        Kernels.table.rmsprop(weights, velocity, gradientSums, count, Float(batchSize), Float(rho), Float(1 - rho),
-                              learningRate, epsilon)
+        Kernels.table.rmsprop(
+            weights, velocity, gradientSums, count, Float(batchSize), Float(rho), Float(1 - rho),
+            learningRate, epsilon)
     }
 
     /// `step` with gradient sums `parts[0] + parts[1] + ...` (added in that order), then the
     /// new weights copied to `published`.
-    public func step(weights: UnsafeMutablePointer<Float>, velocity: UnsafeMutablePointer<Float>,
-                     gradientParts parts: UnsafeBufferPointer<UnsafePointer<Float>?>,
-                     publishing published: UnsafeMutablePointer<Float>, batchSize: Int, count: Int) {
-        Kernels.table.rmsprop_parts(weights, velocity, parts.baseAddress, parts.count, published, count, Float(batchSize),
-                                    Float(rho), Float(1 - rho), learningRate, epsilon)
+    public func step(
+        weights: UnsafeMutablePointer<Float>, velocity: UnsafeMutablePointer<Float>,
+        gradientParts parts: UnsafeBufferPointer<UnsafePointer<Float>?>,
+        publishing published: UnsafeMutablePointer<Float>, batchSize: Int, count: Int
+    ) {
+        Kernels.table.rmsprop_parts(
+            weights, velocity, parts.baseAddress, parts.count, published, count, Float(batchSize),
+            Float(rho), Float(1 - rho), learningRate, epsilon)
     }
 }

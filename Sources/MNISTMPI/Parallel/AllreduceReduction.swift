@@ -28,7 +28,11 @@ public class AllreduceReduction: GradientReduction {
 
     public func forEachPiece(batchSize: Int, _ compute: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let count = rows(batchSize: batchSize).count
-        if count > 0 { compute(0..<count, sums) } else { sums.update(repeating: 0, count: reductionBufferCount(parameterCount: parameterCount)) }
+        if count > 0 {
+            compute(0..<count, sums)
+        } else {
+            sums.update(repeating: 0, count: reductionBufferCount(parameterCount: parameterCount))
+        }
     }
 
     public func reduce(stopRequested: Bool) {
@@ -39,8 +43,9 @@ public class AllreduceReduction: GradientReduction {
     public var tail: UnsafePointer<Float> { UnsafePointer(sums + parameterCount) }
 
     public func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
-        optimizer.step(weights: parameters.pointer, velocity: velocity.pointer, gradientSums: sums,
-                       batchSize: batchSize, count: parameterCount)
+        optimizer.step(
+            weights: parameters.pointer, velocity: velocity.pointer, gradientSums: sums,
+            batchSize: batchSize, count: parameterCount)
     }
 
     /// Every rank steps all of the velocity: it is whole already.

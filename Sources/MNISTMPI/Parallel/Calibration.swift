@@ -33,8 +33,9 @@ public enum Calibration {
             median(repetitions, warmUp: 2, clock: comm.time, before: comm.barrier) {
                 guard comm.rank == 0 || comm.rank == partner else { return }
                 let other = comm.rank == 0 ? partner : 0
-                comm.sendReceive(UnsafeRawBufferPointer(rebasing: buffer[0..<size]), to: other,
-                                 UnsafeMutableRawBufferPointer(rebasing: buffer[(1 << 22)..<((1 << 22) + size)]), from: other)
+                comm.sendReceive(
+                    UnsafeRawBufferPointer(rebasing: buffer[0..<size]), to: other,
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[(1 << 22)..<((1 << 22) + size)]), from: other)
             }
         }
         return Exchanges(bytes: sizes, seconds: seconds)
@@ -58,8 +59,9 @@ public enum Calibration {
         let parameters = architecture.glorotInitialization(seed: 1)
         let gradients = FloatBuffer(count: reductionBufferCount(parameterCount: architecture.parameterCount))
         var rng = SplitMix64(seed: 2, stream: 0)
-        let data = Split(images: (0..<(128 * Split.imageSize)).map { _ in UInt8(rng.next(below: 256)) },
-                         labels: (0..<128).map { _ in UInt8(rng.next(below: 10)) })
+        let data = Split(
+            images: (0..<(128 * Split.imageSize)).map { _ in UInt8(rng.next(below: 256)) },
+            labels: (0..<128).map { _ in UInt8(rng.next(below: 10)) })
         return rows.map { n in
             let workspace = Workspace(architecture, capacity: n)
             workspace.load(data, indices: (0..<Int32(n)).map { $0 })
@@ -75,15 +77,19 @@ public enum Calibration {
         let (weights, velocity, gradients) = (FloatBuffer(count: count), FloatBuffer(count: count), FloatBuffer(count: count))
         gradients.fill(0.01)
         return median(repetitions) {
-            RMSprop().step(weights: weights.pointer, velocity: velocity.pointer, gradientSums: gradients.pointer,
-                           batchSize: 128, count: count)
+            RMSprop().step(
+                weights: weights.pointer, velocity: velocity.pointer, gradientSums: gradients.pointer,
+                batchSize: 128, count: count)
         } / Double(count)
     }
 
     /// A path through memory when no second rank shares this host: 1 us, and two copies of
     /// each byte (MPI's shared-memory transport copies in and out), timed with memcpy.
     public static func memoryCopyPath(bytes: Int = 1 << 22) -> StepModel.Path {
-        let (a, b) = (UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64), UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64))
+        let (a, b) = (
+            UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64),
+            UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        )
         defer { a.deallocate(); b.deallocate() }
         a.initializeMemory(as: UInt8.self, repeating: 1, count: bytes)
         let seconds = median(10, warmUp: 0) { b.copyMemory(from: a, byteCount: bytes) }
@@ -92,8 +98,10 @@ public enum Calibration {
 
     /// The median seconds of `repetitions` runs of `work`, after `warmUp` untimed ones, each
     /// preceded by `before` (outside the timing).
-    static func median(_ repetitions: Int, warmUp: Int = 3, clock: () -> Double = monotonicSeconds,
-                       before: () -> Void = {}, _ work: () -> Void) -> Double {
+    static func median(
+        _ repetitions: Int, warmUp: Int = 3, clock: () -> Double = monotonicSeconds,
+        before: () -> Void = {}, _ work: () -> Void
+    ) -> Double {
         var times: [Double] = []
         for run in 0..<(warmUp + repetitions) {
             before()

@@ -42,8 +42,9 @@ extension Communicator {
 
     /// Sends `count` floats to `partner` while receiving as many from it into `receive`.
     public func exchange(_ send: UnsafePointer<Float>, _ receive: UnsafeMutablePointer<Float>, count: Int, with partner: Int) {
-        sendReceive(UnsafeRawBufferPointer(start: send, count: count * 4), to: partner,
-                    UnsafeMutableRawBufferPointer(start: receive, count: count * 4), from: partner)
+        sendReceive(
+            UnsafeRawBufferPointer(start: send, count: count * 4), to: partner,
+            UnsafeMutableRawBufferPointer(start: receive, count: count * 4), from: partner)
     }
 
     public func waitForRoot(_ work: () -> Void) {

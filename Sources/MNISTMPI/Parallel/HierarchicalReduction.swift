@@ -89,9 +89,10 @@ public final class HierarchicalReduction: AllreduceReduction {
 
     public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
         let mine = shared.slices.ranges[node.rank]
-        optimizer.step(weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
-                       gradientParts: UnsafeBufferPointer(parts), publishing: shared.published(by: node.rank),
-                       batchSize: batchSize, count: mine.count)
+        optimizer.step(
+            weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
+            gradientParts: UnsafeBufferPointer(parts), publishing: shared.published(by: node.rank),
+            batchSize: batchSize, count: mine.count)
         node.barrier()
         shared.copyOtherSlices(into: parameters)
     }
@@ -112,8 +113,9 @@ public final class HierarchicalReduction: AllreduceReduction {
         func chunk(_ k: Int) -> Range<Int> { chunks.ranges[((k % n) + n) % n] }
         func step(sending out: Range<Int>, receiving into: Range<Int>) {
             wire.encode(values + out.lowerBound, count: out.count, into: outgoing.baseAddress!)
-            peers.sendReceive(UnsafeRawBufferPointer(rebasing: outgoing[0..<(out.count * wire.bytesPerValue)]), to: right,
-                              UnsafeMutableRawBufferPointer(rebasing: incoming[0..<(into.count * wire.bytesPerValue)]), from: left)
+            peers.sendReceive(
+                UnsafeRawBufferPointer(rebasing: outgoing[0..<(out.count * wire.bytesPerValue)]), to: right,
+                UnsafeMutableRawBufferPointer(rebasing: incoming[0..<(into.count * wire.bytesPerValue)]), from: left)
         }
         for s in 0..<(n - 1) {
             let into = chunk(h - s - 2)

@@ -1,6 +1,7 @@
 import CSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the launcher (OpenMPI's `mpirun`, or Slurm) tells a process through its environment,

@@ -1,8 +1,9 @@
 import CMPI
 import CSystem
 import Dispatch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// MPI handles are C pointers; they are only ever used from the main thread.
@@ -85,8 +86,9 @@ public final class MPICommunicator: Communicator {
 
     public func splitByNode() -> Communicator {
         var node: MPI_Comm?
-        check(watchdog.watch { MPI_Comm_split_type(handle.value, cmpi_comm_type_shared(), Int32(rank), cmpi_info_null(), &node) },
-              "MPI_Comm_split_type")
+        check(
+            watchdog.watch { MPI_Comm_split_type(handle.value, cmpi_comm_type_shared(), Int32(rank), cmpi_info_null(), &node) },
+            "MPI_Comm_split_type")
         return adopt(node!)
     }
 
@@ -107,8 +109,9 @@ public final class MPICommunicator: Communicator {
     /// then load and store directly, in a passive-target epoch that lasts until `finalize`.
     public func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]? {
         var node: MPI_Comm?
-        check(watchdog.watch { MPI_Comm_split_type(handle.value, cmpi_comm_type_shared(), 0, cmpi_info_null(), &node) },
-              "MPI_Comm_split_type")
+        check(
+            watchdog.watch { MPI_Comm_split_type(handle.value, cmpi_comm_type_shared(), 0, cmpi_info_null(), &node) },
+            "MPI_Comm_split_type")
         defer { MPI_Comm_free(&node) }
         var nodeSize: Int32 = 0
         MPI_Comm_size(node, &nodeSize)
@@ -116,9 +119,10 @@ public final class MPICommunicator: Communicator {
         var base: UnsafeMutableRawPointer?
         var window: MPI_Win?
         let barrierOffset = divideRoundingUp(count * 4, 64) * 64  // every segment has room; rank 0's is used
-        check(watchdog.watch {
-            MPI_Win_allocate_shared(MPI_Aint(barrierOffset + 64), 4, cmpi_info_null(), node, &base, &window)
-        }, "MPI_Win_allocate_shared")
+        check(
+            watchdog.watch {
+                MPI_Win_allocate_shared(MPI_Aint(barrierOffset + 64), 4, cmpi_info_null(), node, &base, &window)
+            }, "MPI_Win_allocate_shared")
         windows.append(MPIHandle(value: window!))
         check(MPI_Win_lock_all(Int32(cmpi_mode_nocheck()), window), "MPI_Win_lock_all")
         // The node's ranks are the world's, in the same order (split keys tie: world rank decides).
@@ -153,8 +157,9 @@ public final class MPICommunicator: Communicator {
 
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
         guard size > 1 else { return }
-        check(watchdog.watch { MPI_Allreduce(cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), handle.value) },
-              "MPI_Allreduce")
+        check(
+            watchdog.watch { MPI_Allreduce(cmpi_in_place(), buffer, Int32(count), cmpi_float(), cmpi_sum(), handle.value) },
+            "MPI_Allreduce")
     }
 
     public func broadcast(_ bytes: inout [UInt8], root: Int) {
@@ -169,9 +174,11 @@ public final class MPICommunicator: Communicator {
             var offset = 0
             while offset < raw.count {
                 let n = min(chunk, raw.count - offset)
-                check(watchdog.watch {
-                    MPI_Bcast(UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(n), cmpi_byte(), Int32(root), handle.value)
-                }, "MPI_Bcast")
+                check(
+                    watchdog.watch {
+                        MPI_Bcast(
+                            UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(n), cmpi_byte(), Int32(root), handle.value)
+                    }, "MPI_Bcast")
                 offset += n
             }
         }
@@ -185,9 +192,10 @@ public final class MPICommunicator: Communicator {
     public func reduceScatterSum(_ send: UnsafePointer<Float>, into receive: UnsafeMutablePointer<Float>, blocks: Blocks) {
         guard size > 1 else { return receive.update(from: send, count: blocks.ranges[0].count) }
         blocks.counts.withUnsafeBufferPointer { counts in
-            check(watchdog.watch {
-                MPI_Reduce_scatter(send, receive, counts.baseAddress, cmpi_float(), cmpi_sum(), handle.value)
-            }, "MPI_Reduce_scatter")
+            check(
+                watchdog.watch {
+                    MPI_Reduce_scatter(send, receive, counts.baseAddress, cmpi_float(), cmpi_sum(), handle.value)
+                }, "MPI_Reduce_scatter")
         }
     }
 
@@ -195,21 +203,27 @@ public final class MPICommunicator: Communicator {
         guard size > 1 else { return }
         blocks.counts.withUnsafeBufferPointer { counts in
             blocks.offsets.withUnsafeBufferPointer { offsets in
-                check(watchdog.watch {
-                    MPI_Allgatherv(cmpi_in_place(), 0, cmpi_float(), buffer, counts.baseAddress, offsets.baseAddress,
-                                   cmpi_float(), handle.value)
-                }, "MPI_Allgatherv")
+                check(
+                    watchdog.watch {
+                        MPI_Allgatherv(
+                            cmpi_in_place(), 0, cmpi_float(), buffer, counts.baseAddress, offsets.baseAddress,
+                            cmpi_float(), handle.value)
+                    }, "MPI_Allgatherv")
             }
         }
     }
 
-    public func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
-                            from source: Int) {
-        check(watchdog.watch {
-            MPI_Sendrecv(send.baseAddress, Int32(send.count), cmpi_byte(), Int32(destination), 0,
-                         receive.baseAddress, Int32(receive.count), cmpi_byte(), Int32(source), 0, handle.value,
-                         cmpi_status_ignore())
-        }, "MPI_Sendrecv")
+    public func sendReceive(
+        _ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+        from source: Int
+    ) {
+        check(
+            watchdog.watch {
+                MPI_Sendrecv(
+                    send.baseAddress, Int32(send.count), cmpi_byte(), Int32(destination), 0,
+                    receive.baseAddress, Int32(receive.count), cmpi_byte(), Int32(source), 0, handle.value,
+                    cmpi_status_ignore())
+            }, "MPI_Sendrecv")
     }
 
     /// Rank 0 runs `work` on a thread of its own while this thread tells the other ranks, every
@@ -288,12 +302,14 @@ func runOnHelperThread(_ work: () -> Void, everyHalfSecond: () -> Void) {
         let job = Job()
         job.body = work
         var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { context in
-            let job = Unmanaged<Job>.fromOpaque(context!).takeUnretainedValue()
-            job.body!()
-            job.finished.signal()
-            return nil
-        }, Unmanaged.passUnretained(job).toOpaque())
+        let status = pthread_create(
+            &thread, nil,
+            { context in
+                let job = Unmanaged<Job>.fromOpaque(context!).takeUnretainedValue()
+                job.body!()
+                job.finished.signal()
+                return nil
+            }, Unmanaged.passUnretained(job).toOpaque())
         precondition(status == 0, "pthread_create failed")
         while job.finished.wait(timeout: .now() + 0.5) == .timedOut { everyHalfSecond() }
         pthread_join(thread, nil)

@@ -31,8 +31,9 @@ public final class ShardedReduction: AllreduceReduction {
 
     public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
         let mine = blocks.ranges[comm.rank]
-        optimizer.step(weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
-                       gradientSums: slice.pointer, batchSize: batchSize, count: mine.count)
+        optimizer.step(
+            weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
+            gradientSums: slice.pointer, batchSize: batchSize, count: mine.count)
         comm.allgather(parameters.pointer, blocks: blocks)
     }
 

@@ -50,9 +50,10 @@ public final class SharedMemoryReduction: AllreduceReduction {
 
     public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
         let mine = node.slices.ranges[comm.rank]
-        optimizer.step(weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
-                       gradientParts: UnsafeBufferPointer(parts), publishing: node.published(by: comm.rank),
-                       batchSize: batchSize, count: mine.count)
+        optimizer.step(
+            weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
+            gradientParts: UnsafeBufferPointer(parts), publishing: node.published(by: comm.rank),
+            batchSize: batchSize, count: mine.count)
         comm.barrier()
         node.copyOtherSlices(into: parameters)
     }

@@ -67,8 +67,10 @@ public struct StepModel: Sendable {
         public var strategy: Strategy
         public var wire: WirePrecision
 
-        public init(hosts: Int, ranksPerHost: Int, coresPerHost: Double, byNode: Bool = false,
-                    strategy: Strategy = .hierarchical, wire: WirePrecision = .float32) {
+        public init(
+            hosts: Int, ranksPerHost: Int, coresPerHost: Double, byNode: Bool = false,
+            strategy: Strategy = .hierarchical, wire: WirePrecision = .float32
+        ) {
             self.hosts = hosts
             self.ranksPerHost = ranksPerHost
             self.coresPerHost = coresPerHost

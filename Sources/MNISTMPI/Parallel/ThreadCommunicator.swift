@@ -1,6 +1,7 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A group of ranks that are threads of one process, sharing memory: collectives meet at a
@@ -32,8 +33,10 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
 
     /// Runs `body(communicator)` for every rank of a new group of `size` (over `nodes` pretend
     /// nodes), each on its own thread, and returns their results in rank order.
-    public static func run<T: Sendable>(ranks size: Int, nodes: Int = 1,
-                                        _ body: @escaping @Sendable (ThreadCommunicator) -> T) -> [T] {
+    public static func run<T: Sendable>(
+        ranks size: Int, nodes: Int = 1,
+        _ body: @escaping @Sendable (ThreadCommunicator) -> T
+    ) -> [T] {
         let comms = group(size, nodes: nodes)
         let results = Mutex<[T?]>(Array(repeating: nil, count: size))
         var threads: [pthread_t] = []
@@ -44,11 +47,13 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
             }
             var thread = pthread_t()
             let context = Unmanaged.passRetained(work).toOpaque()
-            let status = pthread_create(&thread, nil, { context in
-                let work = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-                work.body()
-                return nil
-            }, context)
+            let status = pthread_create(
+                &thread, nil,
+                { context in
+                    let work = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+                    work.body()
+                    return nil
+                }, context)
             precondition(status == 0, "pthread_create failed")
             threads.append(thread)
         }
@@ -88,8 +93,9 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         shared.post(UnsafeRawPointer(buffer), rank: rank)
         for other in 0..<size where other != rank {
             let block = blocks.ranges[other]
-            (buffer + block.lowerBound).update(from: shared.buffer(other).assumingMemoryBound(to: Float.self) + block.lowerBound,
-                                               count: block.count)
+            (buffer + block.lowerBound).update(
+                from: shared.buffer(other).assumingMemoryBound(to: Float.self) + block.lowerBound,
+                count: block.count)
         }
         shared.barrier()
     }
@@ -102,8 +108,10 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         shared.barrier()
     }
 
-    public func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
-                            from source: Int) {
+    public func sendReceive(
+        _ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+        from source: Int
+    ) {
         shared.post(send.baseAddress!, rank: rank)
         receive.baseAddress!.copyMemory(from: shared.buffer(source), byteCount: receive.count)
         shared.barrier()

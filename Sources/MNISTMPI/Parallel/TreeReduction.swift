@@ -23,7 +23,8 @@ public struct MicroShards: Sendable, Equatable {
 
     public init(count: Int, ranks: Int) throws {
         guard count > 0, ranks > 0, ranks <= count, count % ranks == 0, ranks & (ranks - 1) == 0,
-              count & (count - 1) == 0 else {
+            count & (count - 1) == 0
+        else {
             throw ConfigurationError.ranks(ranks, microShards: count)
         }
         self.count = count
@@ -63,8 +64,8 @@ public final class TreeReduction: GradientReduction {
 
     public func rows(batchSize: Int) -> Range<Int> {
         let mine = microShards.owned(by: comm.rank, of: comm.size)
-        return microShards.rows(mine.lowerBound, batchSize: batchSize).lowerBound
-            ..< microShards.rows(mine.upperBound - 1, batchSize: batchSize).upperBound
+        return microShards.rows(mine.lowerBound, batchSize: batchSize)
+            .lowerBound..<microShards.rows(mine.upperBound - 1, batchSize: batchSize).upperBound
     }
 
     public var name: String { "deterministic-tree" }
@@ -110,8 +111,9 @@ public final class TreeReduction: GradientReduction {
     public var tail: UnsafePointer<Float> { UnsafePointer(sums + parameterCount) }
 
     public func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
-        optimizer.step(weights: parameters.pointer, velocity: velocity.pointer, gradientSums: sums,
-                       batchSize: batchSize, count: parameterCount)
+        optimizer.step(
+            weights: parameters.pointer, velocity: velocity.pointer, gradientSums: sums,
+            batchSize: batchSize, count: parameterCount)
     }
 
     private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {

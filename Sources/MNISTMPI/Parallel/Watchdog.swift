@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Ends this process when a collective takes longer than `seconds`: the sign of a peer that is
 /// gone without the launcher noticing (a frozen process, a cut network link, a hung node).
@@ -29,10 +30,12 @@ public final class Watchdog: Sendable {
             }
         }
         var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { context in
-            Unmanaged<Watching>.fromOpaque(context!).takeRetainedValue().body()
-            return nil
-        }, Unmanaged.passRetained(watching).toOpaque())
+        let status = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<Watching>.fromOpaque(context!).takeRetainedValue().body()
+                return nil
+            }, Unmanaged.passRetained(watching).toOpaque())
         precondition(status == 0, "pthread_create failed")
         pthread_detach(thread)
     }

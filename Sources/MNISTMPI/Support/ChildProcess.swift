@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The parent's half of running code this program cannot vouch for (a C library parsing a file

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A file-system problem, with the path and the system's reason.
@@ -47,7 +47,9 @@ public enum FileIO {
         let chunk = 1 << 20
         while done < limit {
             if !regular && bytes.count < done + chunk {
-                guard done < readLimit else { throw FileError(path: path, reason: "more than the \(readLimit)-byte limit for a file read here") }
+                guard done < readLimit else {
+                    throw FileError(path: path, reason: "more than the \(readLimit)-byte limit for a file read here")
+                }
                 bytes.append(contentsOf: repeatElement(0, count: chunk))
             }
             let wanted = min(chunk, limit - done)

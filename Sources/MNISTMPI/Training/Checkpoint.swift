@@ -1,4 +1,3 @@
-
 /// A resumable snapshot of training, as one safetensors file: weights, RMSprop velocities, the
 /// position in the run, the run's identity and every setting that fixes its math and data.
 ///
@@ -33,8 +32,10 @@ public struct Checkpoint: Sendable {
         }
     }
 
-    public init(architecture: Architecture, parameters: [Float], velocity: [Float], position: TrainingPosition,
-                runID: String, settings: [String: String]) {
+    public init(
+        architecture: Architecture, parameters: [Float], velocity: [Float], position: TrainingPosition,
+        runID: String, settings: [String: String]
+    ) {
         self.architecture = architecture
         self.parameters = parameters
         self.velocity = velocity
@@ -61,22 +62,29 @@ public struct Checkpoint: Sendable {
             "step": "\(p.step)", "epoch": "\(p.epoch)", "batch_in_epoch": "\(p.batchInEpoch)",
             // Doubles print in their shortest exact form, so they read back bit for bit.
             "loss_sum": "\(p.lossSum)", "correct": "\(p.correct)", "seen": "\(p.seen)", "seconds": "\(p.seconds)",
-            "history": JSON.array(p.history.map { e in
-                .object([("loss", .number(e.loss)), ("accuracy", .number(e.accuracy)),
-                         ("seconds", .number(e.seconds)), ("steps", .integer(e.steps))]
-                        + (e.validation.map { [("val_loss", .number($0.loss)), ("val_accuracy", .number($0.accuracy))] } ?? []))
-            }).text,
+            "history": JSON.array(
+                p.history.map { e in
+                    .object(
+                        [
+                            ("loss", .number(e.loss)), ("accuracy", .number(e.accuracy)),
+                            ("seconds", .number(e.seconds)), ("steps", .integer(e.steps)),
+                        ]
+                            + (e.validation.map { [("val_loss", .number($0.loss)), ("val_accuracy", .number($0.accuracy))] } ?? []))
+                }
+            ).text,
         ]
         for (key, value) in settings { metadata[Checkpoint.settingPrefix + key] = value }
-        let tensors = ModelFile.tensors(FloatBuffer(parameters), architecture)
+        let tensors =
+            ModelFile.tensors(FloatBuffer(parameters), architecture)
             + ModelFile.tensors(FloatBuffer(velocity), architecture, prefix: Checkpoint.velocityPrefix)
         metadata["checksum"] = Checkpoint.checksum(metadata: metadata, tensors: tensors)
         return Safetensors.encode(Safetensors.File(tensors: tensors, metadata: metadata))
     }
 
     static func checksum(metadata: [String: String], tensors: [Safetensors.Tensor]) -> String {
-        var bytes = Array(metadata.filter { $0.key != "checksum" }.sorted { $0.key < $1.key }
-            .map { "\($0.key)=\($0.value)\n" }.joined().utf8)
+        var bytes = Array(
+            metadata.filter { $0.key != "checksum" }.sorted { $0.key < $1.key }
+                .map { "\($0.key)=\($0.value)\n" }.joined().utf8)
         for t in tensors {
             t.values.withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
@@ -96,8 +104,9 @@ public struct Checkpoint: Sendable {
         guard let runID = m["run_id"], !runID.isEmpty else { throw LoadError.bad(file: name, field: "run_id") }
         var settings: [String: String] = [:]
         for (key, value) in m where key.hasPrefix(settingPrefix) { settings[String(key.dropFirst(settingPrefix.count))] = value }
-        return Checkpoint(architecture: architecture, parameters: params.array, velocity: velocity.array,
-                          position: try position(m, name: name), runID: runID, settings: settings)
+        return Checkpoint(
+            architecture: architecture, parameters: params.array, velocity: velocity.array,
+            position: try position(m, name: name), runID: runID, settings: settings)
     }
 
     private static func position(_ m: [String: String], name: String) throws -> TrainingPosition {
@@ -118,7 +127,8 @@ public struct Checkpoint: Sendable {
         }
         p.history = try list.map { e in
             guard let loss = e["loss"]?.double, let accuracy = e["accuracy"]?.double,
-                  let seconds = e["seconds"]?.double, let steps = e["steps"]?.int, steps >= 0 else {
+                let seconds = e["seconds"]?.double, let steps = e["steps"]?.int, steps >= 0
+            else {
                 throw LoadError.bad(file: name, field: "history")
             }
             var validation: EpochMetrics.Validation?
@@ -145,7 +155,7 @@ extension Checkpoint {
     /// checkpoint was made with.
     public func checkResumable(with settings: [String: String]) throws {
         for key in Set(self.settings.keys).union(settings.keys).subtracting(TrainingOptions.changeableSettings).sorted()
-            where self.settings[key] != settings[key] {
+        where self.settings[key] != settings[key] {
             throw ResumeMismatch(setting: key, checkpoint: self.settings[key], run: settings[key])
         }
     }

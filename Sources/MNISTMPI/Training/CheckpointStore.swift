@@ -1,6 +1,7 @@
 import FoundationEssentials
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A directory of checkpoints named `checkpoint-<step>.safetensors`. Each file records the run

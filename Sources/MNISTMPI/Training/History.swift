@@ -16,9 +16,11 @@ public struct History: Sendable {
     /// The gradient reduction strategy used (`GradientReduction.name`).
     public var reduction: String
 
-    public init(epochs: [EpochMetrics], test: Evaluation, ranks: Int, threads: Int, startupSeconds: Double,
-                options: TrainingOptions, dataset: String, phaseSeconds: [Double], peakResidentBytes: [Int],
-                reduction: String) {
+    public init(
+        epochs: [EpochMetrics], test: Evaluation, ranks: Int, threads: Int, startupSeconds: Double,
+        options: TrainingOptions, dataset: String, phaseSeconds: [Double], peakResidentBytes: [Int],
+        reduction: String
+    ) {
         self.epochs = epochs
         self.test = test
         self.ranks = ranks
@@ -35,30 +37,33 @@ public struct History: Sendable {
         var validationKeys: [(String, JSON)] = []
         let validation = epochs.map(\.validation)
         if validation.contains(where: { $0 != nil }) {
-            validationKeys = [("val_loss", .array(validation.map { $0.map { .number($0.loss) } ?? .null })),
-                              ("val_accuracy", .array(validation.map { $0.map { .number($0.accuracy) } ?? .null }))]
+            validationKeys = [
+                ("val_loss", .array(validation.map { $0.map { .number($0.loss) } ?? .null })),
+                ("val_accuracy", .array(validation.map { $0.map { .number($0.accuracy) } ?? .null })),
+            ]
         }
-        return .object([
-            ("loss", .array(epochs.map { .number($0.loss) })),
-            ("accuracy", .array(epochs.map { .number($0.accuracy) })),
-        ] + validationKeys + [
-            ("test_loss", .number(test.loss)),
-            ("test_accuracy", .number(test.accuracy)),
-            ("epoch_seconds", .array(epochs.map { .number($0.seconds) })),
-            ("steps", .array(epochs.map { .integer($0.steps) })),
-            ("ranks", .integer(ranks)),
-            ("threads_per_rank", .integer(threads)),
-            ("reduction", .string(reduction)),
-            ("wire_precision", .string(options.wirePrecision.rawValue)),
-            ("startup_seconds", .number(startupSeconds)),
-            ("batch_size", .integer(options.batchSize)),
-            ("learning_rate", .number(shortestDecimal(options.optimizer.learningRate))),
-            ("seed", .integer(Int(truncatingIfNeeded: options.seed))),
-            ("shuffle", .bool(options.shuffle)),
-            ("dataset", .string(dataset)),
-            ("kernels", .string(Kernels.name)),
-            ("peak_rss_mb", .array(peakResidentBytes.map { .number((Double($0) / 1e6 * 10).rounded() / 10) })),
-            ("phase_seconds_rank0", .object(Timeline.Phase.allCases.map { ($0.name, .number(phaseSeconds[$0.rawValue])) })),
-        ])
+        return .object(
+            [
+                ("loss", .array(epochs.map { .number($0.loss) })),
+                ("accuracy", .array(epochs.map { .number($0.accuracy) })),
+            ] + validationKeys + [
+                ("test_loss", .number(test.loss)),
+                ("test_accuracy", .number(test.accuracy)),
+                ("epoch_seconds", .array(epochs.map { .number($0.seconds) })),
+                ("steps", .array(epochs.map { .integer($0.steps) })),
+                ("ranks", .integer(ranks)),
+                ("threads_per_rank", .integer(threads)),
+                ("reduction", .string(reduction)),
+                ("wire_precision", .string(options.wirePrecision.rawValue)),
+                ("startup_seconds", .number(startupSeconds)),
+                ("batch_size", .integer(options.batchSize)),
+                ("learning_rate", .number(shortestDecimal(options.optimizer.learningRate))),
+                ("seed", .integer(Int(truncatingIfNeeded: options.seed))),
+                ("shuffle", .bool(options.shuffle)),
+                ("dataset", .string(dataset)),
+                ("kernels", .string(Kernels.name)),
+                ("peak_rss_mb", .array(peakResidentBytes.map { .number((Double($0) / 1e6 * 10).rounded() / 10) })),
+                ("phase_seconds_rank0", .object(Timeline.Phase.allCases.map { ($0.name, .number(phaseSeconds[$0.rawValue])) })),
+            ])
     }
 }

@@ -24,8 +24,10 @@ public final class Timeline {
     /// - Parameter expectedSteps: events are reserved for this many steps of `eventsPerStep`
     ///   up front (up to 100,000 steps), so that recording does not allocate inside the
     ///   training loop.
-    public init(recordsEvents: Bool, expectedSteps: Int = 0, eventsPerStep: Int = Phase.allCases.count,
-                origin: Double = monotonicSeconds()) {
+    public init(
+        recordsEvents: Bool, expectedSteps: Int = 0, eventsPerStep: Int = Phase.allCases.count,
+        origin: Double = monotonicSeconds()
+    ) {
         self.recordsEvents = recordsEvents
         self.origin = origin
         if recordsEvents { events.reserveCapacity(min(expectedSteps, 100_000) * eventsPerStep) }
@@ -39,18 +41,21 @@ public final class Timeline {
     /// This rank's events as Chrome trace "complete" events (`ph: X`, microseconds), in a
     /// process named after the rank.
     public func traceEvents(rank: Int) -> [JSON] {
-        var out: [JSON] = [.object([
-            ("name", .string("process_name")), ("ph", .string("M")), ("pid", .integer(rank)),
-            ("args", .object([("name", .string("rank \(rank)"))])),
-        ])]
+        var out: [JSON] = [
+            .object([
+                ("name", .string("process_name")), ("ph", .string("M")), ("pid", .integer(rank)),
+                ("args", .object([("name", .string("rank \(rank)"))])),
+            ])
+        ]
         for e in events {
-            out.append(.object([
-                ("name", .string(e.phase.name)), ("cat", .string("step")), ("ph", .string("X")),
-                ("ts", .number(((e.start - origin) * 1e6).rounded())),
-                ("dur", .number(((e.end - e.start) * 1e6 * 1000).rounded() / 1000)),
-                ("pid", .integer(rank)), ("tid", .integer(0)),
-                ("args", .object([("step", .integer(Int(e.step)))])),
-            ]))
+            out.append(
+                .object([
+                    ("name", .string(e.phase.name)), ("cat", .string("step")), ("ph", .string("X")),
+                    ("ts", .number(((e.start - origin) * 1e6).rounded())),
+                    ("dur", .number(((e.end - e.start) * 1e6 * 1000).rounded() / 1000)),
+                    ("pid", .integer(rank)), ("tid", .integer(0)),
+                    ("args", .object([("step", .integer(Int(e.step)))])),
+                ]))
         }
         return out
     }

@@ -32,9 +32,11 @@ public final class Trainer {
     /// - Parameters:
     ///   - resume: continue from this checkpoint's weights, velocities and position.
     ///   - runID: names a fresh run in its checkpoints.
-    public init(comm: Communicator, architecture: Architecture, options: TrainingOptions, data: Split,
-                initialParameters: FloatBuffer, resume: Checkpoint? = nil, runID: String = Checkpoint.newRunID(),
-                profile: Bool = false) throws {
+    public init(
+        comm: Communicator, architecture: Architecture, options: TrainingOptions, data: Split,
+        initialParameters: FloatBuffer, resume: Checkpoint? = nil, runID: String = Checkpoint.newRunID(),
+        profile: Bool = false
+    ) throws {
         precondition(initialParameters.count == architecture.parameterCount)
         self.comm = comm
         self.architecture = architecture
@@ -52,16 +54,18 @@ public final class Trainer {
             velocity.copy(from: FloatBuffer(resume.velocity))
             position = resume.position
         }
-        reduction = try options.reduction.make(comm: comm, parameterCount: architecture.parameterCount,
-                                               wire: options.wirePrecision)
+        reduction = try options.reduction.make(
+            comm: comm, parameterCount: architecture.parameterCount,
+            wire: options.wirePrecision)
         // The largest batch there is (a batch size beyond the data makes one batch of it all);
         // a rank's share of it is never smaller than its share of the shorter last one.
         let largestBatch = min(options.batchSize, data.count)
         workspace = Workspace(architecture, capacity: reduction.rows(batchSize: largestBatch).count)
         let (steps, overflow) = divideRoundingUp(data.count, largestBatch).multipliedReportingOverflow(by: options.epochs)
         let expected = min(overflow ? Int.max : steps, options.maxSteps ?? Int.max)
-        timeline = Timeline(recordsEvents: profile, expectedSteps: expected,
-                            eventsPerStep: 3 + 2 * reduction.piecesPerStep)
+        timeline = Timeline(
+            recordsEvents: profile, expectedSteps: expected,
+            eventsPerStep: 3 + 2 * reduction.piecesPerStep)
     }
 
     /// The order in which samples are visited in `epoch` (0-based): a permutation drawn from
@@ -74,8 +78,9 @@ public final class Trainer {
 
     /// The whole training state, for a checkpoint.
     public var checkpoint: Checkpoint {
-        Checkpoint(architecture: architecture, parameters: parameters.array, velocity: velocity.array, position: position,
-                   runID: runID, settings: options.settings)
+        Checkpoint(
+            architecture: architecture, parameters: parameters.array, velocity: velocity.array, position: position,
+            runID: runID, settings: options.settings)
     }
 
     private var reachedMaxSteps: Bool { options.maxSteps.map { position.step >= $0 } ?? false }
@@ -85,8 +90,10 @@ public final class Trainer {
     ///   - validate: evaluates the weights after each epoch (on rank 0; nil elsewhere).
     ///   - stopRequested: asked once per step; when any rank says yes, every rank stops after
     ///     that step and throws `TrainingError.stopped`, after the checkpoint, if any, is written.
-    public func train(observers: [TrainingObserver] = [], validate: ((FloatBuffer) -> EpochMetrics.Validation)? = nil,
-                      stopRequested: () -> Bool = { false }) throws {
+    public func train(
+        observers: [TrainingObserver] = [], validate: ((FloatBuffer) -> EpochMetrics.Validation)? = nil,
+        stopRequested: () -> Bool = { false }
+    ) throws {
         defer { reduction.gatherOptimizerState(velocity) }
         while position.epoch < options.epochs && !reachedMaxSteps {
             let batches = Sharding.batches(samples: data.count, batchSize: options.batchSize)
@@ -97,8 +104,9 @@ public final class Trainer {
                 let stop = try step(batches[position.batchInEpoch], order: order, stopRequested: stopRequested())
                 position.seconds = comm.time() - start
                 for o in observers {
-                    o.stepEnded(position.batchInEpoch, loss: position.lossSum / Double(position.seen),
-                                accuracy: position.correct / Double(position.seen))
+                    o.stepEnded(
+                        position.batchInEpoch, loss: position.lossSum / Double(position.seen),
+                        accuracy: position.correct / Double(position.seen))
                 }
                 if stop { throw TrainingError.stopped(step: position.step, checkpoint: try saveCheckpoint()) }
                 if let every = options.checkpointEverySteps, position.step % every == 0, position.batchInEpoch < batches.count {
@@ -148,9 +156,10 @@ public final class Trainer {
     /// Records the finished (or, with maxSteps, cut short) epoch and starts the next.
     private func endEpoch(observers: [TrainingObserver], validate: ((FloatBuffer) -> EpochMetrics.Validation)?) {
         let seen = Double(max(position.seen, 1))
-        let metrics = EpochMetrics(loss: position.lossSum / seen, accuracy: position.correct / seen,
-                                   seconds: position.seconds, steps: position.batchInEpoch,
-                                   validation: validate?(parameters))
+        let metrics = EpochMetrics(
+            loss: position.lossSum / seen, accuracy: position.correct / seen,
+            seconds: position.seconds, steps: position.batchInEpoch,
+            validation: validate?(parameters))
         for o in observers { o.epochEnded(position.epoch, metrics: metrics) }
         position.history.append(metrics)
         if position.batchInEpoch == divideRoundingUp(data.count, options.batchSize) { position.startNextEpoch() }

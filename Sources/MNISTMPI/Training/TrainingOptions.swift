@@ -82,8 +82,9 @@ public struct TrainingOptions: Sendable {
                     ?? (try? HierarchicalReduction(comm: comm, parameterCount: parameterCount, wire: wire))
                     ?? AllreduceReduction(comm: comm, parameterCount: parameterCount)
             case let .deterministicTree(count):
-                return TreeReduction(comm: comm, microShards: try MicroShards(count: count, ranks: comm.size),
-                                     parameterCount: parameterCount)
+                return TreeReduction(
+                    comm: comm, microShards: try MicroShards(count: count, ranks: comm.size),
+                    parameterCount: parameterCount)
             }
         }
     }

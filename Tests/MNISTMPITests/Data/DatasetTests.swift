@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 @Suite struct DatasetTests {
     /// The real files, from data/ (scripts/get-data.sh) or $MNIST_DATA_DIR: official checksums,
@@ -62,9 +63,12 @@ import TestSupport
         // Same structure, different pixels: only the checksum can tell.
         let tampered = Fixtures.idx(shape: [2, 28, 28], payload: Array(repeating: 254, count: 2 * 784))
         try Data(Fixtures.gzip(tampered)).write(to: URL(fileURLWithPath: "\(dir)/t10k-images-idx3-ubyte.gz"))
-        #expect(throws: DatasetError.checksumMismatch(file: "t10k-images-idx3-ubyte",
-                                                      expected: spec.sha256["t10k-images-idx3-ubyte"]!,
-                                                      actual: sha256Hex(tampered))) {
+        #expect(
+            throws: DatasetError.checksumMismatch(
+                file: "t10k-images-idx3-ubyte",
+                expected: spec.sha256["t10k-images-idx3-ubyte"]!,
+                actual: sha256Hex(tampered))
+        ) {
             try Dataset.load(spec, from: dir)
         }
     }

@@ -1,6 +1,7 @@
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 @Suite struct IDXTests {
     @Test func parsesAWellFormedFile() throws {

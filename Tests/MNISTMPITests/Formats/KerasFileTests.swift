@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MNISTMPI
 
 @Suite struct KerasFileTests {
@@ -16,19 +17,24 @@ import Testing
     /// optimizer state at Keras's HDF5 paths, and the compile settings.
     @Test func holdsKerasLayout() throws {
         let velocity = FloatBuffer((0..<architecture.parameterCount).map { Float($0 % 7) })
-        let bytes = try KerasFile.encode(weights, architecture, optimizer: RMSprop(learningRate: 0.01, rho: 0.8),
-                                         velocity: velocity, iterations: 938)
+        let bytes = try KerasFile.encode(
+            weights, architecture, optimizer: RMSprop(learningRate: 0.01, rho: 0.8),
+            velocity: velocity, iterations: 938)
         let archive = try Zip.Archive(bytes, name: "m.keras")
         #expect(archive.entries.map(\.name) == ["metadata.json", "config.json", "model.weights.h5"])
         let config = String(decoding: try archive.contents(of: "config.json")!, as: UTF8.self)
-        for piece in [#""class_name":"Sequential""#, #""units":512,"activation":"relu""#, #""units":10,"activation":"softmax""#,
-                      #""learning_rate":0.009999999776482582"#, #""rho":0.8"#, #""loss":"sparse_categorical_crossentropy""#,
-                      #""metrics":["accuracy"]"#] {
+        for piece in [
+            #""class_name":"Sequential""#, #""units":512,"activation":"relu""#, #""units":10,"activation":"softmax""#,
+            #""learning_rate":0.009999999776482582"#, #""rho":0.8"#, #""loss":"sparse_categorical_crossentropy""#,
+            #""metrics":["accuracy"]"#,
+        ] {
             #expect(config.contains(piece), "\(piece)")
         }
-        let h5 = try HDF5.readFloats(try archive.contents(of: "model.weights.h5")!, name: "h5", paths: [
-            "layers/dense/vars/0", "layers/dense_1/vars/1", "optimizer/vars/1", "optimizer/vars/5", "layers/dense/vars/9",
-        ])
+        let h5 = try HDF5.readFloats(
+            try archive.contents(of: "model.weights.h5")!, name: "h5",
+            paths: [
+                "layers/dense/vars/0", "layers/dense_1/vars/1", "optimizer/vars/1", "optimizer/vars/5", "layers/dense/vars/9",
+            ])
         #expect(h5["layers/dense/vars/0"] == HDF5.Dataset(shape: [784, 512], values: Array(weights.array[0..<(784 * 512)])))
         #expect(h5["layers/dense_1/vars/1"]?.shape == [10])
         #expect(h5["optimizer/vars/1"] == HDF5.Dataset(shape: [], values: [0.01]))
@@ -48,9 +54,13 @@ import Testing
         let good = try Zip.Archive(KerasFile.encode(weights, architecture, optimizer: RMSprop()), name: "m")
         let config = String(decoding: try good.contents(of: "config.json")!, as: UTF8.self)
         #expect(config.contains(from))
-        let bytes = Zip.archive(try good.entries.map { e in
-            (e.name, e.name == "config.json" ? Array(config.replacingOccurrences(of: from, with: to).utf8) : try good.contents(of: e.name)!)
-        })
+        let bytes = Zip.archive(
+            try good.entries.map { e in
+                (
+                    e.name,
+                    e.name == "config.json" ? Array(config.replacingOccurrences(of: from, with: to).utf8) : try good.contents(of: e.name)!
+                )
+            })
         let error = try #require(throws: KerasFile.FormatError.self) { try KerasFile.decode(bytes, name: "m.keras", architecture) }
         #expect(error.description.contains(message), "\(error)")
     }
@@ -63,7 +73,9 @@ import Testing
             Zip.archive([("config.json", try archive.contents(of: "config.json")!)]),  // no weights
             Zip.archive([("config.json", Array("[1]".utf8)), ("model.weights.h5", h5)]),  // config not an object
             Zip.archive([("config.json", try archive.contents(of: "config.json")!), ("model.weights.h5", Array(h5.prefix(4000)))]),
-            Zip.archive([("config.json", try archive.contents(of: "config.json")!), ("model.weights.h5", [UInt8](repeating: 1, count: 5000))]),
+            Zip.archive([
+                ("config.json", try archive.contents(of: "config.json")!), ("model.weights.h5", [UInt8](repeating: 1, count: 5000)),
+            ]),
         ]
         for bytes in cases {
             #expect(throws: (any Error).self) { try KerasFile.decode(bytes, name: "m.keras", architecture) }

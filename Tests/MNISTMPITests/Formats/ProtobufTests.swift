@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MNISTMPI
 
 /// The encoder against the byte sequences of protobuf's encoding guide

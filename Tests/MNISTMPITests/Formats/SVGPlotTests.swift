@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MNISTMPI
 
 /// Axis ticks are round numbers, as matplotlib's MaxNLocator picks them for the same ranges.
@@ -27,6 +28,9 @@ struct SVGPlotTests {
         #expect(svg.contains(">true class</text>") && svg.contains(">predicted class</text>"))
         // The longest name (11 characters, ~68 px) ends 6 px left of the cells at x = 108.2;
         // the title stands ~20 px beyond it, not at the page edge.
-        #expect(svg.contains(#"<text x="20.0" y="290.0" font-size="12" text-anchor="middle" transform="rotate(-90 20.0 290.0)">true class</text>"#), "\(svg)")
+        #expect(
+            svg.contains(
+                #"<text x="20.0" y="290.0" font-size="12" text-anchor="middle" transform="rotate(-90 20.0 290.0)">true class</text>"#),
+            "\(svg)")
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 @Suite struct SafetensorsTests {
     let file = Safetensors.File(
@@ -18,7 +19,10 @@ import TestSupport
         #expect(bytes[2..<8].allSatisfy { $0 == 0 })
         #expect(headerLength % 8 == 0)
         let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
-        #expect(header.hasPrefix(#"{"__metadata__":{"note":"say \"hi\"\n"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"b":{"dtype":"F32","shape":[1],"data_offsets":[24,28]}}"#))
+        #expect(
+            header.hasPrefix(
+                #"{"__metadata__":{"note":"say \"hi\"\n"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"b":{"dtype":"F32","shape":[1],"data_offsets":[24,28]}}"#
+            ))
         #expect(bytes.count == 8 + headerLength + 28)
         // 1.0f little-endian is 00 00 80 3f.
         #expect(Array(bytes[(8 + headerLength)..<(12 + headerLength)]) == [0, 0, 0x80, 0x3f])
@@ -31,9 +35,9 @@ import TestSupport
     @Test func rejectsMalformedFiles() {
         let good = Safetensors.encode(file)
         let cases: [[UInt8]] = [
-            [],                                   // empty
-            Array(good.prefix(good.count - 1)),   // truncated data
-            good + [0],                           // trailing byte
+            [],  // empty
+            Array(good.prefix(good.count - 1)),  // truncated data
+            good + [0],  // trailing byte
             [255, 255, 255, 255, 0, 0, 0, 0] + Array(good[8...]),  // header length beyond the file
             Array(good[0..<8]) + Array(repeating: UInt8(ascii: "x"), count: good.count - 8),  // not JSON
         ]
@@ -45,7 +49,7 @@ import TestSupport
     /// A header whose sizes overflow or exceed the file is an error, not a trap or a huge allocation.
     @Test(arguments: [
         #"[4294967296, 4294967296, 4294967296, 4]"#,  // element count overflows Int
-        #"[2147483648, 2147483648]"#,                  // fits Int, far beyond the file
+        #"[2147483648, 2147483648]"#,  // fits Int, far beyond the file
         #"[-1, 4]"#,
         #"[1e300]"#,
         #"["a"]"#,
@@ -65,7 +69,9 @@ import TestSupport
         let dir = Fixtures.temporaryDirectory()
         try ModelFile.save(params, arch, metadata: ["x": "y"], to: dir + "/m.safetensors")
         #expect(try ModelFile.load(dir + "/m.safetensors", arch).array == params.array)
-        #expect(throws: ModelFile.LoadError.wrongShape(file: dir + "/m.safetensors", name: "dense.kernel", found: [4, 3], expected: [4, 5])) {
+        #expect(
+            throws: ModelFile.LoadError.wrongShape(file: dir + "/m.safetensors", name: "dense.kernel", found: [4, 3], expected: [4, 5])
+        ) {
             try ModelFile.load(dir + "/m.safetensors", Architecture(inputs: 4, hidden: 5, classes: 2))
         }
     }

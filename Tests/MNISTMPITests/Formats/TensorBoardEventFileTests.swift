@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 @Suite struct TensorBoardEventFileTests {
     /// TFRecord framing: length, masked CRC of the length, data, masked CRC of the data.

@@ -1,9 +1,12 @@
 import Testing
+
 @testable import MNISTMPI
 
 @Suite struct ZipTests {
-    let entries: [(name: String, bytes: [UInt8])] = [("a.json", Array("{\"x\": 1}".utf8)), ("empty", []),
-                                                     ("big.bin", (0..<70_000).map { UInt8($0 % 251) })]
+    let entries: [(name: String, bytes: [UInt8])] = [
+        ("a.json", Array("{\"x\": 1}".utf8)), ("empty", []),
+        ("big.bin", (0..<70_000).map { UInt8($0 % 251) }),
+    ]
 
     @Test func storedArchiveRoundTrips() throws {
         let archive = try Zip.Archive(Zip.archive(entries), name: "t.zip")
@@ -51,8 +54,10 @@ import Testing
         let crc = le32(Zlib.crc32(original))
         let size = le32(UInt32(original.count))
         let directory = 30 + name.utf8.count + deflated.count
-        for (at, field) in [(8, [UInt8(8), 0]), (14, crc), (22, size),                         // local header
-                            (directory + 10, [8, 0]), (directory + 16, crc), (directory + 24, size)] {  // directory
+        for (at, field) in [
+            (8, [UInt8(8), 0]), (14, crc), (22, size),  // local header
+            (directory + 10, [8, 0]), (directory + 16, crc), (directory + 24, size),
+        ] {  // directory
             bytes.replaceSubrange(at..<(at + field.count), with: field)
         }
         return bytes

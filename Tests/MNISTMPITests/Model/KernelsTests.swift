@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MNISTMPI
 
 /// Each instruction-set variant of the element-wise kernels, forced in turn, gives exactly the
@@ -53,7 +54,9 @@ import Testing
     @Test func theDefaultIsTheWidestThisCPURuns() throws {
         let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
         let flags = Set(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }!.split(separator: " ").map(String.init))
-        let widest = ["avx512f", "avx512vl", "avx512bw", "avx512dq"].allSatisfy(flags.contains) ? "avx512"
+        let widest =
+            ["avx512f", "avx512vl", "avx512bw", "avx512dq"].allSatisfy(flags.contains)
+            ? "avx512"
             : ["avx2", "fma"].allSatisfy(flags.contains) ? "avx2" : "sse2"
         let best = Kernels.name
         defer { Kernels.use(best) }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MNISTMPI
 
 /// The network checked against an independent Double-precision implementation written with
@@ -98,5 +99,5 @@ import Testing
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

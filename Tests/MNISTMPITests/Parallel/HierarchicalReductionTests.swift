@@ -1,6 +1,7 @@
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// The hierarchical reduction over ranks that are threads pretending to sit on several nodes
 /// (`ThreadCommunicator.group(_:nodes:)`): shared segments on a node, the ring between nodes.

@@ -41,4 +41,3 @@ import Testing
         #expect(shared.state[0] == 0 && shared.state[1] == UInt32(2 * rounds))
     }
 }
-

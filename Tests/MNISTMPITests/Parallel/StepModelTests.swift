@@ -1,12 +1,14 @@
 import Testing
+
 @testable import MNISTMPI
 
 /// The step model against the alpha-beta costs worked out by hand for small layouts.
 struct StepModelTests {
     let alpha = 50e-6, beta = 8e-9  // 50 us, 1 Gb/s
     var costs: StepModel.Costs {
-        StepModel.Costs(secondsPerSample: Calibration.rows.map { 20e-6 + 1e-6 / Double($0) }, optimizerSecondsPerParameter: 1e-9,
-                        link: .init(latency: alpha, secondsPerByte: beta), memory: .init(latency: 1e-6, secondsPerByte: 1e-10))
+        StepModel.Costs(
+            secondsPerSample: Calibration.rows.map { 20e-6 + 1e-6 / Double($0) }, optimizerSecondsPerParameter: 1e-9,
+            link: .init(latency: alpha, secondsPerByte: beta), memory: .init(latency: 1e-6, secondsPerByte: 1e-10))
     }
     let n = Double(Architecture().parameterCount * 4)
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MNISTMPI
 
 struct TreeReductionTests {
@@ -15,8 +16,9 @@ struct TreeReductionTests {
     @Test func localTreeHasTheDocumentedShape() {
         // Values whose float sums depend on the grouping.
         let values: [Float] = [1e8, 1, -1e8, 1]
-        let reduction = TreeReduction(comm: ThreadCommunicator.group(1)[0], microShards: try! MicroShards(count: 4, ranks: 1),
-                                      parameterCount: 1)
+        let reduction = TreeReduction(
+            comm: ThreadCommunicator.group(1)[0], microShards: try! MicroShards(count: 4, ranks: 1),
+            parameterCount: 1)
         #expect(reduction.piecesPerStep == 4)
         for (k, v) in values.enumerated() { reduction.buffers[k][0] = v }
         reduction.reduce(stopRequested: false)

@@ -1,8 +1,10 @@
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
+
 @testable import MNISTMPI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct ChildProcessTests {
     /// Forks a child that writes `answer` to the pipe and then does `then` (plain libc calls only).
@@ -36,7 +38,11 @@ import Glibc
     }
 
     @Test func aCrashIsAFailureNamingTheSignal() {
-        let (pid, fd) = child(writing: [0], then: { signal(SIGSEGV, SIG_DFL); raise(SIGSEGV) })
+        let (pid, fd) = child(
+            writing: [0],
+            then: {
+                signal(SIGSEGV, SIG_DFL); raise(SIGSEGV)
+            })
         #expect(throws: ChildProcess.Failure.died("crashed (signal 11)")) { try ChildProcess.answer(of: pid, on: fd) }
     }
 

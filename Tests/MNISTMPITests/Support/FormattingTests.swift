@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MNISTMPI
 
 /// Number formatting against C's printf (Foundation's String(format:)) away from rounding ties.

@@ -1,6 +1,7 @@
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 @Suite struct GzipTests {
     let original: [UInt8] = (0..<100_000).map { UInt8(($0 * 7 + $0 / 13) % 251) }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MNISTMPI
 
 @Suite struct JSONTests {
@@ -22,8 +23,10 @@ import Testing
     }
 
     @Test func whatItPrintsParsesBackTheSame() throws {
-        let value = JSON.object([("name", .string("tab\tquote\"\u{01}")), ("x", .number(0.1)), ("n", .integer(-7)),
-                                 ("list", .array([.bool(true), .null, .object([])]))])
+        let value = JSON.object([
+            ("name", .string("tab\tquote\"\u{01}")), ("x", .number(0.1)), ("n", .integer(-7)),
+            ("list", .array([.bool(true), .null, .object([])])),
+        ])
         #expect(try JSON.parse(Array(value.text.utf8)) == value)
     }
 

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 struct CheckpointStoreTests {
     let architecture = Architecture(inputs: 4, hidden: 3, classes: 2)
@@ -9,9 +10,10 @@ struct CheckpointStoreTests {
     func checkpoint(step: Int, run: String) -> Checkpoint {
         var position = TrainingPosition()
         position.step = step
-        return Checkpoint(architecture: architecture, parameters: architecture.glorotInitialization(seed: 1).array,
-                          velocity: [Float](repeating: 0, count: architecture.parameterCount), position: position,
-                          runID: run, settings: TrainingOptions().settings)
+        return Checkpoint(
+            architecture: architecture, parameters: architecture.glorotInitialization(seed: 1).array,
+            velocity: [Float](repeating: 0, count: architecture.parameterCount), position: position,
+            runID: run, settings: TrainingOptions().settings)
     }
 
     /// A run prunes its own checkpoints only: another run's, even at higher steps, stay.

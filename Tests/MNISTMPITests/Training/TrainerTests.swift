@@ -1,6 +1,7 @@
-import Testing
-@testable import MNISTMPI
 import TestSupport
+import Testing
+
+@testable import MNISTMPI
 
 /// The trainer over several ranks that are threads of this process (`ThreadCommunicator`),
 /// checked against the same math done by hand on one rank.
@@ -10,16 +11,19 @@ struct TrainerTests {
     /// `count` random images and labels.
     func randomSplit(_ count: Int, seed: UInt64 = 7) -> Split {
         var rng = SplitMix64(seed: seed, stream: 0)
-        return Split(images: (0..<(count * Split.imageSize)).map { _ in UInt8(rng.next(below: 256)) },
-                     labels: (0..<count).map { _ in UInt8(rng.next(below: 10)) })
+        return Split(
+            images: (0..<(count * Split.imageSize)).map { _ in UInt8(rng.next(below: 256)) },
+            labels: (0..<count).map { _ in UInt8(rng.next(below: 10)) })
     }
 
     /// Trains with `ranks` threads (spread over `nodes` pretend nodes); returns every rank's
     /// final parameters and velocities. With `resumeAfter`, a run of `firstRanks` (default:
     /// `ranks`) threads on one node first writes a checkpoint after that many steps, and the
     /// run goes on from it.
-    func train(_ options: TrainingOptions, on data: Split, ranks: Int, nodes: Int = 1, resumeAfter: Int? = nil,
-               firstRanks: Int? = nil) -> [(parameters: [Float], velocity: [Float], history: [EpochMetrics])] {
+    func train(
+        _ options: TrainingOptions, on data: Split, ranks: Int, nodes: Int = 1, resumeAfter: Int? = nil,
+        firstRanks: Int? = nil
+    ) -> [(parameters: [Float], velocity: [Float], history: [EpochMetrics])] {
         let initial = architecture.glorotInitialization(seed: options.seed).array
         let store = CheckpointStore(directory: Fixtures.temporaryDirectory())
         if let steps = resumeAfter {
@@ -28,8 +32,9 @@ struct TrainerTests {
             first.checkpointEverySteps = steps
             first.checkpoints = store
             _ = ThreadCommunicator.run(ranks: firstRanks ?? ranks) { [first] comm in
-                let trainer = try! Trainer(comm: comm, architecture: architecture, options: first, data: data,
-                                           initialParameters: FloatBuffer(initial))
+                let trainer = try! Trainer(
+                    comm: comm, architecture: architecture, options: first, data: data,
+                    initialParameters: FloatBuffer(initial))
                 try! trainer.train()
             }
         }
@@ -37,8 +42,9 @@ struct TrainerTests {
             let resume = resumeAfter.map { steps in
                 try! Checkpoint.decode(FileIO.read(store.path(step: steps)), name: "checkpoint", architecture: architecture)
             }
-            let trainer = try! Trainer(comm: comm, architecture: architecture, options: options, data: data,
-                                       initialParameters: FloatBuffer(initial), resume: resume)
+            let trainer = try! Trainer(
+                comm: comm, architecture: architecture, options: options, data: data,
+                initialParameters: FloatBuffer(initial), resume: resume)
             try! trainer.train()
             return (trainer.parameters.array, trainer.velocity.array, trainer.history)
         }
@@ -53,8 +59,9 @@ struct TrainerTests {
             workspace.load(data, indices: batch.map { Int32($0) })
             Network.forward(parameters, workspace, rows: 0..<batch.count)
             _ = Network.backward(parameters, workspace, rows: 0..<batch.count, gradients: gradients.pointer)
-            RMSprop().step(weights: parameters.pointer, velocity: velocity.pointer, gradientSums: gradients.pointer,
-                           batchSize: divisor(batch.count), count: architecture.parameterCount)
+            RMSprop().step(
+                weights: parameters.pointer, velocity: velocity.pointer, gradientSums: gradients.pointer,
+                batchSize: divisor(batch.count), count: architecture.parameterCount)
         }
         return parameters.array
     }
