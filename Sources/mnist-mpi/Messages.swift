@@ -50,20 +50,13 @@ enum Messages {
 
     /// `the checkpoint was made with --seed 1, this run has 2: resume with the same value`.
     static func describe(_ error: ResumeMismatch) -> String {
-        let (setting, theirs, ours) = (error.setting, error.checkpoint ?? "(not recorded)", error.run ?? "(not recorded)")
-        let (flag, show): (String, (String) -> String) =
-            switch setting {
-            case "seed": ("--seed", { $0 })
-            case "batch_size": ("--batch-size", { $0 })
-            case "shuffle": ("--no-shuffle", { $0 == "true" ? "false" : $0 == "false" ? "true" : $0 })
-            case "learning_rate": ("--learning-rate", { $0 })
-            case "dataset": ("--dataset", { $0 })
-            case "dataset_sha256": ("data files with SHA-256 digest", { $0 })
-            case "reduction":
-                ("--deterministic", { $0 == "allreduce" ? "off" : "on (\($0.replacing("deterministic-tree/", with: "--micro-shards ")))" })
-            default: ("RMSprop \(setting)", { $0 })
-            }
-        return "the checkpoint was made with \(flag) \(show(theirs)), this run has \(show(ours)): resume with the same value"
+        switch error {
+        case let .differs(name, checkpoint, run):
+            let show = { (value: String?) in value.map(name.describe) ?? "(not recorded)" }
+            return "the checkpoint was made with \(name.flag) \(show(checkpoint)), this run has \(show(run)): resume with the same value"
+        case let .unknownSetting(name):
+            return "the checkpoint records a setting this version does not know (\(name)): resume it with the mnist-mpi that made it"
+        }
     }
 }
 

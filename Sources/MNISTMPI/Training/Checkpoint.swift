@@ -15,8 +15,8 @@ public struct Checkpoint: Sendable {
     public var position: TrainingPosition
     /// The run that wrote it: a fresh run draws one; a resumed run keeps its checkpoint's.
     public var runID: String
-    /// `TrainingOptions.settings` of that run.
-    public var settings: [String: String]
+    /// The settings of that run that fix its math and data.
+    public var settings: RunSettings
 
     public enum LoadError: Error, Equatable, CustomStringConvertible {
         case notACheckpoint(file: String)
@@ -34,7 +34,7 @@ public struct Checkpoint: Sendable {
 
     public init(
         architecture: Architecture, parameters: [Float], velocity: [Float], position: TrainingPosition,
-        runID: String, settings: [String: String]
+        runID: String, settings: RunSettings
     ) {
         self.architecture = architecture
         self.parameters = parameters
@@ -51,7 +51,6 @@ public struct Checkpoint: Sendable {
     }
 
     static let velocityPrefix = "optimizer.velocity."
-    static let settingPrefix = "setting."
 
     public func encode() -> [UInt8] {
         let p = position
@@ -73,7 +72,7 @@ public struct Checkpoint: Sendable {
                 }
             ).text,
         ]
-        for (key, value) in settings { metadata[Checkpoint.settingPrefix + key] = value }
+        metadata.merge(settings.metadata) { _, setting in setting }
         let tensors =
             ModelFile.tensors(FloatBuffer(parameters), architecture)
             + ModelFile.tensors(FloatBuffer(velocity), architecture, prefix: Checkpoint.velocityPrefix)
@@ -102,11 +101,9 @@ public struct Checkpoint: Sendable {
         let tensors = ModelFile.tensors(params, architecture) + ModelFile.tensors(velocity, architecture, prefix: velocityPrefix)
         guard m["checksum"] == checksum(metadata: m, tensors: tensors) else { throw LoadError.checksumMismatch(file: name) }
         guard let runID = m["run_id"], !runID.isEmpty else { throw LoadError.bad(file: name, field: "run_id") }
-        var settings: [String: String] = [:]
-        for (key, value) in m where key.hasPrefix(settingPrefix) { settings[String(key.dropFirst(settingPrefix.count))] = value }
         return Checkpoint(
             architecture: architecture, parameters: params.array, velocity: velocity.array,
-            position: try position(m, name: name), runID: runID, settings: settings)
+            position: try position(m, name: name), runID: runID, settings: RunSettings(metadata: m))
     }
 
     private static func position(_ m: [String: String], name: String) throws -> TrainingPosition {
@@ -141,22 +138,10 @@ public struct Checkpoint: Sendable {
     }
 }
 
-/// A setting that fixes the math or the data of a run differs between a checkpoint and the
-/// run resuming it (`nil`: not recorded on that side).
-public struct ResumeMismatch: Error, Equatable {
-    /// The name in `TrainingOptions.settings`.
-    public let setting: String
-    public let checkpoint: String?
-    public let run: String?
-}
-
 extension Checkpoint {
     /// Throws the first setting (in name order) in which `settings` differ from the ones this
     /// checkpoint was made with.
-    public func checkResumable(with settings: [String: String]) throws {
-        for key in Set(self.settings.keys).union(settings.keys).subtracting(TrainingOptions.changeableSettings).sorted()
-        where self.settings[key] != settings[key] {
-            throw ResumeMismatch(setting: key, checkpoint: self.settings[key], run: settings[key])
-        }
+    public func checkResumable(with settings: RunSettings) throws {
+        if let mismatch = self.settings.mismatch(resumingWith: settings) { throw mismatch }
     }
 }

@@ -19,22 +19,8 @@ public struct TrainingOptions: Sendable {
 
     public init() {}
 
-    /// Everything that fixes the math and the data, by name, as checkpoints record it: a run
-    /// resumes only a checkpoint made with the same. Epochs, step limits, ranks, threads,
-    /// checkpointing and output files may change between a run and its resumption.
-    public var settings: [String: String] {
-        let checksums = dataset.sha256.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
-        return [
-            "seed": "\(seed)", "batch_size": "\(batchSize)", "shuffle": "\(shuffle)",
-            "learning_rate": "\(optimizer.learningRate)", "rho": "\(optimizer.rho)", "epsilon": "\(optimizer.epsilon)",
-            "reduction": reduction.summationOrder, "dataset": dataset.name, "dataset_sha256": sha256Hex(Array(checksums.utf8)),
-            "wire_precision": wirePrecision.rawValue,
-        ]
-    }
-
-    /// Settings a checkpoint records but a run may change when it resumes: the wire precision
-    /// matters only across nodes, and a run may resume on another layout.
-    public static let changeableSettings: Set<String> = ["wire_precision"]
+    /// What a checkpoint of this run records: a run resumes only a checkpoint made with the same.
+    public var settings: RunSettings { RunSettings(self) }
 
     /// The gradient reduction strategies (each one file in Parallel/).
     public enum Reduction: Sendable, Equatable {

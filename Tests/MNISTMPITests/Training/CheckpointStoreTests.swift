@@ -44,20 +44,46 @@ struct CheckpointStoreTests {
         options.epochs = 9
         options.maxSteps = 3
         try saved.checkResumable(with: options.settings)  // may change on resume
-        let changes: [(String, (inout TrainingOptions) -> Void)] = [
-            ("seed", { $0.seed = 1 }), ("batch_size", { $0.batchSize = 64 }), ("shuffle", { $0.shuffle = false }),
-            ("learning_rate", { $0.optimizer.learningRate = 0.01 }), ("rho", { $0.optimizer.rho = 0.8 }),
-            ("reduction", { $0.reduction = .deterministicTree(microShards: 8) }), ("dataset", { $0.dataset = .fashionMNIST }),
-            ("epsilon", { $0.optimizer.epsilon = 1e-6 }),
+        options.wirePrecision = .bfloat16
+        try saved.checkResumable(with: options.settings)
+        // The dataset's name and its digest both change with --dataset: the first in name order is told.
+        let changes: [(RunSettings.Name, (inout TrainingOptions) -> Void)] = [
+            (.seed, { $0.seed = 1 }), (.batchSize, { $0.batchSize = 64 }), (.shuffle, { $0.shuffle = false }),
+            (.learningRate, { $0.optimizer.learningRate = 0.01 }), (.rho, { $0.optimizer.rho = 0.8 }),
+            (.reduction, { $0.reduction = .deterministicTree(microShards: 8) }), (.dataset, { $0.dataset = .fashionMNIST }),
+            (.epsilon, { $0.optimizer.epsilon = 1e-6 }),
         ]
         for (setting, change) in changes {
             var other = TrainingOptions()
             change(&other)
-            #expect(throws: ResumeMismatch.self, "\(setting)") { try saved.checkResumable(with: other.settings) }
-            do { try saved.checkResumable(with: other.settings) } catch let error as ResumeMismatch {
-                #expect(error.setting == setting && error.checkpoint == saved.settings[setting] && error.run == other.settings[setting])
-            }
+            let expected = ResumeMismatch.differs(setting, checkpoint: saved.settings.values[setting], run: other.settings.values[setting])
+            #expect(throws: expected) { try saved.checkResumable(with: other.settings) }
         }
+        #expect(Set(changes.map(\.0)).union([.datasetSHA256, .wirePrecision]) == Set(RunSettings.Name.allCases))
+    }
+
+    /// Settings go through the file by their names; one missing (an older checkpoint) is a
+    /// mismatch, and so is one this version does not know (a newer one).
+    @Test func settingsRoundTripAndMissingOrUnknownOnesRefuse() throws {
+        let bytes = checkpoint(step: 1, run: "r").encode()
+        #expect(try Checkpoint.decode(bytes, name: "c", architecture: architecture).settings == TrainingOptions().settings)
+        var file = try Safetensors.decode(bytes, name: "c")
+        #expect(file.metadata["setting.batch_size"] == "128" && file.metadata["setting.wire_precision"] == "float32")
+        func reload(_ change: (inout [String: String]) -> Void) throws -> Checkpoint {
+            var metadata = file.metadata
+            change(&metadata)
+            metadata["checksum"] = Checkpoint.checksum(metadata: metadata, tensors: file.tensors)
+            return try Checkpoint.decode(
+                Safetensors.encode(.init(tensors: file.tensors, metadata: metadata)), name: "c", architecture: architecture)
+        }
+        let older = try reload { $0["setting.rho"] = nil }
+        #expect(throws: ResumeMismatch.differs(.rho, checkpoint: nil, run: "0.9")) {
+            try older.checkResumable(with: TrainingOptions().settings)
+        }
+        let newer = try reload { $0["setting.momentum"] = "0.5" }
+        #expect(throws: ResumeMismatch.unknownSetting("momentum")) { try newer.checkResumable(with: TrainingOptions().settings) }
+        file.metadata = newer.settings.metadata
+        #expect(file.metadata["setting.momentum"] == "0.5", "unknown settings are kept when the checkpoint is written again")
     }
 
     @Test func checkpointsWithNegativeCountsAreRejected() throws {
