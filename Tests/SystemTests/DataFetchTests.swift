@@ -45,7 +45,7 @@ import Testing
             process.standardError = FileHandle.nullDevice
             try process.run()
             guard Fixtures.waitFor(portFile, timeout: 30), let port = Int(Fixtures.text(portFile)) else {
-                throw FileError(path: portFile, reason: "the test HTTP server did not start")
+                throw FileError(file: portFile, reason: "the test HTTP server did not start")
             }
             self.port = port
         }

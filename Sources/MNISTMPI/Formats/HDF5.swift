@@ -5,13 +5,6 @@ import Synchronization
     import Glibc
 #endif
 
-/// Why an HDF5 file could not be written or read.
-public struct HDF5Error: Error, Equatable, CustomStringConvertible {
-    public let file: String
-    public let reason: String
-    public var description: String { "\(file): \(reason)" }
-}
-
 /// HDF5 files held in memory (the library's "core" driver without a backing file), through
 /// the HDF5 library itself: just what Keras's `model.weights.h5` needs, groups, float32
 /// and int32 datasets and string attributes, written; float datasets read (in a child process).
@@ -25,7 +18,7 @@ public enum HDF5 {
     private static func library(for name: String) throws -> UnsafePointer<chdf5_api> {
         var error = [CChar](repeating: 0, count: 512)
         guard let api = chdf5_load(&error, error.count) else {
-            throw HDF5Error(file: name, reason: String(nulTerminated: error))
+            throw FileError(file: name, reason: String(nulTerminated: error))
         }
         return api
     }
@@ -48,7 +41,7 @@ public enum HDF5 {
     /// The float datasets at `paths` of the file `bytes` (converted to Float by HDF5 from any
     /// float type); a path that is not in the file is left out. HDF5 1.10 can crash on a crafted
     /// file, so a forked child reads it (`chdf5_read_floats_in_child`, C only) and sends the
-    /// values back; a crash or a hang there is an `HDF5Error` here.
+    /// values back; a crash or a hang there is an `FileError` here.
     public static func readFloats(_ bytes: [UInt8], name: String, paths: [String], timeout: Double = 60) throws -> [String: Dataset] {
         let answer: [UInt8]
         do {
@@ -62,24 +55,24 @@ public enum HDF5 {
                         }
                     }
                 }
-                guard fd >= 0 else { throw HDF5Error(file: name, reason: "cannot start a process to read it") }
+                guard fd >= 0 else { throw FileError(file: name, reason: "cannot start a process to read it") }
                 return try ChildProcess.answer(of: pid, on: fd, timeout: timeout)
             }
         } catch let ChildProcess.Failure.reported(message) {
-            throw HDF5Error(file: name, reason: message)
+            throw FileError(file: name, reason: message)
         } catch let ChildProcess.Failure.died(how) {
-            throw HDF5Error(file: name, reason: "the HDF5 library \(how) reading it: a damaged or crafted file")
+            throw FileError(file: name, reason: "the HDF5 library \(how) reading it: a damaged or crafted file")
         }
         return try answer.withUnsafeBytes { raw in
             var found: [String: Dataset] = [:]
             var at = 0
             func need(_ n: Int) throws {
-                guard n <= raw.count - at else { throw HDF5Error(file: name, reason: "the reading process's answer was cut short") }
+                guard n <= raw.count - at else { throw FileError(file: name, reason: "the reading process's answer was cut short") }
             }
             for path in paths {
                 try need(1)
                 at += 1
-                if raw[at - 1] == 2 { throw HDF5Error(file: name, reason: String(decoding: raw[at...], as: UTF8.self)) }
+                if raw[at - 1] == 2 { throw FileError(file: name, reason: String(decoding: raw[at...], as: UTF8.self)) }
                 guard raw[at - 1] == 1 else { continue }
                 try need(1)
                 let rank = Int(raw[at])
@@ -112,12 +105,12 @@ public enum HDF5 {
             let access = h5.H5Pcreate(chdf5_file_access())
             defer { _ = h5.H5Pclose(access) }
             guard access >= 0, h5.H5Pset_fapl_core(access, 1 << 20, false) >= 0 else {
-                throw HDF5Error(file: name, reason: "HDF5 could not start")
+                throw FileError(file: name, reason: "HDF5 could not start")
             }
             // The driver's own name for the in-memory file: unique, so that two never collide.
             let internalName = "mnist-mpi-\(UInt64.random(in: 0...UInt64.max))"
             id = h5.H5Fcreate(internalName, chdf5_truncate(), chdf5_default(), access)
-            guard id >= 0 else { throw HDF5Error(file: name, reason: "HDF5 could not create the file") }
+            guard id >= 0 else { throw FileError(file: name, reason: "HDF5 could not create the file") }
         }
 
         deinit { _ = h5.H5Fclose(id) }
@@ -132,7 +125,7 @@ public enum HDF5 {
             return bytes
         }
 
-        func fail(_ reason: String) -> HDF5Error { HDF5Error(file: name, reason: reason) }
+        func fail(_ reason: String) -> FileError { FileError(file: name, reason: reason) }
     }
 
     /// Writes groups, datasets and attributes by path ("layers/dense/vars/0").

@@ -1,10 +1,3 @@
-/// Why an image file could not be read.
-public struct ImageError: Error, Equatable, CustomStringConvertible {
-    public let file: String
-    public let reason: String
-    public var description: String { "\(file): \(reason)" }
-}
-
 extension GrayImage {
     /// Reads a PNG or PGM file, chosen by its first bytes.
     public static func read(_ path: String) throws -> GrayImage {
@@ -13,6 +6,6 @@ extension GrayImage {
         if bytes.starts(with: Array("P5".utf8)) || bytes.starts(with: Array("P2".utf8)) {
             return try PGM.decode(bytes, name: path)
         }
-        throw ImageError(file: path, reason: "not a PNG or PGM image")
+        throw FileError(file: path, reason: "not a PNG or PGM image")
     }
 }

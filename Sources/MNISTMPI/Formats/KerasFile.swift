@@ -16,12 +16,6 @@ public enum KerasFile {
     /// The Keras release whose layout this follows, recorded as the file's `keras_version`.
     public static let kerasVersion = "3.15.1"
 
-    public struct FormatError: Error, Equatable, CustomStringConvertible {
-        public let file: String
-        public let reason: String
-        public var description: String { "\(file): \(reason)" }
-    }
-
     /// True when `bytes` start as a zip archive does (a safetensors file cannot: its first
     /// eight bytes are a header length far below 2^56).
     public static func isArchive(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0x50, 0x4b, 0x03, 0x04]) }
@@ -61,7 +55,7 @@ public enum KerasFile {
     /// after checking its config describes that model. Optimizer state is not read.
     public static func decode(_ bytes: [UInt8], name: String, _ architecture: Architecture) throws -> FloatBuffer {
         let archive = try Zip.Archive(bytes, name: name)
-        func fail(_ reason: String) -> FormatError { FormatError(file: name, reason: reason) }
+        func fail(_ reason: String) -> FileError { FileError(file: name, reason: reason) }
         guard let configBytes = try archive.contents(of: "config.json", limit: 1 << 20),
             let weights = try archive.contents(of: "model.weights.h5")
         else {
@@ -91,7 +85,7 @@ public enum KerasFile {
     /// model, or an error naming the first difference.
     private static func denseLayers(
         of config: JSON, _ a: Architecture,
-        fail: (String) -> FormatError
+        fail: (String) -> FileError
     ) throws -> [String] {
         let ours = "Sequential: \(a.inputs) inputs -> Dense(\(a.hidden), relu) -> Dense(\(a.classes), softmax)"
         let kind = config["class_name"]?.string ?? "unnamed"

@@ -5,7 +5,7 @@ public enum PGM {
     }
 
     public static func decode(_ bytes: [UInt8], name: String) throws -> GrayImage {
-        func fail(_ reason: String) -> ImageError { ImageError(file: name, reason: "bad PGM: \(reason)") }
+        func fail(_ reason: String) -> FileError { FileError(file: name, reason: "bad PGM: \(reason)") }
         var at = 2
         /// The next whitespace-separated header token, skipping `#` comments.
         func token() throws -> Int {

@@ -17,7 +17,7 @@ public enum PNG {
     }
 
     public static func decode(_ bytes: [UInt8], name: String) throws -> GrayImage {
-        func fail(_ reason: String) -> ImageError { ImageError(file: name, reason: "bad PNG: \(reason)") }
+        func fail(_ reason: String) -> FileError { FileError(file: name, reason: "bad PNG: \(reason)") }
         guard bytes.starts(with: signature) else { throw fail("no PNG signature") }
         var at = signature.count
         var header: [UInt8] = [], palette: [UInt8] = [], compressed: [UInt8] = []
@@ -84,7 +84,7 @@ public enum PNG {
     /// Undoes PNG's per-row filters (None, Sub, Up, Average, Paeth).
     private static func unfilter(
         _ raw: [UInt8], stride: Int, height: Int, pixelBytes bpp: Int,
-        fail: (String) -> ImageError
+        fail: (String) -> FileError
     ) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: stride * height)
         for y in 0..<height {

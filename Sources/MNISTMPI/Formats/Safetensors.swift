@@ -28,15 +28,6 @@ public enum Safetensors {
         public func tensor(_ name: String) -> Tensor? { tensors.first { $0.name == name } }
     }
 
-    public enum FormatError: Error, Equatable, CustomStringConvertible {
-        case malformed(file: String, reason: String)
-        public var description: String {
-            switch self {
-            case let .malformed(file, reason): return "\(file): not a valid safetensors file: \(reason)"
-            }
-        }
-    }
-
     /// The file's bytes. Metadata keys are sorted; the header is padded with spaces to a
     /// multiple of 8 bytes so that tensor data is aligned.
     public static func encode(_ file: File) -> [UInt8] {
@@ -73,12 +64,16 @@ public enum Safetensors {
     /// The `__metadata__` of a file, reading only its header.
     public static func metadata(ofFile path: String) throws -> [String: String] {
         let prefix = try FileIO.readPrefix(path, count: 8)
-        guard prefix.count == 8 else { throw FormatError.malformed(file: path, reason: "\(prefix.count) bytes, too short") }
+        guard prefix.count == 8 else {
+            throw FileError(file: path, reason: "not a valid safetensors file: \(prefix.count) bytes, too short")
+        }
         let length = prefix.withUnsafeBytes { ByteOrder.readLittleEndian($0, at: 0, as: UInt64.self) }
-        guard length <= maxHeader else { throw FormatError.malformed(file: path, reason: "header length \(length) is too large") }
+        guard length <= maxHeader else {
+            throw FileError(file: path, reason: "not a valid safetensors file: header length \(length) is too large")
+        }
         let header = try FileIO.readPrefix(path, count: 8 + Int(length))
         guard header.count == 8 + Int(length), let object = try? JSON.parse(header[8...]), object.members != nil else {
-            throw FormatError.malformed(file: path, reason: "header is not a JSON object")
+            throw FileError(file: path, reason: "not a valid safetensors file: header is not a JSON object")
         }
         return strings(object["__metadata__"]) ?? [:]
     }
@@ -89,7 +84,7 @@ public enum Safetensors {
     /// Parses and checks a whole file: header bounds, JSON, F32 dtype, offsets matching the
     /// shapes, tensors packed without gaps or overlap and covering the data exactly.
     public static func decode(_ bytes: [UInt8], name: String) throws -> File {
-        func fail(_ reason: String) -> FormatError { .malformed(file: name, reason: reason) }
+        func fail(_ reason: String) -> FileError { FileError(file: name, reason: "not a valid safetensors file: " + reason) }
         guard bytes.count >= 8 else { throw fail("\(bytes.count) bytes, too short") }
         let headerLength = ByteOrder.readLittleEndian(bytes, at: 0, as: UInt64.self)
         guard headerLength >= 2, headerLength <= UInt64(bytes.count - 8), headerLength <= maxHeader else {

@@ -25,7 +25,7 @@ public final class TensorBoardEventFile {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw FileError(path: directory, reason: "cannot create the TensorBoard directory")
+            throw FileError(file: directory, reason: "cannot create the TensorBoard directory")
         }
         let prefix = Self.prefix
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

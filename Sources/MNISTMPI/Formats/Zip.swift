@@ -1,10 +1,3 @@
-/// Why a zip archive could not be read.
-public struct ZipError: Error, Equatable, CustomStringConvertible {
-    public let file: String
-    public let reason: String
-    public var description: String { "\(file): \(reason)" }
-}
-
 /// Zip archives as Keras's `.keras` files use them (PKWARE APPNOTE): written with every entry
 /// stored, as Keras writes them; read with entries stored or deflated, checked against their
 /// CRC-32. No ZIP64, encryption or multi-disk archives: a `.keras` model is a few MB.
@@ -65,7 +58,7 @@ public enum Zip {
         public init(_ bytes: [UInt8], name: String) throws {
             self.bytes = bytes
             self.name = name
-            func fail(_ reason: String) -> ZipError { ZipError(file: name, reason: reason) }
+            func fail(_ reason: String) -> FileError { FileError(file: name, reason: reason) }
             // The end record is the last 22 bytes but for a comment of up to 65,535 bytes.
             let endSize = 22
             guard bytes.count >= endSize else { throw fail("not a zip archive (\(bytes.count) bytes)") }
@@ -112,7 +105,7 @@ public enum Zip {
         /// at most `limit` bytes and checks the CRC-32.
         public func contents(of entryName: String, limit: Int = 256 << 20) throws -> [UInt8]? {
             guard let entry = entries.first(where: { $0.name == entryName }) else { return nil }
-            func fail(_ reason: String) -> ZipError { ZipError(file: name, reason: "\(entryName): \(reason)") }
+            func fail(_ reason: String) -> FileError { FileError(file: name, reason: "\(entryName): \(reason)") }
             let header = entry.localHeaderOffset
             guard header <= bytes.count - 30, Self.u32(bytes, header) == 0x0403_4b50 else { throw fail("local header is damaged") }
             let start = header + 30 + Int(Self.u16(bytes, header + 26)) + Int(Self.u16(bytes, header + 28))

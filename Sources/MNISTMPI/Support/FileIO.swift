@@ -2,14 +2,20 @@
     import Glibc
 #endif
 
-/// A file-system problem, with the path and the system's reason.
+/// A file that could not be read, written or understood: which one (a path, or a name such as
+/// `model.weights.h5 in m.keras`), and why. Every reader and writer of files throws it.
 public struct FileError: Error, Equatable, CustomStringConvertible {
-    public let path: String
+    public let file: String
     public let reason: String
-    public var description: String { "\(path): \(reason)" }
+    public var description: String { "\(file): \(reason)" }
+
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
 
     static func errno(_ path: String, _ what: String) -> FileError {
-        FileError(path: path, reason: "\(what): \(String(cString: strerror(Glibc.errno)))")
+        FileError(file: path, reason: "\(what): \(String(cString: strerror(Glibc.errno)))")
     }
 }
 
@@ -36,11 +42,11 @@ public enum FileIO {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileError.errno(path, "cannot stat") }
-        guard (st.st_mode & S_IFMT) != S_IFDIR else { throw FileError(path: path, reason: "is a directory") }
+        guard (st.st_mode & S_IFMT) != S_IFDIR else { throw FileError(file: path, reason: "is a directory") }
         let regular = (st.st_mode & S_IFMT) == S_IFREG
         let limit = min(prefix ?? Int.max, regular ? Int(st.st_size) : Int.max)
         guard !regular || limit <= readLimit else {
-            throw FileError(path: path, reason: "\(st.st_size) bytes, more than the \(readLimit)-byte limit for a file read here")
+            throw FileError(file: path, reason: "\(st.st_size) bytes, more than the \(readLimit)-byte limit for a file read here")
         }
         var bytes = [UInt8](repeating: 0, count: regular ? limit : 0)
         var done = 0
@@ -48,7 +54,7 @@ public enum FileIO {
         while done < limit {
             if !regular && bytes.count < done + chunk {
                 guard done < readLimit else {
-                    throw FileError(path: path, reason: "more than the \(readLimit)-byte limit for a file read here")
+                    throw FileError(file: path, reason: "more than the \(readLimit)-byte limit for a file read here")
                 }
                 bytes.append(contentsOf: repeatElement(0, count: chunk))
             }
@@ -104,7 +110,7 @@ public enum FileIO {
     /// Throws unless a file can be written at `path` now: it is not a directory and a file can
     /// be created beside it (a probe file is made and removed), as `writeAtomically` needs.
     public static func checkWritable(_ path: String) throws {
-        guard !isDirectory(path) else { throw FileError(path: path, reason: "is a directory, not a file") }
+        guard !isDirectory(path) else { throw FileError(file: path, reason: "is a directory, not a file") }
         guard let (fd, probe) = temporaryFile(beside: path, tag: "probe") else { throw FileError.errno(path, "cannot be written") }
         close(fd)
         unlink(probe)

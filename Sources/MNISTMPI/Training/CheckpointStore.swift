@@ -26,7 +26,7 @@ public struct CheckpointStore: Sendable, Equatable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw FileError(path: directory, reason: "cannot list the checkpoint directory")
+            throw FileError(file: directory, reason: "cannot list the checkpoint directory")
         }
         return names.compactMap { name -> Int? in
             guard name.hasPrefix("checkpoint-"), name.hasSuffix(".safetensors") else { return nil }
@@ -40,10 +40,10 @@ public struct CheckpointStore: Sendable, Equatable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw FileError(path: directory, reason: "cannot create the checkpoint directory")
+            throw FileError(file: directory, reason: "cannot create the checkpoint directory")
         }
         guard access(directory, W_OK | X_OK) == 0 else {
-            throw FileError(path: directory, reason: "checkpoint directory is not writable")
+            throw FileError(file: directory, reason: "checkpoint directory is not writable")
         }
     }
 
@@ -63,7 +63,7 @@ public struct CheckpointStore: Sendable, Equatable {
     /// Deletes every checkpoint file in the directory.
     public func removeAll() throws {
         for step in try steps() where unlink(path(step: step)) != 0 {
-            throw FileError(path: path(step: step), reason: "cannot delete")
+            throw FileError(file: path(step: step), reason: "cannot delete")
         }
     }
 
@@ -82,7 +82,7 @@ public struct CheckpointStore: Sendable, Equatable {
             }
         }
         if !candidates.isEmpty {
-            throw FileError(path: directory, reason: "none of its \(candidates.count) checkpoint(s) is valid")
+            throw FileError(file: directory, reason: "none of its \(candidates.count) checkpoint(s) is valid")
         }
         return nil
     }

@@ -15,11 +15,11 @@ struct ImageFileTests {
     @Test func pngWithABadCRCOrTruncationIsRejected() throws {
         var bytes = PNG.encode(gradient)
         bytes[20] ^= 0xff  // inside IHDR's data
-        #expect(throws: ImageError(file: "g.png", reason: "bad PNG: CRC mismatch in chunk IHDR")) {
+        #expect(throws: FileError(file: "g.png", reason: "bad PNG: CRC mismatch in chunk IHDR")) {
             try PNG.decode(bytes, name: "g.png")
         }
         let whole = PNG.encode(gradient)
-        #expect(throws: ImageError(file: "g.png", reason: "bad PNG: truncated chunk")) {
+        #expect(throws: FileError(file: "g.png", reason: "bad PNG: truncated chunk")) {
             try PNG.decode(Array(whole.prefix(whole.count - 20)), name: "g.png")
         }
     }
@@ -28,7 +28,7 @@ struct ImageFileTests {
         #expect(try PGM.decode(PGM.encode(gradient), name: "g.pgm") == gradient)
         let ascii = Array("P2\n# a comment\n2 2\n15\n0 15\n5 10\n".utf8)
         #expect(try PGM.decode(ascii, name: "a.pgm") == GrayImage(width: 2, height: 2, pixels: [0, 255, 85, 170]))
-        #expect(throws: ImageError(file: "t.pgm", reason: "bad PGM: truncated pixel data")) {
+        #expect(throws: FileError(file: "t.pgm", reason: "bad PGM: truncated pixel data")) {
             try PGM.decode(Array("P5 4 4 255\n".utf8) + [1, 2, 3], name: "t.pgm")
         }
     }

@@ -61,7 +61,7 @@ import Testing
                     e.name == "config.json" ? Array(config.replacingOccurrences(of: from, with: to).utf8) : try good.contents(of: e.name)!
                 )
             })
-        let error = try #require(throws: KerasFile.FormatError.self) { try KerasFile.decode(bytes, name: "m.keras", architecture) }
+        let error = try #require(throws: FileError.self) { try KerasFile.decode(bytes, name: "m.keras", architecture) }
         #expect(error.description.contains(message), "\(error)")
     }
 
