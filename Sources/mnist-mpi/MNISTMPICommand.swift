@@ -31,7 +31,7 @@ struct MNISTMPICommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            if (Launcher.rank ?? 0) == 0 { exit(withError: error) }
+            if (Launcher.current.rank ?? 0) == 0 { exit(withError: error) }
             Glibc.exit(exitCode(for: error).rawValue)
         }
     }

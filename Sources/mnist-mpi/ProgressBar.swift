@@ -28,7 +28,7 @@ final class ProgressBar {
     /// remote daemon (never a terminal) otherwise.
     static var stdoutIsTerminal: Bool {
         guard isatty(STDOUT_FILENO) == 1 else { return false }
-        guard Launcher.rank != nil else { return true }
+        guard Launcher.current.rank != nil else { return true }
         var target = [CChar](repeating: 0, count: 256)
         let n = readlink("/proc/\(getppid())/fd/1", &target, target.count - 1)
         guard n > 0 else { return false }

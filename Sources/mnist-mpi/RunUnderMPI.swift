@@ -12,12 +12,12 @@ import MNISTMPI
 /// the job with exit status 3, naming the phase it was in.
 func runUnderMPI(peerTimeout: Double = 60, _ work: (MPICommunicator) throws -> Void) throws {
     do {
-        try Launcher.checkSlurmWiring(worldSize: nil)  // before MPI_Init, which would abort noisily
+        try Launcher.current.checkSlurmWiring(worldSize: nil)  // before MPI_Init, which would abort noisily
     } catch {
         Terminal.error("mnist-mpi: error: \(Messages.describe(error))")
         throw ExitCode(ExitStatus.failure)
     }
-    let rank = Launcher.rank ?? 0
+    let rank = Launcher.current.rank ?? 0
     let watchdog = Watchdog(seconds: peerTimeout) { seconds, phase in
         Terminal.error(
             "mnist-mpi: error: rank \(rank): no answer from the other ranks for \(Int(seconds)) s while \(phase) (a rank or its node is gone or frozen, or the network is down); ending the job"

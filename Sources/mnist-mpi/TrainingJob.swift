@@ -92,7 +92,7 @@ struct TrainingJob {
     /// Launch checks, then the data and the initial weights from rank 0, and the checkpoint to resume.
     private func prepare() throws -> Start {
         let started = comm.time()
-        try Launcher.checkSlurmWiring(worldSize: comm.size)
+        try Launcher.current.checkSlurmWiring(worldSize: comm.size)
         let batchSize = config.training.batchSize
         guard comm.size <= batchSize else {
             throw JobError(

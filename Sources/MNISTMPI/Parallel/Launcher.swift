@@ -6,25 +6,34 @@ import CSystem
 
 /// What the launcher (OpenMPI's `mpirun`, or Slurm) tells a process through its environment,
 /// readable before `MPI_Init`.
-public enum Launcher {
-    static func integer(_ name: String) -> Int? {
-        getenv(name).flatMap { Int(String(cString: $0)) }
-    }
+public struct Launcher: Sendable {
+    /// The value of an environment variable.
+    let variable: @Sendable (String) -> String?
+
+    /// The launcher of this process, from its environment.
+    public static let current = Launcher { getenv($0).map { String(cString: $0) } }
+
+    /// A launcher that set exactly these variables.
+    public init(environment: [String: String]) { variable = { environment[$0] } }
+
+    private init(variable: @escaping @Sendable (String) -> String?) { self.variable = variable }
+
+    private func integer(_ name: String) -> Int? { variable(name).flatMap { Int($0) } }
 
     /// This process's rank in the job, if a launcher started it.
-    public static var rank: Int? { integer("OMPI_COMM_WORLD_RANK") ?? integer("PMIX_RANK") ?? integer("PMI_RANK") }
+    public var rank: Int? { integer("OMPI_COMM_WORLD_RANK") ?? integer("PMIX_RANK") ?? integer("PMI_RANK") }
 
     /// Ranks of this job on this node.
-    public static var localRankCount: Int? { integer("OMPI_COMM_WORLD_LOCAL_SIZE") ?? integer("MPI_LOCALNRANKS") }
+    public var localRankCount: Int? { integer("OMPI_COMM_WORLD_LOCAL_SIZE") ?? integer("MPI_LOCALNRANKS") }
 
     /// Fails when `srun` started this process as one of several tasks without wiring MPI to
     /// Slurm: every task would train alone, each believing it is rank 0 of 1. Before MPI_Init
     /// (`worldSize` nil) that shows as no PMIx/PMI variables in the environment; after, as a
     /// world of 1. mpirun's processes carry OMPI_COMM_WORLD_SIZE, and a batch script's own step
     /// has no SLURM_STEP_NUM_TASKS, so neither is affected.
-    public static func checkSlurmWiring(worldSize: Int?) throws {
-        guard getenv("OMPI_COMM_WORLD_SIZE") == nil, let tasks = integer("SLURM_STEP_NUM_TASKS"), tasks > 1 else { return }
-        let wired = getenv("PMIX_RANK") != nil || getenv("PMI_RANK") != nil
+    public func checkSlurmWiring(worldSize: Int?) throws {
+        guard variable("OMPI_COMM_WORLD_SIZE") == nil, let tasks = integer("SLURM_STEP_NUM_TASKS"), tasks > 1 else { return }
+        let wired = variable("PMIX_RANK") != nil || variable("PMI_RANK") != nil
         if worldSize.map({ $0 == 1 }) ?? !wired {
             throw LaunchError.slurmWithoutPMI(tasks: tasks)
         }
@@ -39,9 +48,10 @@ public enum Launcher {
     /// Cores on this node.
     public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
-    /// BLAS threads per rank so that ranks x threads = cores on the node, within this rank's affinity.
-    public static func defaultThreads(localRanks: Int) -> Int {
-        max(1, min(usableCores, onlineCores / max(localRanks, 1)))
+    /// BLAS threads per rank so that ranks x threads = cores on the node, within this rank's
+    /// affinity (`usable` cores of the node's `online`).
+    public static func defaultThreads(localRanks: Int, usable: Int = usableCores, online: Int = onlineCores) -> Int {
+        max(1, min(usable, online / max(localRanks, 1)))
     }
 }
 

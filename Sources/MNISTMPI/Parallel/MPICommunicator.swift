@@ -48,7 +48,7 @@ public final class MPICommunicator: Communicator {
         rank = Int(r)
         size = Int(s)
         worldRank = rank
-        localSize = Launcher.localRankCount ?? Int(s)
+        localSize = Launcher.current.localRankCount ?? Int(s)
     }
 
     private init(splitFrom parent: MPICommunicator, handle: MPI_Comm) {
@@ -234,7 +234,7 @@ public final class MPICommunicator: Communicator {
         guard size > 1 else { return work() }
         if rank == 0 {
             var seen = LocalProgress.count
-            runOnHelperThread(work) {
+            Threads.run(work) {
                 let now = LocalProgress.count
                 if now != seen { sendToOthers(tag: Self.aliveTag) }
                 seen = now
@@ -290,29 +290,4 @@ public struct MPIFailure: Sendable {
     public let rank: Int
     /// MPI's words for `code`.
     public let message: String
-}
-
-/// Runs `work` on a new thread, calling `everyHalfSecond` on this one until it is done.
-func runOnHelperThread(_ work: () -> Void, everyHalfSecond: () -> Void) {
-    final class Job: @unchecked Sendable {
-        var body: (() -> Void)?
-        let finished = DispatchSemaphore(value: 0)
-    }
-    withoutActuallyEscaping(work) { work in
-        let job = Job()
-        job.body = work
-        var thread = pthread_t()
-        let status = pthread_create(
-            &thread, nil,
-            { context in
-                let job = Unmanaged<Job>.fromOpaque(context!).takeUnretainedValue()
-                job.body!()
-                job.finished.signal()
-                return nil
-            }, Unmanaged.passUnretained(job).toOpaque())
-        precondition(status == 0, "pthread_create failed")
-        while job.finished.wait(timeout: .now() + 0.5) == .timedOut { everyHalfSecond() }
-        pthread_join(thread, nil)
-        job.body = nil  // the closure must not outlive this call
-    }
 }

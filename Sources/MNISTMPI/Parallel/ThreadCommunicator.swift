@@ -39,23 +39,11 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
     ) -> [T] {
         let comms = group(size, nodes: nodes)
         let results = Mutex<[T?]>(Array(repeating: nil, count: size))
-        var threads: [pthread_t] = []
-        for comm in comms {
-            let work = Box {
+        let threads = comms.map { comm in
+            Threads.start {
                 let value = body(comm)
                 results.withLock { $0[comm.rank] = value }
             }
-            var thread = pthread_t()
-            let context = Unmanaged.passRetained(work).toOpaque()
-            let status = pthread_create(
-                &thread, nil,
-                { context in
-                    let work = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-                    work.body()
-                    return nil
-                }, context)
-            precondition(status == 0, "pthread_create failed")
-            threads.append(thread)
         }
         for thread in threads { pthread_join(thread, nil) }
         return results.withLock { $0.map { $0! } }
@@ -199,11 +187,6 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         }
 
         func buffer(_ rank: Int) -> UnsafeRawPointer { pointers[rank]! }
-    }
-
-    private final class Box: @unchecked Sendable {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
     }
 }
 

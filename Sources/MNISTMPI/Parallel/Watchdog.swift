@@ -21,22 +21,13 @@ public final class Watchdog: Sendable {
     public init(seconds: Double, onTimeout: @escaping @Sendable (_ seconds: Double, _ phase: String) -> Never) {
         limit = seconds > 0 ? Int64(seconds * 1e9) : 0
         guard limit > 0 else { return }
-        final class Watching { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
-        let watching = Watching { [self] in
+        let thread = Threads.start { [self] in
             while true {
                 usleep(250_000)
                 let due = deadline.load(ordering: .relaxed)
                 if due != 0 && Watchdog.now() > due { onTimeout(Double(limit) / 1e9, phase) }
             }
         }
-        var thread = pthread_t()
-        let status = pthread_create(
-            &thread, nil,
-            { context in
-                Unmanaged<Watching>.fromOpaque(context!).takeRetainedValue().body()
-                return nil
-            }, Unmanaged.passRetained(watching).toOpaque())
-        precondition(status == 0, "pthread_create failed")
         pthread_detach(thread)
     }
 
