@@ -27,7 +27,7 @@ struct OutputFiles {
             let record = History(
                 epochs: epochs, test: test, ranks: ranks, threads: start.threads,
                 startupSeconds: start.startupSeconds, options: config.training, dataset: dataset.name,
-                phaseSeconds: trainer.timeline.totals, peakResidentBytes: run.peakMemory,
+                phaseSeconds: trainer.timeline.totals, memory: run.memory,
                 reduction: trainer.reductionName)
             try FileIO.writeAtomically(Array(record.json.text.utf8) + [0x0A], to: path)
         }

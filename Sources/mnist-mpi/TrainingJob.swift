@@ -84,8 +84,8 @@ struct TrainingJob {
     /// What training produced, gathered on rank 0.
     struct Run {
         let trainer: Trainer
-        /// Peak resident bytes of each rank, and each rank's Chrome trace events (when profiling).
-        let peakMemory: [Int]
+        /// Each rank's memory, and its Chrome trace events (when profiling).
+        let memory: [MemoryUse]
         let traces: [[UInt8]]
     }
 
@@ -105,7 +105,7 @@ struct TrainingJob {
         let threads = Int(openblas_get_num_threads())  // OpenBLAS caps what it was asked for
 
         enter("loading the data")
-        let data = comm.broadcast(try comm.onRoot { try Dataset.load(config.dataset, from: config.dataDirectory) })
+        let data = comm.distribute(try comm.onRoot { try Dataset.load(config.dataset, from: config.dataDirectory) })
         let architecture = Architecture(classes: config.dataset.classNames.count)
         enter("sending the initial weights")
         let weights = comm.broadcast(
@@ -226,10 +226,11 @@ struct TrainingJob {
             return try outcomes[0].value.get()
         }
         enter("gathering the results")
-        let memory = comm.gatherToRoot(Array(String(peakResidentBytes()).utf8)).map { Int(String(decoding: $0, as: UTF8.self))! }
+        let now = MemoryUse.current()
+        let memory = comm.gatherToRoot([now.peakResident, now.proportional]).map { MemoryUse(peakResident: $0[0], proportional: $0[1]) }
         let traces =
             config.files.profile == nil ? [] : comm.gatherToRoot(Array(JSON.array(trainer.timeline.traceEvents(rank: comm.rank)).text.utf8))
-        return Run(trainer: trainer, peakMemory: memory, traces: traces)
+        return Run(trainer: trainer, memory: memory, traces: traces)
     }
 
     /// The epochs on `comm`'s share of each batch, with Keras's progress lines, the TensorBoard
@@ -271,29 +272,4 @@ struct TrainingJob {
         print("")
         return Console.evaluate(parameters, start.architecture, on: test, label: "Test")
     }
-}
-
-extension Communicator {
-    /// The root's training split on every rank, each array broadcast in place. The test split
-    /// stays on the root, the only rank that evaluates (the others get an empty one).
-    func broadcast(_ loaded: Dataset?) -> Dataset {
-        var parts = loaded.map { [$0.train.images, $0.train.labels] } ?? [[], []]
-        for i in parts.indices { broadcast(&parts[i], root: 0) }
-        return Dataset(train: Split(images: parts[0], labels: parts[1]), test: loaded?.test ?? Split(images: [], labels: []))
-    }
-
-    /// The root's `count` floats on every rank (native byte order: every rank is the same kind of machine).
-    func broadcast(_ values: FloatBuffer?, count: Int) -> FloatBuffer {
-        let buffer = FloatBuffer(count: count)
-        var bytes = values.map { Array(UnsafeRawBufferPointer(start: $0.pointer, count: count * 4)) } ?? []
-        broadcast(&bytes, root: 0)
-        bytes.withUnsafeBytes { UnsafeMutableRawPointer(buffer.pointer).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
-        return buffer
-    }
-}
-
-/// A value handed from one thread to another that waits for it.
-struct UnsafeTransfer<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -117,9 +117,21 @@ import Testing
         try trainAcrossHosts(
             flags + ["--save", "\(dir)/hosts.safetensors", "--history", "\(dir)/h.json"], np: np, perHost: perHost,
             mpirunFlags: mapping)
-        let local = try Fixtures.mpirun(np, ["--data-dir", Fixtures.dataDirectory] + flags + ["--save", "\(dir)/local.safetensors"])
+        let local = try Fixtures.mpirun(
+            np, ["--data-dir", Fixtures.dataDirectory] + flags + ["--save", "\(dir)/local.safetensors", "--history", "\(dir)/local.json"])
         #expect(local.status == 0, "\(local.stderr)")
         #expect(Fixtures.text("\(dir)/h.json").contains(#""reduction":"hierarchical""#), "\(Fixtures.text("\(dir)/h.json"))")
+        // The training set is held once per host: a rank other than its host's first holds a
+        // proportional share of it (its PSS), not a copy (47 MB).
+        let firsts = mapping.isEmpty ? Set(stride(from: 0, to: np, by: perHost)) : Set(0..<(np / perHost))
+        for (history, first) in [("\(dir)/h.json", firsts), ("\(dir)/local.json", [0])] {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: history))) as! [String: Any]
+            let pss = try #require(json["pss_mb"] as? [Double])
+            #expect(pss.count == np && pss.allSatisfy { $0 > 5 })
+            for (rank, mb) in pss.enumerated() where !first.contains(rank) {
+                #expect(mb <= 45, "\(history): rank \(rank) has \(mb) MB: \(pss)")
+            }
+        }
         let (hosts, one) = (try weights("\(dir)/hosts.safetensors"), try weights("\(dir)/local.safetensors"))
         #expect(largestDifference(hosts, one) < 1e-5)
         #expect(hosts != one || np == 2)  // summed in another order: the comparison above is not of one run with itself
@@ -187,7 +199,7 @@ import Testing
     /// What crosses a host's link per step is what the ring must send: 2 (N - 1) / N of the
     /// gradient each way for N = 2 hosts (half in bfloat16), whatever the ranks per host; the
     /// flat allreduce with ranks mapped by node sends more. Counted on h1's interface over
-    /// two runs that differ by 40 steps (start-up traffic cancels).
+    /// two runs that differ by 100 steps (start-up traffic cancels).
     @Test func bytesOnTheLinkAreWhatTheAlgorithmMustSend() throws {
         defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
         func sent(_ extra: [String], steps: Int) throws -> Double {
@@ -200,8 +212,9 @@ import Testing
         }
         let gradient = Double(Architecture().parameterCount * 4)
         for (extra, expected) in [([String](), gradient), (["--wire-precision", "bfloat16"], gradient / 2)] {
-            let perStep = (try sent(extra, steps: 50) - sent(extra, steps: 10)) / 40
-            #expect(perStep > expected && perStep < expected * 1.1, "\(extra): \(perStep) bytes a step, \(expected) expected")
+            // Start-up traffic varies a little between runs (retransmissions): 2% below the payload is allowed.
+            let perStep = (try sent(extra, steps: 110) - sent(extra, steps: 10)) / 100
+            #expect(perStep > 0.98 * expected && perStep < expected * 1.1, "\(extra): \(perStep) bytes a step, \(expected) expected")
         }
         let flat = (try sent(["--reduction", "allreduce"], steps: 50) - sent(["--reduction", "allreduce"], steps: 10)) / 40
         #expect(flat > 1.5 * gradient, "flat by node: \(flat) bytes a step")

@@ -88,15 +88,17 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
 /// One split (train or test): `count` images of `imageSize` bytes and their labels.
 public struct Split: Sendable {
     public static let imageSize = 28 * 28
-    public let images: [UInt8]
+    public let images: ImageBytes
     public let labels: [UInt8]
     public var count: Int { labels.count }
 
-    public init(images: [UInt8], labels: [UInt8]) {
+    public init(images: ImageBytes, labels: [UInt8]) {
         precondition(images.count == labels.count * Split.imageSize)
         self.images = images
         self.labels = labels
     }
+
+    public init(images: [UInt8], labels: [UInt8]) { self.init(images: ImageBytes(images), labels: labels) }
 
     /// Sample `index` as a 28x28 image.
     public func image(_ index: Int) -> GrayImage {

@@ -10,6 +10,8 @@ public protocol Communicator: AnyObject {
     func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int)
     /// Replaces `bytes` on every rank with the root's `bytes` (which the root does not copy).
     func broadcast(_ bytes: inout [UInt8], root: Int)
+    /// The root's bytes in `buffer` on every rank (every rank passes a buffer of the same size).
+    func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int)
     /// Sums every rank's `send` element-wise and leaves block `rank` of the sum in `receive`;
     /// the blocks are `blocks` (consecutive, covering `send`).
     func reduceScatterSum(_ send: UnsafePointer<Float>, into receive: UnsafeMutablePointer<Float>, blocks: Blocks)
@@ -28,6 +30,10 @@ public protocol Communicator: AnyObject {
     /// segment at index r, alive as long as the communicator), when all ranks share one
     /// machine's memory; nil otherwise. Called by every rank together.
     func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]?
+    /// `count` bytes allocated once, in memory every rank reads and writes directly (alive as
+    /// long as the communicator), when all ranks share one machine's memory; nil otherwise.
+    /// Called by every rank together.
+    func sharedBytes(count: Int) -> UnsafeMutableRawPointer?
     /// Returns once every rank has called it; what any rank wrote to shared segments before
     /// it is then visible to all.
     func barrier()

@@ -104,10 +104,20 @@ public final class MPICommunicator: Communicator {
         return child
     }
 
-    /// An MPI-3 shared-memory window (`MPI_Win_allocate_shared`) over the ranks of this node,
-    /// if they are all of this communicator's ranks; nil when they span several nodes. Ranks
-    /// then load and store directly, in a passive-target epoch that lasts until `finalize`.
     public func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]? {
+        sharedWindow(bytes: count * 4, onEveryRank: true)?.map { $0.bindMemory(to: Float.self, capacity: count) }
+    }
+
+    public func sharedBytes(count: Int) -> UnsafeMutableRawPointer? {
+        sharedWindow(bytes: count, onEveryRank: false)?[0]
+    }
+
+    /// An MPI-3 shared-memory window (`MPI_Win_allocate_shared`) over the ranks of this node,
+    /// if they are all of this communicator's ranks (nil when they span several nodes), with
+    /// `bytes` on every rank or on rank 0 alone; the start of each rank's part. Ranks then load
+    /// and store directly, in a passive-target epoch that lasts until `finalize`. Rank 0's part
+    /// of the first window has room for the barrier's state.
+    private func sharedWindow(bytes: Int, onEveryRank: Bool) -> [UnsafeMutableRawPointer]? {
         var node: MPI_Comm?
         check(
             watchdog.watch { MPI_Comm_split_type(handle.value, cmpi_comm_type_shared(), 0, cmpi_info_null(), &node) },
@@ -118,15 +128,15 @@ public final class MPICommunicator: Communicator {
         guard nodeSize == size else { return nil }
         var base: UnsafeMutableRawPointer?
         var window: MPI_Win?
-        let barrierOffset = divideRoundingUp(count * 4, 64) * 64  // every segment has room; rank 0's is used
+        let barrierOffset = divideRoundingUp(bytes, 64) * 64
+        let mine = rank == 0 || onEveryRank ? barrierOffset + 64 : 0
         check(
-            watchdog.watch {
-                MPI_Win_allocate_shared(MPI_Aint(barrierOffset + 64), 4, cmpi_info_null(), node, &base, &window)
-            }, "MPI_Win_allocate_shared")
+            watchdog.watch { MPI_Win_allocate_shared(MPI_Aint(mine), 1, cmpi_info_null(), node, &base, &window) },
+            "MPI_Win_allocate_shared")
         windows.append(MPIHandle(value: window!))
         check(MPI_Win_lock_all(Int32(cmpi_mode_nocheck()), window), "MPI_Win_lock_all")
         // The node's ranks are the world's, in the same order (split keys tie: world rank decides).
-        let starts = (0..<size).map { r -> UnsafeMutableRawPointer in
+        let starts = (0..<(onEveryRank ? size : 1)).map { r -> UnsafeMutableRawPointer in
             var bytes: MPI_Aint = 0, unit: Int32 = 0
             var start: UnsafeMutableRawPointer?
             check(MPI_Win_shared_query(window, Int32(r), &bytes, &unit, &start), "MPI_Win_shared_query")
@@ -138,7 +148,7 @@ public final class MPICommunicator: Communicator {
             barrier()  // an MPI_Barrier still: the zeroed state is seen before its first use
             barrierState = state
         }
-        return starts.map { $0.bindMemory(to: Float.self, capacity: count) }
+        return starts
     }
 
     /// Waits for every rank; stores to shared memory before it are visible after it. With a
@@ -168,24 +178,24 @@ public final class MPICommunicator: Communicator {
         check(watchdog.watch { MPI_Bcast(&count, 1, cmpi_int64(), Int32(root), handle.value) }, "MPI_Bcast")
         if rank != root { bytes = [UInt8](repeating: 0, count: Int(count)) }
         // The root only reads its buffer: no copy-on-write of a shared array there.
-        func send(_ raw: UnsafeRawBufferPointer) {
-            // Chunks below 2^31 bytes: MPI counts are Int32.
-            let chunk = 1 << 30
-            var offset = 0
-            while offset < raw.count {
-                let n = min(chunk, raw.count - offset)
-                check(
-                    watchdog.watch {
-                        MPI_Bcast(
-                            UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(n), cmpi_byte(), Int32(root), handle.value)
-                    }, "MPI_Bcast")
-                offset += n
-            }
-        }
         if rank == root {
-            bytes.withUnsafeBytes(send)
+            bytes.withUnsafeBytes { broadcast(UnsafeMutableRawBufferPointer(mutating: $0), root: root) }
         } else {
-            bytes.withUnsafeMutableBytes { send(UnsafeRawBufferPointer($0)) }
+            bytes.withUnsafeMutableBytes { broadcast($0, root: root) }
+        }
+    }
+
+    public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) {
+        guard size > 1 else { return }
+        // Chunks below 2^31 bytes: MPI counts are Int32.
+        let chunk = 1 << 30
+        var offset = 0
+        while offset < buffer.count {
+            let n = min(chunk, buffer.count - offset)
+            check(
+                watchdog.watch { MPI_Bcast(buffer.baseAddress! + offset, Int32(n), cmpi_byte(), Int32(root), handle.value) },
+                "MPI_Bcast")
+            offset += n
         }
     }
 

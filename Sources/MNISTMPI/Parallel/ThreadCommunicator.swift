@@ -96,6 +96,13 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         shared.barrier()
     }
 
+    public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) {
+        guard size > 1, buffer.count > 0 else { return }
+        shared.post(UnsafeRawPointer(buffer.baseAddress), rank: rank)
+        if rank != root { buffer.copyMemory(from: UnsafeRawBufferPointer(start: shared.buffer(root), count: buffer.count)) }
+        shared.barrier()
+    }
+
     public func sendReceive(
         _ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
         from source: Int
@@ -129,6 +136,21 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         let pointers = (0..<size).map { UnsafeMutablePointer(mutating: shared.buffer($0).assumingMemoryBound(to: Float.self)) }
         shared.barrier()
         return pointers
+    }
+
+    /// Rank 0 allocates the bytes; the others read its address.
+    public func sharedBytes(count: Int) -> UnsafeMutableRawPointer? {
+        guard Set(shared.nodeOf).count == 1 else { return nil }
+        var mine: UnsafeRawPointer?
+        if rank == 0 {
+            let bytes = FloatBuffer(count: divideRoundingUp(max(count, 1), 4))
+            shared.keep(bytes, rank: rank)
+            mine = UnsafeRawPointer(bytes.pointer)
+        }
+        shared.post(mine, rank: rank)
+        let start = UnsafeMutableRawPointer(mutating: shared.buffer(0))
+        shared.barrier()
+        return start
     }
 
     public func barrier() { shared.barrier() }
@@ -181,7 +203,7 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         func keep(_ segment: FloatBuffer, rank: Int) { segments[rank].append(segment) }
 
         /// Publishes this rank's buffer and waits until every rank has published its own.
-        func post(_ pointer: UnsafeRawPointer, rank: Int) {
+        func post(_ pointer: UnsafeRawPointer?, rank: Int) {
             pointers[rank] = pointer
             barrier()
         }

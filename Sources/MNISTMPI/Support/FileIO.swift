@@ -35,7 +35,7 @@ public enum FileIO {
     }
 
     /// Reads in chunks of a MiB, ticking `LocalProgress` after each. A regular file is read
-    /// to its size; anything else that can be read (a pipe) until its end.
+    /// to its size; anything else that can be read (a pipe, a /proc file of size 0) until its end.
     private static func read(_ path: String, atMost prefix: Int?) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw FileError.errno(path, "cannot open") }
@@ -43,7 +43,7 @@ public enum FileIO {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileError.errno(path, "cannot stat") }
         guard (st.st_mode & S_IFMT) != S_IFDIR else { throw FileError(file: path, reason: "is a directory") }
-        let regular = (st.st_mode & S_IFMT) == S_IFREG
+        let regular = (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0
         let limit = min(prefix ?? Int.max, regular ? Int(st.st_size) : Int.max)
         guard !regular || limit <= readLimit else {
             throw FileError(file: path, reason: "\(st.st_size) bytes, more than the \(readLimit)-byte limit for a file read here")

@@ -38,3 +38,9 @@ enum Threads {
         }
     }
 }
+
+/// A value handed from one thread to another that waits for it.
+public struct UnsafeTransfer<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}

@@ -11,14 +11,14 @@ public struct History: Sendable {
     public var dataset: String
     /// Rank 0's seconds in each `Timeline.Phase` over the whole run.
     public var phaseSeconds: [Double]
-    /// Peak resident memory of each rank, in bytes, after training.
-    public var peakResidentBytes: [Int]
+    /// Each rank's memory after training.
+    public var memory: [MemoryUse]
     /// The gradient reduction strategy used (`GradientReduction.name`).
     public var reduction: String
 
     public init(
         epochs: [EpochMetrics], test: Evaluation, ranks: Int, threads: Int, startupSeconds: Double,
-        options: TrainingOptions, dataset: String, phaseSeconds: [Double], peakResidentBytes: [Int],
+        options: TrainingOptions, dataset: String, phaseSeconds: [Double], memory: [MemoryUse],
         reduction: String
     ) {
         self.epochs = epochs
@@ -29,7 +29,7 @@ public struct History: Sendable {
         self.options = options
         self.dataset = dataset
         self.phaseSeconds = phaseSeconds
-        self.peakResidentBytes = peakResidentBytes
+        self.memory = memory
         self.reduction = reduction
     }
 
@@ -62,8 +62,12 @@ public struct History: Sendable {
                 ("shuffle", .bool(options.shuffle)),
                 ("dataset", .string(dataset)),
                 ("kernels", .string(Kernels.name)),
-                ("peak_rss_mb", .array(peakResidentBytes.map { .number((Double($0) / 1e6 * 10).rounded() / 10) })),
+                ("peak_rss_mb", .array(memory.map { megabytes($0.peakResident) })),
+                ("pss_mb", .array(memory.map { megabytes($0.proportional) })),
                 ("phase_seconds_rank0", .object(Timeline.Phase.allCases.map { ($0.name, .number(phaseSeconds[$0.rawValue])) })),
             ])
     }
+
+    /// Bytes in MB (10^6), to one decimal.
+    private func megabytes(_ bytes: Int) -> JSON { .number((Double(bytes) / 1e6 * 10).rounded() / 10) }
 }

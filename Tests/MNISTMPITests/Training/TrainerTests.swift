@@ -6,7 +6,7 @@ import Testing
 /// The trainer over several ranks that are threads of this process (`ThreadCommunicator`),
 /// checked against the same math done by hand on one rank.
 struct TrainerTests {
-    let architecture = Architecture()
+    var architecture = Architecture()
 
     /// `count` random images and labels.
     func randomSplit(_ count: Int, seed: UInt64 = 7) -> Split {
