@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of every parser of outside bytes with libFuzzer + AddressSanitizer:
 #   scripts/fuzz.sh [TARGET|all] [SECONDS per target]     (default: all, 60)
+# Targets run FUZZ_JOBS at a time (default: one per core; each fuzzer is single-threaded).
 # Targets: idx gzip safetensors checkpoint png pgm zip keras hdf5 (Sources/mnist-mpi-fuzz/FuzzTarget.swift).
 # Seeds: small valid files made by the replayer, real MNIST files, and every committed
 # regression input (Tests/fuzz/<target>/). Corpora grow in .build-fuzz/corpus/<target>/; a
@@ -31,21 +32,37 @@ if [ -f "$data/t10k-labels-idx1-ubyte.gz" ]; then
 fi
 gzip -nc "$seeds/idx/seed-0" > "$seeds/gzip/seed-0.gz"
 
-status=0
-for target in "${targets[@]}"; do
+# One fuzzer per core at a time (each is single-threaded); each prints its report when done.
+fuzz_one() {
+    local target="$1" extra=() report
     mkdir -p "$corpus/$target"
-    extra=()
     [ -d "Tests/fuzz/$target" ] && extra+=("Tests/fuzz/$target")
-    echo "fuzz: $target for ${seconds}s"
     # A crash stalls in Swift's backtracer unless it is off; libFuzzer reports it instead.
-    if ! SWIFT_BACKTRACE=enable=no FUZZ_TARGET="$target" "$fuzzer" "$corpus/$target" "$seeds/$target" "${extra[@]}" \
+    if SWIFT_BACKTRACE=enable=no FUZZ_TARGET="$target" "$fuzzer" "$corpus/$target" "$seeds/$target" "${extra[@]}" \
             -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -timeout=20 \
             -artifact_prefix=".build-fuzz/crash-$target-" -print_final_stats=1 > ".build-fuzz/$target.log" 2>&1; then
+        report="fuzz: $target for ${seconds}s"$'\n'
+        report+="$(grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|cov:" ".build-fuzz/$target.log" | tail -3)"$'\n'
+        echo "${report}fuzz: $target corpus $(ls "$corpus/$target" | wc -l) files"
+    else
         echo "fuzz: $target FAILED; see .build-fuzz/$target.log and .build-fuzz/crash-$target-*"
         tail -40 ".build-fuzz/$target.log"
-        status=1
+        return 1
     fi
-    grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|cov:" ".build-fuzz/$target.log" | tail -3 || true
-    echo "fuzz: $target corpus $(ls "$corpus/$target" | wc -l) files"
+}
+jobs="${FUZZ_JOBS:-$(nproc)}"
+status=0
+running=0
+for target in "${targets[@]}"; do
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n || status=1
+        running=$((running - 1))
+    fi
+    fuzz_one "$target" &
+    running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+    wait -n || status=1
+    running=$((running - 1))
 done
 exit $status

@@ -10,6 +10,7 @@ build=(--scratch-path "$scratch" --sanitize="$sanitizer")
 swift build "${build[@]}" --build-tests 2>&1 | grep -E "error|warning: " || true
 binary="$scratch/debug/mnist-mpi"
 test -x "$binary"
+echo "sanitize: $sanitizer build done in ${SECONDS} s"
 
 # Reports end the process with a non-zero status; also keep them in a log we can show.
 log="$(mktemp -d)/report"
@@ -25,6 +26,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # A run that hangs is given one more try; a second hang, like any report, fails.
 unit() { timeout 900 swift test "${build[@]}" --skip-build --filter MNISTMPITests; }
 unit || { status=$?; [ $status -eq 124 ] || exit $status; echo "sanitize: unit tests hung; once more"; unit; }
+echo "sanitize: $sanitizer unit tests done at ${SECONDS} s"
 
 out="$(mktemp -d)"
 data=(--data-dir "${MNIST_DATA_DIR:-data}")

@@ -5,22 +5,33 @@
 # sanitizer runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage says when it starts (seconds since the start), so a slow one shows in CI's log.
+stage() { echo "== test.sh: $* (at ${SECONDS} s)"; }
+stage layout
 # Layout first: it takes a second (configuration in .swift-format; fix with scripts/format.sh).
 swift format lint --strict --recursive Sources Tests Package.swift
+stage Debian packages, PyPI packages, data
 scripts/install-deps.sh build tests
 # NumPy, safetensors, onnx, onnxruntime, Keras (on JAX), h5py and TensorBoard from PyPI: the
 # interoperability tests check our files with them.
 python3 -m pip install --quiet --disable-pip-version-check -r Tests/python/requirements.txt
 scripts/get-data.sh
+stage builds
 swift build -c release
 swift build --build-tests
 # Fast in-process unit tests first (in parallel), then the system tests one at a time: they
 # run several mpirun jobs and time some of them. Each stage has a deadline (several times its
 # usual length) past which scripts/deadline.sh prints every thread's stack and fails it.
+stage unit tests
 scripts/deadline.sh 600 swift test --skip-build --filter MNISTMPITests "$@"
+stage system tests
 scripts/deadline.sh 1800 swift test --skip-build --no-parallel --filter SystemTests "$@"
 # Every parser of outside bytes under libFuzzer + ASan for a bounded time, then the unit tests
 # and a short job with every subcommand under AddressSanitizer and ThreadSanitizer.
+stage fuzzing
 scripts/deadline.sh 1200 scripts/fuzz.sh all "${FUZZ_SECONDS:-30}"
+stage AddressSanitizer
 scripts/deadline.sh 1200 scripts/sanitize.sh address
+stage ThreadSanitizer
 scripts/deadline.sh 1200 scripts/sanitize.sh thread
+stage done

@@ -21,7 +21,7 @@ struct FuzzTool {
             if arguments.first == "seed", arguments.count == 2 {
                 for target in FuzzTarget.allCases {
                     let directory = "\(arguments[1])/\(target.rawValue)"
-                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                    try FileIO.createDirectories(directory)
                     for (i, seed) in target.seeds.enumerated() { try FileIO.writeAtomically(seed, to: "\(directory)/seed-\(i)") }
                 }
             } else if let name = arguments.first, let target = FuzzTarget(rawValue: name) {

@@ -41,16 +41,10 @@ struct ModelOptions: ParsableArguments {
 
     /// The model's weights and the dataset it belongs to (a Keras file does not say: --dataset, else MNIST).
     func load() throws -> (parameters: FloatBuffer, architecture: Architecture, dataset: DatasetSpec, metadata: [String: String]) {
-        let bytes = try FileIO.read(model)
-        if KerasFile.isArchive(bytes) {
-            let spec = data.spec()
-            let architecture = Architecture(classes: spec.classNames.count)
-            return (try KerasFile.decode(bytes, name: model, architecture), architecture, spec, [:])
-        }
-        let file = try Safetensors.decode(bytes, name: model)
-        let spec = data.spec(or: file.metadata["dataset"].flatMap(DatasetSpec.named) ?? .mnist)
+        let contents = try ModelFile.read(model)
+        let spec = data.spec(or: contents.metadata["dataset"].flatMap(DatasetSpec.named) ?? .mnist)
         let architecture = Architecture(classes: spec.classNames.count)
-        return (try ModelFile.parameters(from: file, architecture, name: model), architecture, spec, file.metadata)
+        return (try contents.parameters(architecture), architecture, spec, contents.metadata)
     }
 
     func loadData(_ spec: DatasetSpec) throws -> Dataset { try data.load(spec) }

@@ -68,8 +68,36 @@ public enum ModelFile {
 
     /// The weights in `path`: a safetensors file of ours, or a Keras 3 archive (`.keras`).
     public static func load(_ path: String, _ architecture: Architecture) throws -> FloatBuffer {
+        try read(path).parameters(architecture)
+    }
+
+    /// A model file read and told apart (safetensors or Keras), before the architecture its
+    /// weights are read for is known: a safetensors file's metadata names its dataset.
+    public static func read(_ path: String) throws -> Contents {
         let bytes = try FileIO.read(path)
-        if KerasFile.isArchive(bytes) { return try KerasFile.decode(bytes, name: path, architecture) }
-        return try parameters(from: Safetensors.decode(bytes, name: path), architecture, name: path)
+        return Contents(
+            path: path, source: KerasFile.isArchive(bytes) ? .keras(bytes) : .safetensors(try Safetensors.decode(bytes, name: path)))
+    }
+
+    public struct Contents {
+        fileprivate enum Source {
+            case keras([UInt8])
+            case safetensors(Safetensors.File)
+        }
+        let path: String
+        fileprivate let source: Source
+
+        /// A safetensors file's metadata (a Keras file records none that this program reads).
+        public var metadata: [String: String] {
+            if case let .safetensors(file) = source { file.metadata } else { [:] }
+        }
+
+        /// The weights, for a model shaped like `architecture`.
+        public func parameters(_ architecture: Architecture) throws -> FloatBuffer {
+            switch source {
+            case let .keras(bytes): try KerasFile.decode(bytes, name: path, architecture)
+            case let .safetensors(file): try ModelFile.parameters(from: file, architecture, name: path)
+            }
+        }
     }
 }

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -23,14 +21,14 @@ public final class TensorBoardEventFile {
     /// so a resumed run's events come after the earlier run's.
     public init(directory: String) throws {
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileIO.createDirectories(directory)
         } catch {
             throw FileError(file: directory, reason: "cannot create the TensorBoard directory")
         }
         let prefix = Self.prefix
-        let existing = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let existing = (try? FileIO.names(in: directory)) ?? []
         let latest = existing.filter { $0.hasPrefix(prefix) }.compactMap { Int($0.dropFirst(prefix.count).prefix(10)) }.max() ?? 0
-        let seconds = max(Int(Date().timeIntervalSince1970), latest + 1)
+        let seconds = max(Int(wallClockSeconds()), latest + 1)
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
         let hostName = String(nulTerminated: host)
@@ -48,7 +46,7 @@ public final class TensorBoardEventFile {
 
     /// True when `directory` holds an event file.
     public static func holdsEvents(_ directory: String) -> Bool {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).contains { $0.hasPrefix(prefix) }
+        ((try? FileIO.names(in: directory)) ?? []).contains { $0.hasPrefix(prefix) }
     }
 
     /// A scalar under `tag` at `step`.
@@ -79,7 +77,7 @@ public final class TensorBoardEventFile {
     /// An `Event` (tensorflow/core/util/event.proto) stamped now, with `body`'s fields.
     static func event(step: Int, _ body: (inout ProtobufMessage) -> Void) -> [UInt8] {
         ProtobufMessage.build { e in
-            e.double(1, Date().timeIntervalSince1970)
+            e.double(1, wallClockSeconds())
             e.int(2, step)
             body(&e)
         }.bytes

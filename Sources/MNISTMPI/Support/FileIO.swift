@@ -20,6 +20,28 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
 }
 
 public enum FileIO {
+    /// Creates directory `path` and any missing parents, as `mkdir -p` does; one that exists is fine.
+    public static func createDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            current += (current.isEmpty || current.hasSuffix("/") ? "" : "/") + part
+            if mkdir(current, 0o755) != 0 && Glibc.errno != EEXIST { throw FileError.errno(current, "cannot create the directory") }
+        }
+        guard isDirectory(path) else { throw FileError(file: path, reason: "exists and is not a directory") }
+    }
+
+    /// The names of the entries of directory `path`, without `.` and `..`, in no set order.
+    public static func names(in path: String) throws -> [String] {
+        guard let directory = opendir(path) else { throw FileError.errno(path, "cannot list the directory") }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Files larger than this are refused rather than read: far above anything this program
     /// reads (MNIST's largest file is 47 MB), and a bound on what a stray path can make it allocate.
     public static let readLimit = 1 << 30

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -24,7 +22,7 @@ public struct CheckpointStore: Sendable, Equatable {
     public func steps() throws -> [Int] {
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            names = try FileIO.names(in: directory)
         } catch {
             throw FileError(file: directory, reason: "cannot list the checkpoint directory")
         }
@@ -38,7 +36,7 @@ public struct CheckpointStore: Sendable, Equatable {
     /// checkpoint directory fails before training rather than after the first epoch.
     public func prepare() throws {
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileIO.createDirectories(directory)
         } catch {
             throw FileError(file: directory, reason: "cannot create the checkpoint directory")
         }
