@@ -10,15 +10,18 @@ stage() { echo "== test.sh: $* (at ${SECONDS} s)"; }
 stage layout
 # Layout first: it takes a second (configuration in .swift-format; fix with scripts/format.sh).
 swift format lint --strict --recursive Sources Tests Package.swift
-stage Debian packages, PyPI packages, data
+stage Debian packages
 scripts/install-deps.sh build tests
-# NumPy, safetensors, onnx, onnxruntime, Keras (on JAX), h5py and TensorBoard from PyPI: the
-# interoperability tests check our files with them.
-python3 -m pip install --quiet --disable-pip-version-check -r Tests/python/requirements.txt
-scripts/get-data.sh
-stage builds
+# NumPy, safetensors, onnx, onnxruntime, Keras (on JAX), h5py and TensorBoard from PyPI (the
+# interoperability tests check our files with them) and the data, fetched while we compile.
+stage builds, with PyPI packages and data fetched meanwhile
+fetched="$(mktemp)"
+(python3 -m pip install --quiet --disable-pip-version-check -r Tests/python/requirements.txt && scripts/get-data.sh) > "$fetched" 2>&1 &
+fetching=$!
 swift build -c release
 swift build --build-tests
+wait "$fetching" || { cat "$fetched"; echo "test.sh: fetching the PyPI packages or the data failed"; exit 1; }
+cat "$fetched"
 # Fast in-process unit tests first (in parallel), then the system tests one at a time: they
 # run several mpirun jobs and time some of them. Each stage has a deadline (several times its
 # usual length) past which scripts/deadline.sh prints every thread's stack and fails it.
