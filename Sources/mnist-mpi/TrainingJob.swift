@@ -76,7 +76,7 @@ struct TrainingJob {
         /// BLAS threads per shard.
         let threads: Int
         /// Shards of each batch this process trains, each on a thread of its own (more than
-        /// one only for a process that is the whole job: see `splitsOverThreads`).
+        /// one only for a process that is the whole job: see `ThreadPlan`).
         let shards: Int
         let startupSeconds: Double
     }
@@ -100,8 +100,10 @@ struct TrainingJob {
         }
         // Every file the run will write, before any work that a failed write would lose.
         _ = try comm.onRoot { try config.files.checkWritable() }
-        let shards = splitsOverThreads ? min(blasThreads, config.training.batchSize) : 1
-        openblas_set_num_threads(Int32(clamping: shards > 1 ? 1 : blasThreads))
+        let plan = ThreadPlan(
+            ranks: comm.size, localRanks: comm.localSize, threads: config.threads, batchSize: batchSize,
+            deterministic: config.training.reduction.isDeterministic)
+        openblas_set_num_threads(Int32(clamping: plan.blasThreads))
         let threads = Int(openblas_get_num_threads())  // OpenBLAS caps what it was asked for
 
         enter("loading the data")
@@ -119,26 +121,10 @@ struct TrainingJob {
         comm.broadcast(&runID, root: 0)
         let start = Start(
             data: data, architecture: architecture, weights: weights, resume: resume,
-            runID: String(decoding: runID, as: UTF8.self), threads: threads, shards: shards,
+            runID: String(decoding: runID, as: UTF8.self), threads: threads, shards: plan.shards,
             startupSeconds: comm.time() - started)
         if comm.isRoot { introduce(start) }
         return start
-    }
-
-    /// A process that is the whole job (no mpirun, or -np 1) splits each batch over its threads,
-    /// one shard and one 1-thread BLAS each, summed in a fixed order, as two ranks would: on
-    /// these small products one BLAS call over two threads was slower than two ranks. Not with
-    /// --deterministic, whose micro-shards already fix the shapes.
-    private var splitsOverThreads: Bool {
-        if case .deterministicTree = config.training.reduction { return false }
-        return comm.size == 1
-    }
-
-    /// BLAS threads per rank: `--threads`, else the node's cores shared by its ranks. One with
-    /// --deterministic: OpenBLAS splits a product's sums differently over more threads.
-    private var blasThreads: Int {
-        if case .deterministicTree = config.training.reduction { return 1 }
-        return config.threads ?? Launcher.defaultThreads(localRanks: comm.localSize)
     }
 
     /// With `--resume`: the newest valid checkpoint, read on rank 0 and sent to every rank,

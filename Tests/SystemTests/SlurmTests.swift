@@ -4,9 +4,10 @@ import Testing
 
 @testable import MNISTMPI
 
-/// scripts/slurm/mnist-mpi.sbatch on a real one-node Slurm cluster (Debian's slurm-wlm and
-/// munge, started by scripts/slurm/cluster.sh): a whole job, a preempted job that requeues and
-/// resumes, and `srun` without PMI refused with a clear message.
+/// scripts/slurm/mnist-mpi.sbatch on a real Slurm cluster (Debian's slurm-wlm and munge,
+/// started by scripts/slurm/cluster.sh): on one node a whole job, a preempted job that requeues
+/// and resumes, and `srun` without PMI refused with a clear message; a job across two emulated
+/// hosts.
 @Suite(.serialized) struct SlurmTests {
     let cluster = Fixtures.temporaryDirectory()
     var environment: [String: String] { ["SLURM_CONF": "\(cluster)/slurm.conf"] }
@@ -15,7 +16,14 @@ import Testing
         _ command: String, _ arguments: [String], timeout: Double = 60,
         extra: [String: String] = [:]
     ) throws -> Fixtures.Output {
-        try Fixtures.run("/usr/bin/\(command)", arguments, timeout: timeout, environment: environment.merging(extra) { $1 })
+        let environment = environment.merging(extra) { $1 }
+        // A cluster of emulated hosts (cluster.sh --hosts writes their names to hosts) is
+        // reached from h1's network.
+        guard FileManager.default.fileExists(atPath: "\(cluster)/hosts") else {
+            return try Fixtures.run("/usr/bin/\(command)", arguments, timeout: timeout, environment: environment)
+        }
+        return try Fixtures.run(
+            "/usr/sbin/ip", ["netns", "exec", "mnist-h1", "/usr/bin/\(command)"] + arguments, timeout: timeout, environment: environment)
     }
 
     /// `scontrol show job` fields, e.g. `JobState`, `Restarts`, `ExitCode`.
@@ -90,5 +98,40 @@ import Testing
         #expect(srun.status != 0)
         let message = "Slurm started 2 tasks that each see an MPI world of 1 (srun without PMI support)"
         #expect(srun.stderr.components(separatedBy: message).count == 3, "\(srun.stderr)")
+    }
+
+    /// The batch script across two emulated hosts (scripts/netns), a slurmd on each, submitted
+    /// with `sbatch -N 2`: mpirun starts the second host's ranks through Slurm (srun), and the
+    /// job runs the hierarchical reduction, which it takes only when ranks span hosts.
+    @Test func batchJobsSpanHosts() throws {
+        let hosts = "\(Fixtures.repo)/scripts/netns/hosts.sh"
+        let network = try Fixtures.run(hosts, ["up", "2"])
+        defer { _ = try? Fixtures.run(hosts, ["down"]) }
+        try #require(network.status == 0, "\(network.stderr)")
+        let up = try Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["up", cluster, "--hosts", "2"], timeout: 90)
+        defer { _ = try? Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["down", cluster]) }
+        try #require(up.status == 0, "the Slurm cluster did not start: \(up.stdout)\(up.stderr)")
+        let dir = Fixtures.temporaryDirectory()
+        let submitted = try slurm(
+            "sbatch",
+            [
+                "--parsable", "-N", "2", "--ntasks-per-node=2", "--output=\(dir)/job.out", "--chdir=\(Fixtures.repo)",
+                "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch", "--data-dir", Fixtures.dataDirectory, "--max-steps", "30",
+                "--history", "\(dir)/h.json",
+            ],
+            extra: [
+                "CHECKPOINT_DIR": "\(dir)/ck",
+                // The hosts' link is the only way between them; each host's ranks on its own core.
+                "MPIRUN_FLAGS":
+                    "--bind-to none --mca btl tcp,self,vader --mca btl_tcp_if_include 10.231.0.0/24 --mca oob_tcp_if_include 10.231.0.0/24",
+            ])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let done = try waitForState(id, ["COMPLETED", "FAILED", "CANCELLED"], timeout: 180)
+        let log = Fixtures.text("\(dir)/job.out")
+        #expect(done["JobState"] == "COMPLETED" && done["ExitCode"] == "0:0", "\(done)\n\(log)")
+        #expect(log.contains("on h[1-2], 4 tasks"), "\(log)")
+        #expect(log.contains("Training on 60000 samples: 4 rank(s)"), "\(log)")
+        #expect(Fixtures.text("\(dir)/h.json").contains(#""reduction":"hierarchical""#), "\(Fixtures.text("\(dir)/h.json"))")
     }
 }

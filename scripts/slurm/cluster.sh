@@ -1,15 +1,46 @@
 #!/usr/bin/env bash
-# A one-node Slurm cluster on this machine, for trying and testing scripts/slurm/mnist-mpi.sbatch:
-#   scripts/slurm/cluster.sh up DIR     start munged, slurmctld and slurmd with their files in DIR
-#   scripts/slurm/cluster.sh down DIR   stop them
+# A Slurm cluster on this machine, for trying and testing scripts/slurm/mnist-mpi.sbatch:
+#   scripts/slurm/cluster.sh up DIR [--hosts N]   start munged, slurmctld and slurmd with their files in DIR
+#   scripts/slurm/cluster.sh down DIR             stop them
 # Then: export SLURM_CONF=DIR/slurm.conf and use sbatch, squeue, scontrol as usual.
+# One node (this machine) by default. With --hosts N, the nodes are the emulated hosts h1..hN of
+# scripts/netns/hosts.sh (bring them up first): a slurmd in each, as that host (its network
+# namespace, hostname, /dev/shm and core, as agent.sh makes them), slurmctld on h1, and an
+# /etc/hosts naming them in their mount namespaces; jobs then span hosts with sbatch -N N, run
+# from h1's network (ip netns exec mnist-h1 sbatch ...), where slurmctld is reachable.
 # cred_expire=10 (default 120) also sets how long Slurm holds a requeued job before it may
 # start again (until the old job's credentials expire), so the requeue test takes seconds.
 # Needs Debian's slurm-wlm and munge (`scripts/install-deps.sh tests` installs them) and root.
 set -euo pipefail
-action="${1:?usage: cluster.sh up|down DIR}"
-dir="$(mkdir -p "${2:?usage: cluster.sh up|down DIR}" && cd "$2" && pwd)"
+action="${1:?usage: cluster.sh up|down DIR [--hosts N]}"
+dir="$(mkdir -p "${2:?usage: cluster.sh up|down DIR [--hosts N]}" && cd "$2" && pwd)"
+hosts=0
+[ "${3:-}" = --hosts ] && hosts="${4:?--hosts needs a count}"
 node="$(hostname -s)"
+if [ "$hosts" -gt 0 ]; then
+    for k in $(seq 1 "$hosts"); do
+        ip netns list | grep -q "^mnist-h$k\b" || { echo "cluster.sh: no test host h$k: run scripts/netns/hosts.sh up $hosts first" >&2; exit 1; }
+    done
+fi
+# ip netns exec mounts a sysfs of its own, without the cgroup file systems slurmd looks for
+# (it refuses to start without): the host's cgroup v1 hierarchies, mounted again in the host's
+# mount namespace, or cgroup2 where that is what the machine has.
+if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    cgroups="mount -t cgroup2 cgroup2 /sys/fs/cgroup"
+else
+    cgroups="mount -t tmpfs tmpfs /sys/fs/cgroup$(awk '$3 == "cgroup" {
+        sub(/^rw,relatime,/, "", $4); printf " && mkdir -p %s && mount -t cgroup -o %s cgroup %s", $2, $4, $2 }' /proc/self/mounts)"
+fi
+# Runs a client command (sinfo, sbatch, ...) where it reaches slurmctld: from h1's network with --hosts.
+client() { if [ "$hosts" -eq 0 ]; then "$@"; else ip netns exec mnist-h1 "$@"; fi; }
+# Runs a daemon as test host hK (see the header); as this machine without --hosts.
+as_host() {
+    local k="$1"; shift
+    if [ "$hosts" -eq 0 ]; then "$@"; return; fi
+    ip netns exec "mnist-h$k" unshare --uts --mount --propagation private \
+        taskset -c "$(( (k - 1) % $(nproc) ))" /bin/sh -c \
+        "hostname h$k && mount -t tmpfs -o size=1g tmpfs /dev/shm && mount --bind '$dir/hosts' /etc/hosts && $cgroups && exec \"\$@\"" sh "$@"
+}
 
 case "$action" in
 up)
@@ -29,9 +60,20 @@ up)
         --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/munged.seed"
     cpus="$(nproc)"
     memory="$(awk '/MemTotal/ { print int($2 / 1024 * 0.9) }' /proc/meminfo)"
+    controller="$node"
+    nodes="NodeName=$node CPUs=$cpus RealMemory=$memory State=UNKNOWN"
+    names="$node"
+    if [ "$hosts" -gt 0 ]; then
+        # Every host claims the machine's cores (they share them; Slurm need not know), and
+        # slurmd believes the configuration rather than its one pinned core.
+        controller="h1(10.231.0.1)"
+        nodes="$(for k in $(seq 1 "$hosts"); do echo "NodeName=h$k NodeAddr=10.231.0.$k CPUs=$cpus RealMemory=$((memory / hosts)) State=UNKNOWN"; done)"
+        names="h[1-$hosts]"
+        { echo "127.0.0.1 localhost"; for k in $(seq 1 "$hosts"); do echo "10.231.0.$k h$k"; done; } > "$dir/hosts"
+    fi
     cat > "$dir/slurm.conf" <<CONF
 ClusterName=mnist
-SlurmctldHost=$node
+SlurmctldHost=$controller
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -40,11 +82,12 @@ CredType=cred/munge
 SlurmctldPort=16817
 SlurmdPort=16818
 StateSaveLocation=$dir/state
-SlurmdSpoolDir=$dir/spool
+SlurmdSpoolDir=$dir/spool/%n
 SlurmctldPidFile=$dir/slurmctld.pid
-SlurmdPidFile=$dir/slurmd.pid
+SlurmdPidFile=$dir/slurmd-%n.pid
 SlurmctldLogFile=$dir/slurmctld.log
-SlurmdLogFile=$dir/slurmd.log
+SlurmdLogFile=$dir/slurmd-%n.log
+SlurmdParameters=config_overrides
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 MpiDefault=none
@@ -55,23 +98,32 @@ ReturnToService=2
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 MinJobAge=600
-NodeName=$node CPUs=$cpus RealMemory=$memory State=UNKNOWN
-PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
+$nodes
+PartitionName=debug Nodes=$names Default=YES MaxTime=INFINITE State=UP
 CONF
     export SLURM_CONF="$dir/slurm.conf"
-    /usr/sbin/slurmctld -f "$SLURM_CONF"
-    /usr/sbin/slurmd -f "$SLURM_CONF"
-    # Wait until the node takes jobs.
+    as_host 1 /usr/sbin/slurmctld -f "$SLURM_CONF"
+    if [ "$hosts" -eq 0 ]; then
+        mkdir -p "$dir/spool/$node"
+        /usr/sbin/slurmd -f "$SLURM_CONF"
+    else
+        for k in $(seq 1 "$hosts"); do
+            mkdir -p "$dir/spool/h$k"
+            as_host "$k" /usr/sbin/slurmd -f "$SLURM_CONF" -N "h$k"
+        done
+    fi
+    # Wait until every node takes jobs.
+    count=$(( hosts > 0 ? hosts : 1 ))
     for _ in $(seq 1 60); do
-        state="$(sinfo -h -N -o %t 2>/dev/null || true)"
-        case "$state" in idle*|mix*|alloc*) echo "slurm: node $node is $state (SLURM_CONF=$SLURM_CONF)"; exit 0 ;; esac
+        ready="$(client sinfo -h -N -o %t 2>/dev/null | grep -cE '^(idle|mix|alloc)' || true)"
+        if [ "$ready" -eq "$count" ]; then echo "slurm: $count node(s) up: $names (SLURM_CONF=$SLURM_CONF)"; exit 0; fi
         sleep 0.5
     done
-    echo "slurm: the node did not come up; see $dir/slurmctld.log and $dir/slurmd.log" >&2
+    echo "slurm: the nodes did not come up: $(client sinfo -h -N -o '%N %t' 2>&1 | tr '\n' ' '); see $dir/slurmctld.log and $dir/slurmd-*.log" >&2
     exit 1 ;;
 down)
     pids=()
-    for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do
+    for pidfile in "$dir"/slurmd*.pid "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do
         [ -f "$pidfile" ] && pids+=("$(cat "$pidfile")")
     done
     [ ${#pids[@]} -eq 0 ] && exit 0

@@ -1,5 +1,12 @@
 /// A small JSON value that prints with its keys in the order given, so the files we write
 /// (safetensors headers, history, traces) are byte-for-byte reproducible.
+///
+/// Why ours and not FoundationEssentials' `JSONDecoder`: a repeated key. `JSONDecoder` keeps
+/// the first value silently and Python's `json` (which reads our files in the tests, and
+/// safetensors' Python API) the last, so a crafted safetensors header naming one tensor twice
+/// would be one model to us and another to them; this parser refuses it (`JSONTests` shows
+/// both behaviours). It also keeps members in file order, tells integers from doubles (tensor
+/// offsets beyond 2^53 stay exact) and needs no Decodable type per format.
 public indirect enum JSON: Equatable, Sendable {
     case number(Double)
     case integer(Int)

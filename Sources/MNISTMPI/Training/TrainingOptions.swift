@@ -50,6 +50,11 @@ public struct TrainingOptions: Sendable {
             }
         }
 
+        /// Whether the sums are bitwise the same for every rank count (`--deterministic`).
+        public var isDeterministic: Bool {
+            if case .deterministicTree = self { true } else { false }
+        }
+
         /// The strategy, for `comm`'s rank.
         func make(comm: Communicator, parameterCount: Int, wire: WirePrecision) throws -> GradientReduction {
             switch self {

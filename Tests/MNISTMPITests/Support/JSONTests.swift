@@ -1,8 +1,17 @@
+import FoundationEssentials
 import Testing
 
 @testable import MNISTMPI
 
 @Suite struct JSONTests {
+    /// A repeated key: Foundation's JSONDecoder takes the first value without a word (Python's
+    /// json takes the last); ours refuses the text, so no file means two things.
+    @Test func repeatedKeysAreRefusedWhereJSONDecoderPicksOne() throws {
+        let text = #"{"dense.kernel": 1, "dense.kernel": 2}"#
+        #expect(try JSONDecoder().decode([String: Int].self, from: Data(text.utf8)) == ["dense.kernel": 1])
+        #expect(throws: JSON.ParseError.self) { try JSON.parse(Array(text.utf8)) }
+    }
+
     @Test func parsesEveryKindOfValue() throws {
         let text = #" { "a" : [1, -0, 2.5, -1e3, 1E+2, true, false, null], "b": {"c": "d"}, "e": 12345678901234567890 } "#
         let value = try JSON.parse(Array(text.utf8))
