@@ -6,9 +6,7 @@ import Testing
 /// The hierarchical reduction over ranks that are threads pretending to sit on several nodes
 /// (`ThreadCommunicator.group(_:nodes:)`): shared segments on a node, the ring between nodes.
 struct HierarchicalReductionTests {
-    /// A narrower hidden layer than the tutorial's: the sums and the ring do not depend on the
-    /// width, and eight times fewer parameters keep the ThreadSanitizer run short.
-    let trainer = TrainerTests(architecture: Architecture(hidden: 64))
+    let trainer = TrainerTests()
 
     func options(_ reduction: TrainingOptions.Reduction, wire: WirePrecision = .float32) -> TrainingOptions {
         var options = TrainingOptions()

@@ -6,7 +6,10 @@ import Testing
 /// The trainer over several ranks that are threads of this process (`ThreadCommunicator`),
 /// checked against the same math done by hand on one rank.
 struct TrainerTests {
-    var architecture = Architecture()
+    /// The tutorial's network with a narrower hidden layer: the sums, shards and steps checked
+    /// here do not depend on the width, and eight times fewer parameters keep the unit tests
+    /// (above all under ThreadSanitizer) short. The system tests train the full width.
+    let architecture = Architecture(hidden: 64)
 
     /// `count` random images and labels.
     func randomSplit(_ count: Int, seed: UInt64 = 7) -> Split {
