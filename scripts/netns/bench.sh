@@ -2,27 +2,50 @@
 # Step time of the tutorial on emulated clusters (scripts/netns/hosts.sh), per layout and
 # strategy, with the bytes each step sends over host h1's link:
 #   scripts/netns/bench.sh [--rates "none 1gbit"] [--hosts "1 2 3 4"] [--per-host "1 2 3"] [--steps 100]
-# (1 host: the ranks all on h1, the one-node step the link bound adds to.)
+#                          [--variants "flat hierarchical bf16"]
+# (1 host: the ranks all on h1, the one-node step the link bound adds to.) Variants: flat (our
+# allreduce with OpenMPI's own choice of algorithm), hierarchical, bf16 (hierarchical with
+# bfloat16 on the wire), and flat-<algorithm>: the allreduce with coll_tuned's algorithm forced,
+# one of linear, nonoverlapping, recursive-doubling, ring, segmented-ring, rabenseifner.
 # Prints one CSV line per run: rate,hosts,per_host,mapping,variant,reduction,ms_per_step,tx_bytes_per_step.
 # Needs root and a release build. Each layout runs every variant back to back (interleaved).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-rates="none 1gbit"; hosts="1 2 3 4"; perhost="1 2 3"; steps=100
+rates="none 1gbit"; hosts="1 2 3 4"; perhost="1 2 3"; steps=100; variants="flat hierarchical bf16"
 while [ $# -gt 0 ]; do
     case "$1" in
         --rates) rates="$2"; shift 2 ;;
         --hosts) hosts="$2"; shift 2 ;;
         --per-host) perhost="$2"; shift 2 ;;
         --steps) steps="$2"; shift 2 ;;
+        --variants) variants="$2"; shift 2 ;;
         *) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
     esac
 done
-variants=("flat=--reduction allreduce" "hierarchical=--reduction hierarchical" "bf16=--reduction hierarchical --wire-precision bfloat16")
+# A variant's mpirun flags and mnist-mpi flags, as "MPIRUN|MNIST_MPI".
+flags_of() {
+    case "$1" in
+        flat) echo "|--reduction allreduce" ;;
+        hierarchical) echo "|--reduction hierarchical" ;;
+        bf16) echo "|--reduction hierarchical --wire-precision bfloat16" ;;
+        flat-*)
+            local names=(linear nonoverlapping recursive-doubling ring segmented-ring rabenseifner) i
+            for i in "${!names[@]}"; do
+                if [ "flat-${names[$i]}" = "$1" ]; then
+                    echo "--mca coll_tuned_use_dynamic_rules 1 --mca coll_tuned_allreduce_algorithm $((i + 1))|--reduction allreduce"
+                    return
+                fi
+            done
+            echo "bench.sh: unknown variant $1" >&2; exit 64 ;;
+        *) echo "bench.sh: unknown variant $1" >&2; exit 64 ;;
+    esac
+}
+for variant in $variants; do flags_of "$variant" > /dev/null; done
 out="$(mktemp -d)"
 trap 'rm -rf "$out"; "$here/hosts.sh" down' EXIT
 counter() { ip netns exec mnist-h1 cat /sys/class/net/mnist-veth1/statistics/tx_bytes; }
-run() {  # run N_RANKS PER_HOST MAPPING STEPS FLAGS... -> "ms_per_step tx_bytes"
+run() {  # run N_RANKS PER_HOST "MPIRUN_FLAGS" STEPS FLAGS... -> "ms_per_step tx_bytes reduction"
     local np=$1 per=$2 mapping=$3 n=$4; shift 4
     local before; before=$(counter)
     RANKS_PER_HOST=$per "$here/mpirun.sh" -np "$np" $mapping "$repo/.build/release/mnist-mpi" --data-dir "$repo/data" \
@@ -38,11 +61,11 @@ for rate in $rates; do
             mappings=("")
             [ "$per" -gt 1 ] && [ "$n" -gt 1 ] && mappings+=("--map-by node")
             for mapping in "${mappings[@]}"; do
-                for variant in "${variants[@]}"; do
-                    name="${variant%%=*}"; flags="${variant#*=}"
+                for name in $variants; do
+                    both="$(flags_of "$name")"; launch="$mapping ${both%%|*}"; flags="${both#*|}"
                     # Per-step bytes: two runs whose step counts differ, so start-up traffic cancels.
-                    read -r ms tx reduction < <(run $((n * per)) "$per" "$mapping" "$steps" $flags)
-                    read -r _ tx_short _ < <(run $((n * per)) "$per" "$mapping" $((steps / 5)) $flags)
+                    read -r ms tx reduction < <(run $((n * per)) "$per" "$launch" "$steps" $flags)
+                    read -r _ tx_short _ < <(run $((n * per)) "$per" "$launch" $((steps / 5)) $flags)
                     bytes=$(python3 -c "print(round(($tx - $tx_short) / ($steps - $steps // 5)))" 2>/dev/null || echo nan)
                     echo "$rate,$n,$per,${mapping:-slot},$name,$reduction,$(printf '%.2f' "$ms"),$bytes"
                 done
