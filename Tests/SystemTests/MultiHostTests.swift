@@ -181,19 +181,20 @@ import Testing
         #expect(largestDifference(try weights("\(dir)/resumed.safetensors"), try weights("\(dir)/whole.safetensors")) < 1e-5)
     }
 
-    /// A rank frozen on the other host mid-training: the others' watchdogs end the job with
-    /// one clear line and exit 3.
-    @Test func aFrozenRankOnAnotherHostEndsTheJob() throws {
+    /// A rank frozen on the other host while the data reaches it, mid-training, or while the
+    /// results are gathered: the others' watchdogs end the job with one clear line and exit 3.
+    @Test(arguments: [("loading the data", 2), ("training", 3), ("gathering the results", 2)])
+    func aFrozenRankOnAnotherHostEndsTheJob(phase: String, rank: Int) throws {
         defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
         let dir = Fixtures.temporaryDirectory()
         let job = try acrossHosts(
             ["--max-steps", "200", "--peer-timeout", "3"], dir: dir, np: 4, perHost: 2,
-            environment: ["MNIST_MPI_TEST_FREEZE": "training@3"])
+            environment: ["MNIST_MPI_TEST_FREEZE": "\(phase)@\(rank)"])
         let (status, seconds) = Fixtures.wait(job, timeout: 120)
         let stderr = Fixtures.text(dir + "/stderr")
         #expect(status == 3, "\(stderr)")
         #expect(seconds < 30)
-        #expect(stderr.contains("no answer from the other ranks for 3 s while training"), "\(stderr)")
+        #expect(stderr.contains("no answer from the other ranks for 3 s while \(phase)"), "\(stderr)")
     }
 
     /// What crosses a host's link per step is what the ring must send: 2 (N - 1) / N of the
