@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The unit tests, a short 2-rank training run and every subcommand under a sanitizer:
-#   scripts/sanitize.sh address|thread
-# Builds (debug) into .build-<sanitizer>/. Any report fails the run.
+#   scripts/sanitize.sh address|thread [--build-only]
+# Builds (debug) into .build-<sanitizer>/ (and with --build-only, stops there). Any report fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitizer="${1:?address or thread}"
@@ -10,6 +10,7 @@ build=(--scratch-path "$scratch" --sanitize="$sanitizer")
 swift build "${build[@]}" --build-tests 2>&1 | grep -E "error|warning: " || true
 binary="$scratch/debug/mnist-mpi"
 test -x "$binary"
+[ "${2:-}" = --build-only ] && exit 0
 echo "sanitize: $sanitizer build done in ${SECONDS} s"
 
 # Reports end the process with a non-zero status; also keep them in a log we can show.

@@ -27,8 +27,17 @@ cat "$fetched"
 # usual length) past which scripts/deadline.sh prints every thread's stack and fails it.
 stage unit tests
 scripts/deadline.sh 600 swift test --skip-build --filter MNISTMPITests "$@"
-stage system tests
+# The sanitizer and fuzzing builds need only the CPU the system tests leave idle (they wait on
+# timeouts, daemons and links much of the time): built meanwhile at the lowest priority, each
+# in its own scratch directory.
+prebuilt="$(mktemp)"
+(nice -n 19 scripts/sanitize.sh address --build-only && nice -n 19 scripts/sanitize.sh thread --build-only \
+    && nice -n 19 scripts/fuzz.sh build) > "$prebuilt" 2>&1 &
+prebuilding=$!
+stage system tests, with the sanitizer and fuzzing builds at idle priority
 scripts/deadline.sh 1800 swift test --skip-build --no-parallel --filter SystemTests "$@"
+stage waiting for the sanitizer and fuzzing builds
+wait "$prebuilding" || { cat "$prebuilt"; echo "test.sh: a sanitizer or fuzzing build failed"; exit 1; }
 # Every parser of outside bytes under libFuzzer + ASan for a bounded time, then the unit tests
 # and a short job with every subcommand under AddressSanitizer and ThreadSanitizer.
 stage fuzzing

@@ -31,6 +31,11 @@ public struct ImageBytes: RandomAccessCollection, @unchecked Sendable {
         return withUnsafeBufferPointer { $0[position] }
     }
 
+    /// Lets `Array(images)` and slices copy the bytes at once rather than one subscript at a time.
+    public func withContiguousStorageIfAvailable<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
+        try withUnsafeBufferPointer(body)
+    }
+
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         switch storage {
         case let .array(array): try array.withUnsafeBufferPointer(body)
