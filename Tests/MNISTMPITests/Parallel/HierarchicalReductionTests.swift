@@ -11,7 +11,7 @@ struct HierarchicalReductionTests {
     func options(_ reduction: TrainingOptions.Reduction, wire: WirePrecision = .float32) -> TrainingOptions {
         var options = TrainingOptions()
         options.batchSize = 64
-        options.maxSteps = 50
+        options.maxSteps = 30
         options.reduction = reduction
         options.wirePrecision = wire
         return options
