@@ -126,31 +126,29 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         return ThreadCommunicator(rank: members.firstIndex(of: rank)!, shared: part)
     }
 
-    /// Threads share all memory: each rank allocates its segment and the others read its
-    /// address (nil when the group pretends to span nodes).
     public func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]? {
-        guard Set(shared.nodeOf).count == 1 else { return nil }
-        let mine = FloatBuffer(count: count)
-        shared.keep(mine, rank: rank)
-        shared.post(UnsafeRawPointer(mine.pointer), rank: rank)
-        let pointers = (0..<size).map { UnsafeMutablePointer(mutating: shared.buffer($0).assumingMemoryBound(to: Float.self)) }
-        shared.barrier()
-        return pointers
+        sharedBuffers(floats: count, onEveryRank: true)?.map { $0.assumingMemoryBound(to: Float.self) }
     }
 
-    /// Rank 0 allocates the bytes; the others read its address.
     public func sharedBytes(count: Int) -> UnsafeMutableRawPointer? {
+        sharedBuffers(floats: divideRoundingUp(max(count, 1), 4), onEveryRank: false)?[0]
+    }
+
+    /// Threads share all memory: every rank (or rank 0 alone) allocates a buffer of `floats`,
+    /// kept as long as the group, and the others read its address; nil when the group pretends
+    /// to span nodes. The start of each rank's buffer (rank 0's alone when only it allocates).
+    private func sharedBuffers(floats: Int, onEveryRank: Bool) -> [UnsafeMutableRawPointer]? {
         guard Set(shared.nodeOf).count == 1 else { return nil }
         var mine: UnsafeRawPointer?
-        if rank == 0 {
-            let bytes = FloatBuffer(count: divideRoundingUp(max(count, 1), 4))
-            shared.keep(bytes, rank: rank)
-            mine = UnsafeRawPointer(bytes.pointer)
+        if onEveryRank || rank == 0 {
+            let buffer = FloatBuffer(count: floats)
+            shared.keep(buffer, rank: rank)
+            mine = UnsafeRawPointer(buffer.pointer)
         }
         shared.post(mine, rank: rank)
-        let start = UnsafeMutableRawPointer(mutating: shared.buffer(0))
+        let starts = (0..<(onEveryRank ? size : 1)).map { UnsafeMutableRawPointer(mutating: shared.buffer($0)) }
         shared.barrier()
-        return start
+        return starts
     }
 
     public func barrier() { shared.barrier() }
