@@ -7,6 +7,23 @@
 #include <stdint.h>
 
 int sched_getaffinity(int pid, size_t cpusetsize, void *mask);
+int sched_setaffinity(int pid, size_t cpusetsize, const void *mask);
+int sched_getcpu(void);
+
+/// The CPU this thread runs on now, or -1.
+static inline int csystem_current_cpu(void) { return sched_getcpu(); }
+
+/// Restricts this process to `cpu`, first saving its affinity mask in `saved` (16 words) for
+/// `csystem_restore_affinity`. Returns 0, or -1 if the mask cannot be read or `cpu` is not
+/// allowed (a cpuset without it).
+static inline int csystem_pin_to_cpu(int cpu, uint64_t *saved) {
+    if (cpu < 0 || cpu >= 1024 || sched_getaffinity(0, 16 * sizeof(uint64_t), saved) != 0) return -1;
+    uint64_t one[16] = {0};
+    one[cpu / 64] = (uint64_t)1 << (cpu % 64);
+    return sched_setaffinity(0, sizeof one, one);
+}
+
+static inline void csystem_restore_affinity(const uint64_t *saved) { sched_setaffinity(0, 16 * sizeof(uint64_t), saved); }
 
 /// CPUs in this process's affinity mask, or 0 if it cannot be read.
 static inline int csystem_usable_cpus(void) {

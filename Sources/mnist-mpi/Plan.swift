@@ -9,8 +9,8 @@ struct Plan: ParsableCommand {
         discussion: """
             Run it under mpirun across two hosts (`mpirun -np 2 --map-by node mnist-mpi plan`) to \
             measure the link between them, or alone with --link-gbps and --link-latency-us to ask \
-            about a network you describe. The prediction is compute + reduction + optimizer per step \
-            (an alpha-beta model of the strategy's messages); see docs/performance.md.
+            about a network you describe. The prediction is compute + on-host reduction + network + \
+            optimizer per step (an alpha-beta model of the strategy's messages); see docs/performance.md.
             """)
 
     @Option(help: "Hosts in the layout (default: this job's).")
@@ -97,13 +97,15 @@ struct Plan: ParsableCommand {
                 "no second host to measure a link to: run under mpirun across hosts, or give --link-gbps and --link-latency-us")
         }
         let link = remote.map { Calibration.exchanges(comm, with: $0).path }
+        let oneCore = remote.flatMap { Calibration.exchangesSharingACore(comm, with: $0)?.path }
         let memory = local.map { Calibration.exchanges(comm, with: $0).path }
         guard comm.isRoot else { return nil }
         return StepModel.Costs(
             secondsPerSample: Calibration.computePerSample(),
             optimizerSecondsPerParameter: Calibration.optimizerPerParameter(),
             link: link ?? StepModel.Path(latency: 0, secondsPerByte: 0),
-            memory: memory ?? Calibration.memoryCopyPath())
+            memory: memory ?? Calibration.memoryCopyPath(),
+            networkCoreSecondsPerByte: (oneCore?.secondsPerByte ?? 0) / 2)
     }
 
     private func load(_ path: String) throws -> StepModel.Costs {

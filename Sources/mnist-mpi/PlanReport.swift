@@ -17,12 +17,13 @@ enum PlanReport {
             "  optimizer  \(format(c.optimizerSecondsPerParameter * 1e9, decimals: 3)) ns a parameter",
             "  link       \(rate(c.link)), latency \(format(c.link.latency * 1e6, decimals: 1)) us",
             "  on a host  \(rate(c.memory)), latency \(format(c.memory.latency * 1e6, decimals: 1)) us",
+            "  network stack \(c.networkCoreSecondsPerByte > 0 ? format(c.networkCoreSecondsPerByte * 1e9, decimals: 3) + " ns" : "unmeasured") of a core a byte exchanged",
             "",
             "Layout: \(layout.hosts) host(s) x \(layout.ranksPerHost) rank(s)\(layout.byNode ? " mapped by node" : ""), \(format(layout.coresPerHost, decimals: 2)) core(s) a host, \(layout.strategy.rawValue), \(layout.wire.rawValue) between hosts",
         ]
         let p = model.predict(layout)
         lines.append(
-            "Predicted step: \(milliseconds(p.total)) ms = compute \(milliseconds(p.compute)) + reduction \(milliseconds(p.reduction)) + optimizer \(milliseconds(p.optimizer))"
+            "Predicted step: \(milliseconds(p.total)) ms = compute \(milliseconds(p.compute)) + on-host reduction \(milliseconds(p.onHost)) + network \(milliseconds(p.network)) + optimizer \(milliseconds(p.optimizer))"
         )
         lines.append("Each host's link carries \(format(p.linkBytes / 1e6, decimals: 2)) MB each way a step")
         // Strong: the same global batch on one rank. Weak: one host's batch on each host.
@@ -38,7 +39,7 @@ enum PlanReport {
         )
         lines.append("")
         lines.append("The same layout on other links (latency as above):")
-        lines.append("   Gb/s  step ms  reduction ms  strong  weak")
+        lines.append("   Gb/s  step ms  network ms  strong  weak")
         for gbps in [1.0, 10, 25, 100] {
             var costs = c
             costs.link.secondsPerByte = 8 / (gbps * 1e9)
@@ -47,7 +48,7 @@ enum PlanReport {
             let w = StepModel(costs: costs, parameters: model.parameters, batchSize: model.batchSize * layout.hosts)
             let strong = format(one.total / (Double(layout.ranks) * q.total) * 100, decimals: 1) + "%"
             let weak = format(m.predict(host).total / w.predict(layout).total * 100, decimals: 1) + "%"
-            let columns = [(format(gbps, decimals: 0), 5), (milliseconds(q.total), 7), (milliseconds(q.reduction), 12), (strong, 6)]
+            let columns = [(format(gbps, decimals: 0), 5), (milliseconds(q.total), 7), (milliseconds(q.network), 10), (strong, 6)]
             lines.append("  " + columns.map { $0.0.leftPadded(to: $0.1, with: " ") }.joined(separator: "  ") + "  " + weak)
         }
         return lines.joined(separator: "\n")
@@ -60,8 +61,9 @@ enum PlanReport {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 8, f[0] == rate, let hosts = Int(f[1]), let per = Int(f[2]), let measured = Double(f[6]) else { continue }
             let strategy: StepModel.Layout.Strategy = f[5] == "allreduce" ? .allreduce : .hierarchical
-            // The emulated hosts get a core each, sharing the machine's when there are more hosts.
-            let cores = min(1, Double(Launcher.onlineCores) / Double(max(hosts, 1)))
+            // Emulated host K runs on core (K - 1) mod cores: with more hosts than cores, the
+            // busiest core holds ceil(hosts / cores) of them.
+            let cores = 1 / Double(divideRoundingUp(max(hosts, 1), Launcher.onlineCores))
             let layout = StepModel.Layout(
                 hosts: hosts, ranksPerHost: per, coresPerHost: cores, byNode: f[3] != "slot",
                 strategy: strategy, wire: f[4] == "bf16" ? .bfloat16 : .float32)
@@ -82,6 +84,7 @@ enum PlanReport {
             ("optimizer_seconds_per_parameter", .number(c.optimizerSecondsPerParameter)),
             ("link", .object([("latency", .number(c.link.latency)), ("seconds_per_byte", .number(c.link.secondsPerByte))])),
             ("memory", .object([("latency", .number(c.memory.latency)), ("seconds_per_byte", .number(c.memory.secondsPerByte))])),
+            ("network_core_seconds_per_byte", .number(c.networkCoreSecondsPerByte)),
         ])
     }
 
@@ -91,8 +94,10 @@ enum PlanReport {
             return StepModel.Path(latency: l, secondsPerByte: b)
         }
         guard let samples = j["seconds_per_sample"]?.array?.compactMap(\.double), samples.count == Calibration.rows.count,
-            let o = j["optimizer_seconds_per_parameter"]?.double, let link = path(j["link"]), let memory = path(j["memory"])
+            let o = j["optimizer_seconds_per_parameter"]?.double, let link = path(j["link"]), let memory = path(j["memory"]),
+            let core = j["network_core_seconds_per_byte"]?.double
         else { return nil }
-        return StepModel.Costs(secondsPerSample: samples, optimizerSecondsPerParameter: o, link: link, memory: memory)
+        return StepModel.Costs(
+            secondsPerSample: samples, optimizerSecondsPerParameter: o, link: link, memory: memory, networkCoreSecondsPerByte: core)
     }
 }

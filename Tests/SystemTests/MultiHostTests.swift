@@ -231,6 +231,8 @@ import Testing
         #expect(status == 0, "\(Fixtures.text(dir + "/stderr"))")
         #expect(stdout.contains("Layout: 2 host(s) x 1 rank(s)") && stdout.contains("Predicted step:"), "\(stdout)")
         #expect(!stdout.contains("link       unmeasured"), "\(stdout)")
+        // Both ranks moved onto one core for the network stack's cost, and back.
+        #expect(!stdout.contains("network stack unmeasured") && stdout.contains("of a core a byte exchanged"), "\(stdout)")
         // The saved costs answer another layout without measuring.
         let again = try Fixtures.run(
             Fixtures.releaseBinary, ["plan", "--costs", "\(dir)/costs.json", "--hosts", "4", "--ranks-per-host", "8"])

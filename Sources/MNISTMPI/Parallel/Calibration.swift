@@ -1,8 +1,11 @@
+import CSystem
+
 /// Measures the costs `StepModel` needs on the machine and links a job runs on: the compute
 /// per sample and the optimizer per parameter on rank 0, and exchanges (each side sending and
 /// receiving at once, as a ring step does) between rank 0 and a rank on another host, and a
 /// rank on its own host, over sizes from 8 bytes to 4 MB, as OSU's latency and bandwidth tests
-/// time point-to-point messages.
+/// time point-to-point messages; and the same exchanges with both ranks on one core, which
+/// shows what the network stack costs a core.
 public enum Calibration {
     /// The shard sizes at which the compute per sample is measured (it grows less than
     /// linearly with the rows: a product over more rows runs closer to the core's peak).
@@ -39,6 +42,23 @@ public enum Calibration {
             }
         }
         return Exchanges(bytes: sizes, seconds: seconds)
+    }
+
+    /// The exchanges with `partner` while it and rank 0 are both held to the core rank 0 runs
+    /// on (every rank calls it): each byte is then sent and received twice on that core, so half
+    /// the seconds a byte is what one rank's exchanges cost a core. Nil when either rank may not
+    /// run there (a cpuset without that core); both return to their own cores afterwards.
+    public static func exchangesSharingACore(_ comm: Communicator, with partner: Int) -> Exchanges? {
+        let cpu = FloatBuffer(count: 1)
+        if comm.rank == 0 { cpu[0] = Float(csystem_current_cpu()) }
+        comm.allreduceSum(cpu.pointer, count: 1)
+        let saved = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
+        defer { saved.deallocate() }
+        let pinned = comm.rank == 0 || comm.rank == partner
+        let failed = FloatBuffer([pinned && csystem_pin_to_cpu(Int32(cpu[0]), saved) != 0 ? 1 : 0])
+        comm.allreduceSum(failed.pointer, count: 1)
+        defer { if pinned { csystem_restore_affinity(saved) } }
+        return failed[0] == 0 ? exchanges(comm, with: partner) : nil
     }
 
     /// The host of every rank, as the lowest world rank on it (every rank calls it).

@@ -3,10 +3,12 @@
 /// network between hosts and for the memory between ranks of a host (Hockney's alpha-beta
 /// model, as Thakur, Rabenseifner and Gropp cost MPI's collectives).
 ///
-///     step = compute + reduction + optimizer
+///     step = compute + on-host reduction + network + optimizer
 ///
-/// Compute and optimizer scale with the ranks that share a core; the reduction follows the
-/// strategy's messages step by step, each step costing its slowest host link.
+/// Compute, optimizer and the on-host reduction scale with the ranks that share a core; the
+/// network part follows the strategy's messages step by step, each step costing its slowest
+/// host link, or the core time its bytes take in the network stack when that is longer (on a
+/// fast link, or where emulated hosts share cores).
 public struct StepModel: Sendable {
     /// Latency (seconds a message) and inverse bandwidth (seconds a byte) of a path.
     public struct Path: Sendable, Equatable {
@@ -31,12 +33,19 @@ public struct StepModel: Sendable {
         /// Between two hosts, and between two ranks of one host.
         public var link: Path
         public var memory: Path
+        /// Core time a rank spends for each byte it exchanges with another host (sends one way
+        /// and receives the other): the network stack's copies and protocol work.
+        public var networkCoreSecondsPerByte: Double
 
-        public init(secondsPerSample: [Double], optimizerSecondsPerParameter: Double, link: Path, memory: Path) {
+        public init(
+            secondsPerSample: [Double], optimizerSecondsPerParameter: Double, link: Path, memory: Path,
+            networkCoreSecondsPerByte: Double
+        ) {
             self.secondsPerSample = secondsPerSample
             self.optimizerSecondsPerParameter = optimizerSecondsPerParameter
             self.link = link
             self.memory = memory
+            self.networkCoreSecondsPerByte = networkCoreSecondsPerByte
         }
 
         /// Seconds per sample for a shard of `rows`.
@@ -81,6 +90,12 @@ public struct StepModel: Sendable {
 
         public var ranks: Int { hosts * ranksPerHost }
 
+        /// The cores a host's ranks actually spread over.
+        var busyCores: Double { min(Double(ranksPerHost), coresPerHost) }
+
+        /// Ranks taking turns on one core (1 when each has its own).
+        var sharing: Double { max(1, Double(ranksPerHost) / coresPerHost) }
+
         /// The host of `rank`.
         func host(_ rank: Int) -> Int { byNode ? rank % hosts : rank / ranksPerHost }
     }
@@ -88,10 +103,14 @@ public struct StepModel: Sendable {
     /// A predicted step, in seconds, and the bytes one host's link carries each way.
     public struct Prediction: Sendable, Equatable {
         public var compute: Double
-        public var reduction: Double
+        /// Summing through the memory of a host.
+        public var onHost: Double
+        /// Messages between hosts.
+        public var network: Double
         public var optimizer: Double
         public var linkBytes: Double
-        public var total: Double { compute + reduction + optimizer }
+        public var reduction: Double { onHost + network }
+        public var total: Double { compute + onHost + network + optimizer }
     }
 
     public let costs: Costs
@@ -105,70 +124,93 @@ public struct StepModel: Sendable {
     }
 
     public func predict(_ layout: Layout) -> Prediction {
-        // Ranks of a host take turns on its cores when there are more of them.
-        let sharing = max(1, Double(layout.ranksPerHost) / layout.coresPerHost)
         let rows = divideRoundingUp(batchSize, layout.ranks)
-        let compute = Double(rows) * costs.secondsPerSample(rows: rows) * sharing
+        let compute = Double(rows) * costs.secondsPerSample(rows: rows) * layout.sharing
         let gradientBytes = Double(parameters * 4)
         switch layout.strategy {
         case .hierarchical:
-            // Each rank steps 1/R of the parameters; the ring over N hosts sends 2 (N - 1) chunks
-            // of the host's sum, the host's R ranks in parallel on its link.
-            let n = Double(layout.hosts)
-            let wireBytes = Double(parameters * layout.wire.bytesPerValue)
-            let link = layout.hosts > 1 ? 2 * (n - 1) / n * wireBytes : 0
-            let ring = layout.hosts > 1 ? 2 * (n - 1) * costs.link.latency + link * costs.link.secondsPerByte : 0
-            let optimizer = Double(parameters) / Double(layout.ranksPerHost) * costs.optimizerSecondsPerParameter * sharing
-            return Prediction(compute: compute, reduction: ring, optimizer: optimizer, linkBytes: link)
+            // On the host, between two barriers: each rank reads every rank's sums of its slice
+            // (the gradient once), then copies the other ranks' slices of the new weights.
+            let r = Double(layout.ranksPerHost), n = Double(layout.hosts)
+            let copied = gradientBytes * (1 + (r - 1) / r)
+            let onHost = 2 * costs.memory.latency + copied * costs.memory.secondsPerByte / 2 * layout.sharing
+            // Across hosts, a ring of 2 (N - 1) steps in which every rank exchanges a chunk of its
+            // slice; the host's R ranks share its link (and their cores' network stacks).
+            var network = 0.0, link = 0.0
+            if layout.hosts > 1 {
+                let chunk = Double(parameters * layout.wire.bytesPerValue) / (r * n)
+                let wire = r * chunk * costs.link.secondsPerByte
+                let cores = r * chunk * costs.networkCoreSecondsPerByte / layout.busyCores
+                network = 2 * (n - 1) * (costs.link.latency + max(wire, cores))
+                link = 2 * (n - 1) * r * chunk
+            }
+            let optimizer = Double(parameters) / r * costs.optimizerSecondsPerParameter * layout.sharing
+            return Prediction(compute: compute, onHost: onHost, network: network, optimizer: optimizer, linkBytes: link)
         case .allreduce:
-            let (seconds, bytes) = rabenseifner(layout, bytes: gradientBytes)
-            let optimizer = Double(parameters) * costs.optimizerSecondsPerParameter * sharing
-            return Prediction(compute: compute, reduction: seconds, optimizer: optimizer, linkBytes: bytes)
+            let (onHost, network, link) = rabenseifner(layout, bytes: gradientBytes)
+            let optimizer = Double(parameters) * costs.optimizerSecondsPerParameter * layout.sharing
+            return Prediction(compute: compute, onHost: onHost, network: network, optimizer: optimizer, linkBytes: link)
         }
     }
 
-    /// OpenMPI's reduce-scatter by recursive halving then allgather by recursive doubling over
-    /// the layout's ranks (non-power-of-two counts first fold the extra ranks into their
-    /// neighbours, and unfold at the end). Each step costs its slowest path: the most bytes one
-    /// host sends over its link, or a pair's bytes through memory. Returns seconds and the bytes
-    /// the busiest host link carries each way.
-    func rabenseifner(_ layout: Layout, bytes: Double) -> (Double, Double) {
+    /// OpenMPI's reduce-scatter by recursive halving then allgather by recursive doubling
+    /// (`allreduce_intra_redscat_allgather`) over the layout's ranks. A count that is not a
+    /// power of two first folds: the first 2r ranks swap halves in pairs, the odd one sends its
+    /// reduced half to the even one and sits out; at the end each even one sends it the whole
+    /// sum. A step takes its latency plus the longer of the busiest host link's bytes (either
+    /// way) and the busiest host's core time (the network stack between hosts, copies in and out
+    /// on a host). Returns the seconds of the steps that stay on hosts and of those that cross,
+    /// and the bytes the busiest link carries each way.
+    func rabenseifner(_ layout: Layout, bytes: Double) -> (onHost: Double, network: Double, linkBytes: Double) {
         let p = layout.ranks
-        guard p > 1 else { return (0, 0) }
+        guard p > 1 else { return (0, 0, 0) }
         var power = 1
         while power * 2 <= p { power *= 2 }
         let extra = p - power
-        var seconds = 0.0, busiest = 0.0
-        /// One step in which each pair (a, b) swaps `size` bytes each way.
-        func step(_ pairs: [(Int, Int)], size: Double) {
-            var perHost = [Double](repeating: 0, count: layout.hosts)
-            var local = false
-            for (a, b) in pairs {
-                if layout.host(a) == layout.host(b) { local = true } else { perHost[layout.host(a)] += size }
+        var onHost = 0.0, network = 0.0, busiest = 0.0
+        /// One step of messages (from, to, bytes), all under way at once.
+        func step(_ messages: [(Int, Int, Double)]) {
+            var (sent, received) = ([Double](repeating: 0, count: layout.hosts), [Double](repeating: 0, count: layout.hosts))
+            var coreSeconds = [Double](repeating: 0, count: layout.hosts)
+            for (a, b, size) in messages {
+                let (x, y) = (layout.host(a), layout.host(b))
+                let perByte = x == y ? costs.memory.secondsPerByte : costs.networkCoreSecondsPerByte
+                coreSeconds[x] += size * perByte / 2
+                coreSeconds[y] += size * perByte / 2
+                if x != y {
+                    sent[x] += size
+                    received[y] += size
+                }
             }
-            let cross = perHost.max()!
+            let cross = max(sent.max()!, received.max()!)
             busiest += cross
-            seconds += max(costs.link.seconds(cross), local ? costs.memory.seconds(size) : 0)
+            let transfer = max(cross * costs.link.secondsPerByte, coreSeconds.max()! / layout.busyCores)
+            if cross > 0 { network += costs.link.latency + transfer } else { onHost += costs.memory.latency + transfer }
         }
-        // The first 2 * extra ranks pair up; the even one of each pair sits out the middle.
+        func swaps(_ pairs: [(Int, Int)], _ size: Double) -> [(Int, Int, Double)] {
+            pairs.flatMap { [($0.0, $0.1, size), ($0.1, $0.0, size)] }
+        }
         let fold = (0..<extra).map { (2 * $0, 2 * $0 + 1) }
-        if extra > 0 { step(fold, size: bytes / 2) }
-        let active = (0..<extra).map { 2 * $0 + 1 } + Array((2 * extra)..<p)
+        if extra > 0 {
+            step(swaps(fold, bytes / 2))
+            step(fold.map { ($0.1, $0.0, bytes / 2) })
+        }
+        let active = (0..<extra).map { 2 * $0 } + Array((2 * extra)..<p)
         var size = bytes, distance = 1
         var halving: [Double] = []
         while distance < power {
             size /= 2
             halving.append(size)
-            step(pairs(active, distance), size: size)
+            step(swaps(pairs(active, distance), size))
             distance *= 2
         }
         distance /= 2
         for size in halving.reversed() {
-            step(pairs(active, distance), size: size)
+            step(swaps(pairs(active, distance), size))
             distance /= 2
         }
-        if extra > 0 { step(fold, size: bytes) }
-        return (seconds, busiest)
+        if extra > 0 { step(fold.map { ($0.0, $0.1, bytes) }) }
+        return (onHost, network, busiest)
     }
 
     /// Pairs of `ranks` (by position) `distance` apart in the butterfly.

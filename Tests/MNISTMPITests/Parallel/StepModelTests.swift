@@ -5,10 +5,12 @@ import Testing
 /// The step model against the alpha-beta costs worked out by hand for small layouts.
 struct StepModelTests {
     let alpha = 50e-6, beta = 8e-9  // 50 us, 1 Gb/s
+    let memoryBeta = 1e-10, stackBeta = 5e-10  // 10 GB/s through memory, 2 GB/s through the network stack
     var costs: StepModel.Costs {
         StepModel.Costs(
             secondsPerSample: Calibration.rows.map { 20e-6 + 1e-6 / Double($0) }, optimizerSecondsPerParameter: 1e-9,
-            link: .init(latency: alpha, secondsPerByte: beta), memory: .init(latency: 1e-6, secondsPerByte: 1e-10))
+            link: .init(latency: alpha, secondsPerByte: beta), memory: .init(latency: 1e-6, secondsPerByte: memoryBeta),
+            networkCoreSecondsPerByte: stackBeta)
     }
     let n = Double(Architecture().parameterCount * 4)
 
@@ -16,14 +18,42 @@ struct StepModelTests {
         let model = StepModel(costs: costs)
         let two = model.predict(.init(hosts: 2, ranksPerHost: 2, coresPerHost: 2))
         #expect(two.linkBytes == n)
-        #expect(abs(two.reduction - (2 * alpha + n * beta)) < 1e-12)
+        #expect(abs(two.network - (2 * alpha + n * beta)) < 1e-12)
         let four = model.predict(.init(hosts: 4, ranksPerHost: 1, coresPerHost: 2))
         #expect(four.linkBytes == 1.5 * n)
-        #expect(abs(four.reduction - (6 * alpha + 1.5 * n * beta)) < 1e-12)
+        #expect(abs(four.network - (6 * alpha + 1.5 * n * beta)) < 1e-12)
         let bf16 = model.predict(.init(hosts: 2, ranksPerHost: 2, coresPerHost: 2, wire: .bfloat16))
         #expect(bf16.linkBytes == n / 2)
         // One host: nothing on the link.
-        #expect(model.predict(.init(hosts: 1, ranksPerHost: 2, coresPerHost: 2)).reduction == 0)
+        #expect(model.predict(.init(hosts: 1, ranksPerHost: 2, coresPerHost: 2)).network == 0)
+    }
+
+    /// Between two barriers each rank reads the gradient once (its slice of every rank's sums)
+    /// and copies the other ranks' slices of the weights: one pass costs half an exchange's
+    /// seconds a byte (which copies in and out). Ranks sharing a core take turns.
+    @Test func onHostReductionReadsTheGradientAndCopiesTheWeights() {
+        let model = StepModel(costs: costs)
+        let one = model.predict(.init(hosts: 1, ranksPerHost: 1, coresPerHost: 1))
+        #expect(abs(one.onHost - (2e-6 + n * memoryBeta / 2)) < 1e-12)
+        let four = model.predict(.init(hosts: 1, ranksPerHost: 4, coresPerHost: 4))
+        #expect(abs(four.onHost - (2e-6 + 1.75 * n * memoryBeta / 2)) < 1e-12)
+        let shared = model.predict(.init(hosts: 1, ranksPerHost: 4, coresPerHost: 2))
+        #expect(abs(shared.onHost - (2e-6 + 2 * 1.75 * n * memoryBeta / 2)) < 1e-12)
+    }
+
+    /// On a fast link the network stack's core time bounds a ring step: two emulated hosts on
+    /// one core (half a core each) spend twice one host's.
+    @Test func aRingStepWaitsForTheCoresThatCarryIt() {
+        var fast = costs
+        fast.link.secondsPerByte = 1e-10
+        let model = StepModel(costs: fast)
+        let ownCores = model.predict(.init(hosts: 4, ranksPerHost: 1, coresPerHost: 1))
+        #expect(abs(ownCores.network - (6 * alpha + 1.5 * n * stackBeta)) < 1e-12)
+        let halfCores = model.predict(.init(hosts: 4, ranksPerHost: 1, coresPerHost: 0.5))
+        #expect(abs(halfCores.network - (6 * alpha + 2 * 1.5 * n * stackBeta)) < 1e-12)
+        // Two ranks a host on two cores: the host's link carries both ranks' chunks, each core one.
+        let twoRanks = model.predict(.init(hosts: 2, ranksPerHost: 2, coresPerHost: 2))
+        #expect(abs(twoRanks.network - (2 * alpha + n * max(1e-10, stackBeta / 2))) < 1e-12)
     }
 
     @Test func flatAllreduceFollowsTheMapping() {
@@ -35,12 +65,12 @@ struct StepModelTests {
         #expect(slot.linkBytes == n / 2 + n / 2)
         let node = model.predict(.init(hosts: 2, ranksPerHost: 2, coresPerHost: 2, byNode: true, strategy: .allreduce))
         #expect(node.linkBytes == 2 * (n / 2) + 2 * (n / 2))
-        #expect(node.reduction > slot.reduction)
-        // Three ranks: rank 0 folds half into rank 1, ranks 1 and 2 halve and double, rank 1
-        // unfolds the whole sum to rank 0. Host 0 (rank 0) and host 1 (rank 1) carry it.
+        #expect(node.network > slot.network)
+        // Three ranks (OpenMPI's fold): ranks 0 and 1 swap halves, rank 1 sends its reduced half
+        // to rank 0 and sits out; ranks 0 and 2 halve and double; rank 0 sends rank 1 the whole sum.
         let three = model.predict(.init(hosts: 3, ranksPerHost: 1, coresPerHost: 1, strategy: .allreduce))
-        #expect(three.linkBytes == n / 2 + n / 2 + n / 2 + n)
-        #expect(abs(three.reduction - (4 * alpha + 2.5 * n * beta)) < 1e-12)
+        #expect(three.linkBytes == n / 2 + n / 2 + n / 2 + n / 2 + n)
+        #expect(abs(three.network - (5 * alpha + 3 * n * beta)) < 1e-12)
     }
 
     @Test func computeAndOptimizerShareCores() {
