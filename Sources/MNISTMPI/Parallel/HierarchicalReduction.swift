@@ -24,8 +24,10 @@ public final class HierarchicalReduction: AllreduceReduction {
     private let shared: NodeSegments
     /// This rank's slice cut over the nodes (the ring's chunks).
     private let chunks: Blocks
-    /// This rank's slice summed over its node, then over every node.
-    private let slice: FloatBuffer
+    /// This rank's slice summed over its node, then over every node: its own gradient sums
+    /// when it is alone on its node (nothing to add, so nothing to copy), else `sliceBuffer`.
+    private let slice: UnsafeMutablePointer<Float>
+    private let sliceBuffer: FloatBuffer
     private let parts: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
     private let outgoing: UnsafeMutableRawBufferPointer
     private let incoming: UnsafeMutableRawBufferPointer
@@ -49,9 +51,10 @@ public final class HierarchicalReduction: AllreduceReduction {
         self.wire = wire
         self.shared = shared
         chunks = Blocks(count: mine.count, ranks: peers.size)
-        slice = FloatBuffer(count: mine.count)
+        sliceBuffer = FloatBuffer(count: node.size > 1 ? mine.count : 0)
+        slice = node.size > 1 ? sliceBuffer.pointer : shared.segments[0] + mine.lowerBound
         parts = .allocate(capacity: 1)
-        parts[0] = UnsafePointer(slice.pointer)
+        parts[0] = UnsafePointer(slice)
         let wireBytes = max(chunks.ranges[0].count, 1) * wire.bytesPerValue
         outgoing = .allocate(byteCount: wireBytes, alignment: 64)
         incoming = .allocate(byteCount: wireBytes, alignment: 64)
@@ -74,15 +77,17 @@ public final class HierarchicalReduction: AllreduceReduction {
         sums[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
         node.barrier()
         let mine = shared.slices.ranges[node.rank]
-        slice.pointer.update(from: shared.segments[0] + mine.lowerBound, count: mine.count)
-        for segment in shared.segments.dropFirst() {
-            let part = segment + mine.lowerBound
-            for i in 0..<mine.count { slice[i] += part[i] }
+        if node.size > 1 {
+            slice.update(from: shared.segments[0] + mine.lowerBound, count: mine.count)
+            for segment in shared.segments.dropFirst() {
+                let part = segment + mine.lowerBound
+                for i in 0..<mine.count { slice[i] += part[i] }
+            }
         }
         // The tail in float32 whatever the wire: the node's, then every node's.
         shared.sumTails(into: tailSums)
         peers.allreduceSum(tailSums.pointer, count: tailSums.count)
-        ringAllreduce(slice.pointer)
+        ringAllreduce(slice)
     }
 
     public override var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
