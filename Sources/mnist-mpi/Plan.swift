@@ -105,7 +105,8 @@ struct Plan: ParsableCommand {
             optimizerSecondsPerParameter: Calibration.optimizerPerParameter(),
             link: link ?? StepModel.Path(latency: 0, secondsPerByte: 0),
             memory: memory ?? Calibration.memoryCopyPath(),
-            networkCoreSecondsPerByte: (oneCore?.secondsPerByte ?? 0) / 2)
+            networkCoreSecondsPerByte: (oneCore?.secondsPerByte ?? 0) / 2,
+            wireSecondsPerValue: Dictionary(uniqueKeysWithValues: WirePrecision.allCases.map { ($0, Calibration.wirePerValue($0)) }))
     }
 
     private func load(_ path: String) throws -> StepModel.Costs {

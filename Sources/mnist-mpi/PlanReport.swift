@@ -17,6 +17,7 @@ enum PlanReport {
             "  optimizer  \(format(c.optimizerSecondsPerParameter * 1e9, decimals: 3)) ns a parameter",
             "  link       \(rate(c.link)), latency \(format(c.link.latency * 1e6, decimals: 1)) us",
             "  on a host  \(rate(c.memory)), latency \(format(c.memory.latency * 1e6, decimals: 1)) us",
+            "  wire format \(WirePrecision.allCases.map { "\($0.rawValue) \(format((c.wireSecondsPerValue[$0] ?? 0) * 1e9, decimals: 3)) ns" }.joined(separator: ", ")) a value passed along a ring",
             "  network stack \(c.networkCoreSecondsPerByte > 0 ? format(c.networkCoreSecondsPerByte * 1e9, decimals: 3) + " ns" : "unmeasured") of a core a byte exchanged",
             "",
             "Layout: \(layout.hosts) host(s) x \(layout.ranksPerHost) rank(s)\(layout.byNode ? " mapped by node" : ""), \(format(layout.coresPerHost, decimals: 2)) core(s) a host, \(layout.strategy.rawValue), \(layout.wire.rawValue) between hosts",
@@ -85,6 +86,7 @@ enum PlanReport {
             ("link", .object([("latency", .number(c.link.latency)), ("seconds_per_byte", .number(c.link.secondsPerByte))])),
             ("memory", .object([("latency", .number(c.memory.latency)), ("seconds_per_byte", .number(c.memory.secondsPerByte))])),
             ("network_core_seconds_per_byte", .number(c.networkCoreSecondsPerByte)),
+            ("wire_seconds_per_value", .object(WirePrecision.allCases.map { ($0.rawValue, .number(c.wireSecondsPerValue[$0] ?? 0)) })),
         ])
     }
 
@@ -93,11 +95,14 @@ enum PlanReport {
             guard let l = p?["latency"]?.double, let b = p?["seconds_per_byte"]?.double else { return nil }
             return StepModel.Path(latency: l, secondsPerByte: b)
         }
+        var conversions: [WirePrecision: Double] = [:]
+        for wire in WirePrecision.allCases { conversions[wire] = j["wire_seconds_per_value"]?[wire.rawValue]?.double }
         guard let samples = j["seconds_per_sample"]?.array?.compactMap(\.double), samples.count == Calibration.rows.count,
             let o = j["optimizer_seconds_per_parameter"]?.double, let link = path(j["link"]), let memory = path(j["memory"]),
-            let core = j["network_core_seconds_per_byte"]?.double
+            let core = j["network_core_seconds_per_byte"]?.double, conversions.count == WirePrecision.allCases.count
         else { return nil }
         return StepModel.Costs(
-            secondsPerSample: samples, optimizerSecondsPerParameter: o, link: link, memory: memory, networkCoreSecondsPerByte: core)
+            secondsPerSample: samples, optimizerSecondsPerParameter: o, link: link, memory: memory, networkCoreSecondsPerByte: core,
+            wireSecondsPerValue: conversions)
     }
 }

@@ -74,8 +74,10 @@ public enum Calibration {
         return all.array.map { Int($0) }
     }
 
-    /// Seconds of forward and backward per sample, one thread, at each of `rows`.
+    /// Seconds of forward and backward per sample, one thread, at each of `rows`, each run
+    /// starting from caches that other work has passed through, as in a training step.
     public static func computePerSample(_ architecture: Architecture = Architecture(), repetitions: Int = 30) -> [Double] {
+        let elsewhere = OtherWork()
         let parameters = architecture.glorotInitialization(seed: 1)
         let gradients = FloatBuffer(count: reductionBufferCount(parameterCount: architecture.parameterCount))
         var rng = SplitMix64(seed: 2, stream: 0)
@@ -85,21 +87,40 @@ public enum Calibration {
         return rows.map { n in
             let workspace = Workspace(architecture, capacity: n)
             workspace.load(data, indices: (0..<Int32(n)).map { $0 })
-            return median(repetitions) {
+            return median(repetitions, before: elsewhere.run) {
                 Network.forward(parameters, workspace, rows: 0..<n)
                 _ = Network.backward(parameters, workspace, rows: 0..<n, gradients: gradients.pointer)
             } / Double(n)
         }
     }
 
-    /// Seconds of one RMSprop step per parameter, one thread.
+    /// Seconds of one RMSprop step per parameter, one thread, from caches as a training step
+    /// leaves them, publishing the new weights as the sharded strategies do.
     public static func optimizerPerParameter(count: Int = Architecture().parameterCount, repetitions: Int = 30) -> Double {
         let (weights, velocity, gradients) = (FloatBuffer(count: count), FloatBuffer(count: count), FloatBuffer(count: count))
+        let published = FloatBuffer(count: count)
         gradients.fill(0.01)
-        return median(repetitions) {
+        let parts = UnsafeMutableBufferPointer<UnsafePointer<Float>?>.allocate(capacity: 1)
+        defer { parts.deallocate() }
+        parts[0] = UnsafePointer(gradients.pointer)
+        let elsewhere = OtherWork()
+        return median(repetitions, before: elsewhere.run) {
             RMSprop().step(
-                weights: weights.pointer, velocity: velocity.pointer, gradientSums: gradients.pointer,
-                batchSize: 128, count: count)
+                weights: weights.pointer, velocity: velocity.pointer, gradientParts: UnsafeBufferPointer(parts),
+                publishing: published.pointer, batchSize: 128, count: count)
+        } / Double(count)
+    }
+
+    /// Seconds per value for a ring step's work on the values it passes along, in `wire`
+    /// format: encode them to send, decode and add the ones received. One thread.
+    public static func wirePerValue(_ wire: WirePrecision, count: Int = 1 << 18, repetitions: Int = 30) -> Double {
+        let (values, sums) = (FloatBuffer(count: count), FloatBuffer(count: count))
+        values.fill(0.5)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
+        defer { buffer.deallocate() }
+        return median(repetitions) {
+            wire.encode(values.pointer, count: count, into: buffer)
+            wire.decodeAdding(buffer, to: sums.pointer, count: count)
         } / Double(count)
     }
 
@@ -114,6 +135,14 @@ public enum Calibration {
         a.initializeMemory(as: UInt8.self, repeating: 1, count: bytes)
         let seconds = median(10, warmUp: 0) { b.copyMemory(from: a, byteCount: bytes) }
         return StepModel.Path(latency: 1e-6, secondsPerByte: 2 * seconds / Double(bytes))
+    }
+
+    /// Stands for the rest of a training step between two runs of a timed piece: it writes
+    /// 64 MB, more than this machine's caches hold (the training set alone is 47 MB), so that
+    /// the piece finds its buffers where a step would, not in the cache the last run left.
+    struct OtherWork {
+        let buffer = FloatBuffer(count: 16 << 20)
+        func run() { buffer.pointer.update(repeating: buffer[0] + 1, count: buffer.count) }
     }
 
     /// The median seconds of `repetitions` runs of `work`, after `warmUp` untimed ones, each

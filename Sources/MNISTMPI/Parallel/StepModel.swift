@@ -36,16 +36,19 @@ public struct StepModel: Sendable {
         /// Core time a rank spends for each byte it exchanges with another host (sends one way
         /// and receives the other): the network stack's copies and protocol work.
         public var networkCoreSecondsPerByte: Double
+        /// A ring step's work per value it passes along (encode to send; decode and add), by wire format.
+        public var wireSecondsPerValue: [WirePrecision: Double]
 
         public init(
             secondsPerSample: [Double], optimizerSecondsPerParameter: Double, link: Path, memory: Path,
-            networkCoreSecondsPerByte: Double
+            networkCoreSecondsPerByte: Double, wireSecondsPerValue: [WirePrecision: Double]
         ) {
             self.secondsPerSample = secondsPerSample
             self.optimizerSecondsPerParameter = optimizerSecondsPerParameter
             self.link = link
             self.memory = memory
             self.networkCoreSecondsPerByte = networkCoreSecondsPerByte
+            self.wireSecondsPerValue = wireSecondsPerValue
         }
 
         /// Seconds per sample for a shard of `rows`.
@@ -135,13 +138,16 @@ public struct StepModel: Sendable {
             let copied = gradientBytes * (1 + (r - 1) / r)
             let onHost = 2 * costs.memory.latency + copied * costs.memory.secondsPerByte / 2 * layout.sharing
             // Across hosts, a ring of 2 (N - 1) steps in which every rank exchanges a chunk of its
-            // slice; the host's R ranks share its link (and their cores' network stacks).
+            // slice; the host's R ranks share its link (and their cores' network stacks), and
+            // each converts the values it sends and receives.
             var network = 0.0, link = 0.0
             if layout.hosts > 1 {
-                let chunk = Double(parameters * layout.wire.bytesPerValue) / (r * n)
+                let values = Double(parameters) / (r * n)
+                let chunk = values * Double(layout.wire.bytesPerValue)
                 let wire = r * chunk * costs.link.secondsPerByte
                 let cores = r * chunk * costs.networkCoreSecondsPerByte / layout.busyCores
-                network = 2 * (n - 1) * (costs.link.latency + max(wire, cores))
+                let conversion = values * (costs.wireSecondsPerValue[layout.wire] ?? 0) * layout.sharing
+                network = 2 * (n - 1) * (costs.link.latency + max(wire, cores) + conversion)
                 link = 2 * (n - 1) * r * chunk
             }
             let optimizer = Double(parameters) / r * costs.optimizerSecondsPerParameter * layout.sharing

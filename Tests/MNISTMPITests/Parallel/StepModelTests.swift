@@ -10,7 +10,7 @@ struct StepModelTests {
         StepModel.Costs(
             secondsPerSample: Calibration.rows.map { 20e-6 + 1e-6 / Double($0) }, optimizerSecondsPerParameter: 1e-9,
             link: .init(latency: alpha, secondsPerByte: beta), memory: .init(latency: 1e-6, secondsPerByte: memoryBeta),
-            networkCoreSecondsPerByte: stackBeta)
+            networkCoreSecondsPerByte: stackBeta, wireSecondsPerValue: [.float32: 0, .bfloat16: 0])
     }
     let n = Double(Architecture().parameterCount * 4)
 
@@ -26,6 +26,23 @@ struct StepModelTests {
         #expect(bf16.linkBytes == n / 2)
         // One host: nothing on the link.
         #expect(model.predict(.init(hosts: 1, ranksPerHost: 2, coresPerHost: 2)).network == 0)
+    }
+
+    /// Every ring step encodes the chunk a rank sends and decodes and adds the one it receives:
+    /// 2 (N - 1) chunks of P / (R N) values, on cores its host's ranks may share.
+    @Test func ringStepsConvertWhatTheyPassAlong() {
+        var converting = costs
+        converting.wireSecondsPerValue = [.float32: 1e-10, .bfloat16: 4e-10]
+        let p = Double(Architecture().parameterCount)
+        let plain = StepModel(costs: costs), model = StepModel(costs: converting)
+        for (wire, perValue) in [(WirePrecision.float32, 1e-10), (.bfloat16, 4e-10)] {
+            for (ranks, cores) in [(2, 2.0), (2, 1.0)] {
+                let layout = StepModel.Layout(hosts: 4, ranksPerHost: ranks, coresPerHost: cores, wire: wire)
+                let extra = model.predict(layout).network - plain.predict(layout).network
+                let expected = 6 * p / Double(ranks * 4) * perValue * (2 / cores)
+                #expect(abs(extra - expected) < 1e-12, "\(wire) \(ranks) ranks on \(cores) cores")
+            }
+        }
     }
 
     /// Between two barriers each rank reads the gradient once (its slice of every rank's sums)
