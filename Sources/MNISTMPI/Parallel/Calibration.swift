@@ -54,10 +54,10 @@ public enum Calibration {
         comm.allreduceSum(cpu.pointer, count: 1)
         let saved = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
         defer { saved.deallocate() }
-        let pinned = comm.rank == 0 || comm.rank == partner
-        let failed = FloatBuffer([pinned && csystem_pin_to_cpu(Int32(cpu[0]), saved) != 0 ? 1 : 0])
-        comm.allreduceSum(failed.pointer, count: 1)
+        let pinned = (comm.rank == 0 || comm.rank == partner) && csystem_pin_to_cpu(Int32(cpu[0]), saved) == 0
         defer { if pinned { csystem_restore_affinity(saved) } }
+        let failed = FloatBuffer([(comm.rank == 0 || comm.rank == partner) && !pinned ? 1 : 0])
+        comm.allreduceSum(failed.pointer, count: 1)
         return failed[0] == 0 ? exchanges(comm, with: partner) : nil
     }
 

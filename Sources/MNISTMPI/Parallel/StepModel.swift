@@ -19,8 +19,6 @@ public struct StepModel: Sendable {
             self.latency = latency
             self.secondsPerByte = secondsPerByte
         }
-
-        func seconds(_ bytes: Double) -> Double { bytes > 0 ? latency + bytes * secondsPerByte : 0 }
     }
 
     /// What was measured on this machine and its links.
@@ -112,7 +110,6 @@ public struct StepModel: Sendable {
         public var network: Double
         public var optimizer: Double
         public var linkBytes: Double
-        public var reduction: Double { onHost + network }
         public var total: Double { compute + onHost + network + optimizer }
     }
 
