@@ -17,12 +17,13 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CSystem"),
         // Debian's HDF5 (libhdf5-dev), loaded at run time when first used; reads of untrusted
         // files in a forked child that runs only C.
         .target(name: "CHDF5"),
         // Async-signal-safe SIGTERM/SIGINT handling (sigaction, volatile sig_atomic_t).
         .target(name: "CStopSignal"),
+        // Linux calls Swift's Glibc module lacks (CPU affinity, mallopt) and a futex barrier.
+        .target(name: "CSystem"),
         // The element-wise kernels, one variant per instruction set, chosen at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-mprefer-vector-width=512"])]),
         .target(
