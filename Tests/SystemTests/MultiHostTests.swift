@@ -231,7 +231,7 @@ import Testing
         #expect(status == 0, "\(Fixtures.text(dir + "/stderr"))")
         #expect(stdout.contains("Layout: 2 host(s) x 1 rank(s)") && stdout.contains("Predicted step:"), "\(stdout)")
         #expect(!stdout.contains("link       unmeasured"), "\(stdout)")
-        // Both ranks moved onto one core for the network stack's cost, and back.
+        // Rank 0 and its partner were pinned to one core to measure the network stack.
         #expect(!stdout.contains("network stack unmeasured") && stdout.contains("of a core a byte exchanged"), "\(stdout)")
         // The saved costs answer another layout without measuring.
         let again = try Fixtures.run(
