@@ -34,7 +34,7 @@ for (rate, hosts, per, mapping), v in runs.items():
             if base is not None:
                 bounds[k] = 2 * (n - 1) / n * gradient * width / 4 / 125e6 * 1e3 + base
     bound = " / ".join(f"{bounds[k]:.1f}" for k in ("hierarchical", "bf16")) if len(bounds) == 2 else "-"
-    times = lambda k: f"{bounds[k] and ms[k] / bounds[k]:.2f}" if k in bounds and ms[k] else "-"
+    times = lambda k: f"{ms[k] / bounds[k]:.2f}" if k in bounds and ms[k] else "-"
     ratio = " / ".join(model.get((rate, hosts, per, mapping, k), "-") for k in variants)
     cells = [("unshaped" if rate == "none" else rate.replace("gbit", " Gb/s")), f"{hosts} x {per}",
              "node" if "node" in mapping else "slot"] + [f"{ms[k]:.2f}" if ms[k] else "-" for k in variants] + \
