@@ -37,6 +37,12 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("Link latency between hosts in microseconds (instead of the measured one).", valueName: "us"))
     var linkLatencyUs: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "What the link lets through at once after it was idle, in KiB: a token bucket's depth (tc tbf's burst; 0 for a link that only has a rate).",
+            valueName: "kib"))
+    var linkBurstKib: Double = 0
+
     @Option(help: ArgumentHelp("Read the measured costs from this file instead of measuring.", valueName: "file"))
     var costs: String?
 
@@ -62,6 +68,9 @@ struct Plan: ParsableCommand {
         if let linkLatencyUs, !(linkLatencyUs >= 0 && linkLatencyUs.isFinite) {
             throw ValidationError("--link-latency-us must be 0 or more (got \(linkLatencyUs))")
         }
+        if !(linkBurstKib >= 0 && linkBurstKib.isFinite) {
+            throw ValidationError("--link-burst-kib must be 0 or more (got \(linkBurstKib))")
+        }
     }
 
     func run() throws {
@@ -73,6 +82,7 @@ struct Plan: ParsableCommand {
                 if let saveCosts { try FileIO.writeAtomically(Array(PlanReport.json(costs).text.utf8) + [0x0A], to: saveCosts) }
                 if let linkGbps { costs.link.secondsPerByte = 8 / (linkGbps * 1e9) }
                 if let linkLatencyUs { costs.link.latency = linkLatencyUs * 1e-6 }
+                costs.link.burstBytes = linkBurstKib * 1024
                 let jobHosts = Set(hostOf).count
                 let layout = StepModel.Layout(
                     hosts: hosts ?? jobHosts, ranksPerHost: ranksPerHost ?? comm.size / jobHosts,
@@ -110,7 +120,13 @@ struct Plan: ParsableCommand {
     }
 
     private func load(_ path: String) throws -> StepModel.Costs {
-        guard let costs = PlanReport.costs(try JSON.parse(FileIO.read(path))) else {
+        let json = try JSON.parse(FileIO.read(path))
+        guard let costs = PlanReport.costs(json) else {
+            let missing = PlanReport.costsKeys.filter { json[$0] == nil }
+            if json["seconds_per_sample"] != nil, !missing.isEmpty {
+                throw ValidationError(
+                    "\(path): written by an older mnist-mpi (no \(missing.joined(separator: ", "))); measure again with plan --save-costs")
+            }
             throw ValidationError("\(path): not a costs file written by mnist-mpi plan --save-costs")
         }
         return costs

@@ -15,7 +15,7 @@ enum PlanReport {
             "Costs:",
             "  compute    \(format(c.secondsPerSample(rows: rows) * 1e6, decimals: 1)) us a sample at \(rows) rows a rank (1 thread)",
             "  optimizer  \(format(c.optimizerSecondsPerParameter * 1e9, decimals: 3)) ns a parameter",
-            "  link       \(rate(c.link)), latency \(format(c.link.latency * 1e6, decimals: 1)) us",
+            "  link       \(rate(c.link)), latency \(format(c.link.latency * 1e6, decimals: 1)) us\(c.link.burstBytes > 0 ? ", bursts of \(format(c.link.burstBytes / 1024, decimals: 0)) KiB" : "")",
             "  on a host  \(rate(c.memory)), latency \(format(c.memory.latency * 1e6, decimals: 1)) us",
             "  wire format \(WirePrecision.allCases.map { "\($0.rawValue) \(format((c.wireSecondsPerValue[$0] ?? 0) * 1e9, decimals: 3)) ns" }.joined(separator: ", ")) a value passed along a ring",
             "  network stack \(c.networkCoreSecondsPerByte > 0 ? format(c.networkCoreSecondsPerByte * 1e9, decimals: 3) + " ns" : "unmeasured") of a core a byte exchanged",
@@ -77,6 +77,12 @@ enum PlanReport {
         }
         return out.joined(separator: "\n")
     }
+
+    /// The keys of a costs file, as `json` writes them.
+    static let costsKeys = [
+        "seconds_per_sample", "sample_rows", "optimizer_seconds_per_parameter", "link", "memory", "network_core_seconds_per_byte",
+        "wire_seconds_per_value",
+    ]
 
     static func json(_ c: StepModel.Costs) -> JSON {
         .object([

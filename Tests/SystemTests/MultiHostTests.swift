@@ -221,6 +221,12 @@ import Testing
         #expect(flat > 1.5 * gradient, "flat by node: \(flat) bytes a step")
     }
 
+    /// The milliseconds of `plan`'s "Predicted step: X ms" line.
+    func predictedStep(_ stdout: String) -> Double {
+        guard let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("Predicted step: ") }) else { return .nan }
+        return Double(line.dropFirst("Predicted step: ".count).prefix { $0 != " " }) ?? .nan
+    }
+
     /// `plan` across two hosts measures the link and predicts; alone, it needs a link described.
     @Test func planMeasuresTheLinkBetweenHosts() throws {
         defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
@@ -237,6 +243,21 @@ import Testing
         let again = try Fixtures.run(
             Fixtures.releaseBinary, ["plan", "--costs", "\(dir)/costs.json", "--hosts", "4", "--ranks-per-host", "8"])
         #expect(again.status == 0 && again.stdout.contains("Layout: 4 host(s) x 8 rank(s)"), "\(again.stderr)")
+        // A link shaped by a token bucket: said so, and the burst overlaps the link with compute.
+        let shaped = ["plan", "--costs", "\(dir)/costs.json", "--hosts", "2", "--link-gbps", "1", "--link-latency-us", "10"]
+        let rateOnly = try Fixtures.run(Fixtures.releaseBinary, shaped)
+        let bucket = try Fixtures.run(Fixtures.releaseBinary, shaped + ["--link-burst-kib", "1024"])
+        #expect(bucket.status == 0 && bucket.stdout.contains("bursts of 1024 KiB"), "\(bucket.stdout)\(bucket.stderr)")
+        #expect(predictedStep(bucket.stdout) < predictedStep(rateOnly.stdout), "\(bucket.stdout)")
+        let negative = try Fixtures.run(Fixtures.releaseBinary, shaped + ["--link-burst-kib=-1"])
+        #expect(negative.status != 0 && negative.stderr.contains("--link-burst-kib must be 0 or more"), "\(negative.stderr)")
+        // A costs file from before the network stack was measured names what it lacks.
+        let old = Fixtures.text("\(dir)/costs.json").replacingOccurrences(of: "\"network_core_seconds_per_byte\"", with: "\"x\"")
+        try old.write(toFile: "\(dir)/old.json", atomically: true, encoding: .utf8)
+        let refused = try Fixtures.run(Fixtures.releaseBinary, ["plan", "--costs", "\(dir)/old.json"])
+        #expect(
+            refused.status != 0 && refused.stderr.contains("written by an older mnist-mpi (no network_core_seconds_per_byte)"),
+            "\(refused.stderr)")
         let alone = try Fixtures.run(Fixtures.releaseBinary, ["plan"])
         #expect(alone.status == 1)
         #expect(alone.stderr.contains("mnist-mpi: error: no second host to measure a link to"), "\(alone.stderr)")

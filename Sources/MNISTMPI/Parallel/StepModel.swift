@@ -6,18 +6,24 @@
 ///     step = compute + on-host reduction + network + optimizer
 ///
 /// Compute, optimizer and the on-host reduction scale with the ranks that share a core; the
-/// network part follows the strategy's messages step by step, each step costing its slowest
+/// network part follows the strategy's messages round by round, each round costing its slowest
 /// host link, or the core time its bytes take in the network stack when that is longer (on a
-/// fast link, or where emulated hosts share cores).
+/// fast link, or where emulated hosts share cores). A link shaped by a token bucket lets a
+/// burst through at once after it was idle.
 public struct StepModel: Sendable {
     /// Latency (seconds a message) and inverse bandwidth (seconds a byte) of a path.
     public struct Path: Sendable, Equatable {
         public var latency: Double
         public var secondsPerByte: Double
+        /// Bytes a shaped link lets through at once after it was idle, before its rate applies:
+        /// the depth of a token bucket (tc tbf's burst; a cloud instance's burst allowance). 0 for
+        /// a link that only has a rate.
+        public var burstBytes: Double
 
-        public init(latency: Double, secondsPerByte: Double) {
+        public init(latency: Double, secondsPerByte: Double, burstBytes: Double = 0) {
             self.latency = latency
             self.secondsPerByte = secondsPerByte
+            self.burstBytes = burstBytes
         }
     }
 
@@ -127,76 +133,91 @@ public struct StepModel: Sendable {
         let rows = divideRoundingUp(batchSize, layout.ranks)
         let compute = Double(rows) * costs.secondsPerSample(rows: rows) * layout.sharing
         let gradientBytes = Double(parameters * 4)
+        var onHost = 0.0, optimizer: Double, rounds: [Round]
         switch layout.strategy {
         case .hierarchical:
             // On the host, between two barriers: each rank reads every rank's sums of its slice
             // (the gradient once), then copies the other ranks' slices of the new weights.
-            let r = Double(layout.ranksPerHost), n = Double(layout.hosts)
+            let r = Double(layout.ranksPerHost)
             let copied = gradientBytes * (1 + (r - 1) / r)
-            let onHost = 2 * costs.memory.latency + copied * costs.memory.secondsPerByte / 2 * layout.sharing
-            // Across hosts, a ring of 2 (N - 1) steps in which every rank exchanges a chunk of its
-            // slice; the host's R ranks share its link (and their cores' network stacks), and
-            // each converts the values it sends and receives.
-            var network = 0.0, link = 0.0
-            if layout.hosts > 1 {
-                let values = Double(parameters) / (r * n)
-                let chunk = values * Double(layout.wire.bytesPerValue)
-                let wire = r * chunk * costs.link.secondsPerByte
-                let cores = r * chunk * costs.networkCoreSecondsPerByte / layout.busyCores
-                let conversion = values * (costs.wireSecondsPerValue[layout.wire] ?? 0) * layout.sharing
-                network = 2 * (n - 1) * (costs.link.latency + max(wire, cores) + conversion)
-                link = 2 * (n - 1) * r * chunk
-            }
-            let optimizer = Double(parameters) / r * costs.optimizerSecondsPerParameter * layout.sharing
-            return Prediction(compute: compute, onHost: onHost, network: network, optimizer: optimizer, linkBytes: link)
+            onHost = 2 * costs.memory.latency + copied * costs.memory.secondsPerByte / 2 * layout.sharing
+            rounds = ring(layout)
+            optimizer = Double(parameters) / r * costs.optimizerSecondsPerParameter * layout.sharing
         case .allreduce:
-            let (onHost, network, link) = rabenseifner(layout, bytes: gradientBytes)
-            let optimizer = Double(parameters) * costs.optimizerSecondsPerParameter * layout.sharing
-            return Prediction(compute: compute, onHost: onHost, network: network, optimizer: optimizer, linkBytes: link)
+            rounds = rabenseifner(layout, bytes: gradientBytes)
+            optimizer = Double(parameters) * costs.optimizerSecondsPerParameter * layout.sharing
         }
+        let messages = time(rounds, layout, between: compute + onHost + optimizer)
+        return Prediction(
+            compute: compute, onHost: onHost + messages.onHost, network: messages.network, optimizer: optimizer,
+            linkBytes: messages.linkBytes)
+    }
+
+    /// Messages under way at once: the bytes each host's link carries out and in, the core time
+    /// each host spends on them (the network stack between hosts, copies on a host), and the
+    /// work each rank does on what it receives.
+    struct Round {
+        var sent: [Double], received: [Double], coreSeconds: [Double]
+        var work = 0.0
+
+        init(hosts: Int) {
+            (sent, received, coreSeconds) = (
+                [Double](repeating: 0, count: hosts), [Double](repeating: 0, count: hosts), [Double](repeating: 0, count: hosts)
+            )
+        }
+
+        var crossesHosts: Bool { sent.contains { $0 > 0 } }
+    }
+
+    /// The hierarchy across hosts: a ring of 2 (N - 1) rounds in which every rank exchanges a
+    /// chunk of its slice; a host's R ranks share its link (and their cores' network stacks),
+    /// and each converts the values it sends and receives.
+    func ring(_ layout: Layout) -> [Round] {
+        guard layout.hosts > 1 else { return [] }
+        let r = Double(layout.ranksPerHost), n = Double(layout.hosts)
+        let values = Double(parameters) / (r * n)
+        let bytes = r * values * Double(layout.wire.bytesPerValue)
+        var round = Round(hosts: layout.hosts)
+        round.sent = round.sent.map { _ in bytes }
+        round.received = round.sent
+        round.coreSeconds = round.sent.map { $0 * costs.networkCoreSecondsPerByte }
+        round.work = values * (costs.wireSecondsPerValue[layout.wire] ?? 0) * layout.sharing
+        return Array(repeating: round, count: 2 * (layout.hosts - 1))
     }
 
     /// OpenMPI's reduce-scatter by recursive halving then allgather by recursive doubling
     /// (`allreduce_intra_redscat_allgather`) over the layout's ranks. A count that is not a
     /// power of two first folds: the first 2r ranks swap halves in pairs, the odd one sends its
-    /// reduced half to the even one and sits out; at the end each even one sends it the whole
-    /// sum. A step takes its latency plus the longer of the busiest host link's bytes (either
-    /// way) and the busiest host's core time (the network stack between hosts, copies in and out
-    /// on a host). Returns the seconds of the steps that stay on hosts and of those that cross,
-    /// and the bytes the busiest link carries each way.
-    func rabenseifner(_ layout: Layout, bytes: Double) -> (onHost: Double, network: Double, linkBytes: Double) {
+    /// reduced half to the even one and sits out; at the end each even one sends it the whole sum.
+    func rabenseifner(_ layout: Layout, bytes: Double) -> [Round] {
         let p = layout.ranks
-        guard p > 1 else { return (0, 0, 0) }
+        guard p > 1 else { return [] }
         var power = 1
         while power * 2 <= p { power *= 2 }
         let extra = p - power
-        var onHost = 0.0, network = 0.0, busiest = 0.0
-        /// One step of messages (from, to, bytes), all under way at once.
-        func step(_ messages: [(Int, Int, Double)]) {
-            var (sent, received) = ([Double](repeating: 0, count: layout.hosts), [Double](repeating: 0, count: layout.hosts))
-            var coreSeconds = [Double](repeating: 0, count: layout.hosts)
+        var rounds: [Round] = []
+        /// Messages (from, to, bytes) between ranks.
+        func round(_ messages: [(Int, Int, Double)]) {
+            var round = Round(hosts: layout.hosts)
             for (a, b, size) in messages {
                 let (x, y) = (layout.host(a), layout.host(b))
                 let perByte = x == y ? costs.memory.secondsPerByte : costs.networkCoreSecondsPerByte
-                coreSeconds[x] += size * perByte / 2
-                coreSeconds[y] += size * perByte / 2
+                round.coreSeconds[x] += size * perByte / 2
+                round.coreSeconds[y] += size * perByte / 2
                 if x != y {
-                    sent[x] += size
-                    received[y] += size
+                    round.sent[x] += size
+                    round.received[y] += size
                 }
             }
-            let cross = max(sent.max()!, received.max()!)
-            busiest += cross
-            let transfer = max(cross * costs.link.secondsPerByte, coreSeconds.max()! / layout.busyCores)
-            if cross > 0 { network += costs.link.latency + transfer } else { onHost += costs.memory.latency + transfer }
+            rounds.append(round)
         }
         func swaps(_ pairs: [(Int, Int)], _ size: Double) -> [(Int, Int, Double)] {
             pairs.flatMap { [($0.0, $0.1, size), ($0.1, $0.0, size)] }
         }
         let fold = (0..<extra).map { (2 * $0, 2 * $0 + 1) }
         if extra > 0 {
-            step(swaps(fold, bytes / 2))
-            step(fold.map { ($0.1, $0.0, bytes / 2) })
+            round(swaps(fold, bytes / 2))
+            round(fold.map { ($0.1, $0.0, bytes / 2) })
         }
         let active = (0..<extra).map { 2 * $0 } + Array((2 * extra)..<p)
         var size = bytes, distance = 1
@@ -204,16 +225,53 @@ public struct StepModel: Sendable {
         while distance < power {
             size /= 2
             halving.append(size)
-            step(swaps(pairs(active, distance), size))
+            round(swaps(pairs(active, distance), size))
             distance *= 2
         }
         distance /= 2
         for size in halving.reversed() {
-            step(swaps(pairs(active, distance), size))
+            round(swaps(pairs(active, distance), size))
             distance /= 2
         }
-        if extra > 0 { step(fold.map { ($0.0, $0.1, bytes) }) }
-        return (onHost, network, busiest)
+        if extra > 0 { round(fold.map { ($0.0, $0.1, bytes) }) }
+        return rounds
+    }
+
+    /// The seconds of `rounds` that stay on hosts and that cross, and the bytes the busiest link
+    /// carries each way. A round takes its latency plus the longer of the busiest link's bytes
+    /// and the busiest host's core time, plus the work on what arrived. With a token bucket on
+    /// every link direction (`burstBytes`), the bytes up to a direction's tokens pass as fast as
+    /// the cores carry them; the tokens grow at the link's rate, also while the step computes
+    /// (`between`), so the figures are those of a step after a few others.
+    func time(_ rounds: [Round], _ layout: Layout, between: Double) -> (onHost: Double, network: Double, linkBytes: Double) {
+        let burst = costs.link.burstBytes, perByte = costs.link.secondsPerByte
+        var (out, into) = ([Double](repeating: burst, count: layout.hosts), [Double](repeating: burst, count: layout.hosts))
+        func refill(_ seconds: Double, spent: Round? = nil) {
+            guard burst > 0, perByte > 0 else { return }
+            for h in 0..<layout.hosts {
+                out[h] = min(burst, max(0, out[h] - (spent?.sent[h] ?? 0) + seconds / perByte))
+                into[h] = min(burst, max(0, into[h] - (spent?.received[h] ?? 0) + seconds / perByte))
+            }
+        }
+        let (steps, averaged) = (burst > 0 ? 16 : 1, burst > 0 ? 8 : 1)
+        var (onHost, network, linkBytes) = (0.0, 0.0, 0.0)
+        for step in 0..<steps {
+            for round in rounds {
+                var wire = 0.0
+                for h in 0..<layout.hosts {
+                    wire = max(wire, max(0, round.sent[h] - out[h], round.received[h] - into[h]) * perByte)
+                }
+                let cores = round.coreSeconds.max()! / layout.busyCores
+                let crosses = round.crossesHosts
+                let seconds = (crosses ? costs.link.latency : costs.memory.latency) + max(wire, cores) + round.work
+                refill(seconds, spent: round)
+                guard step >= steps - averaged else { continue }
+                if crosses { network += seconds / Double(averaged) } else { onHost += seconds / Double(averaged) }
+                linkBytes += max(round.sent.max()!, round.received.max()!) / Double(averaged)
+            }
+            refill(between)
+        }
+        return (onHost, network, linkBytes)
     }
 
     /// Pairs of `ranks` (by position) `distance` apart in the butterfly.

@@ -73,6 +73,24 @@ struct StepModelTests {
         #expect(abs(twoRanks.network - (2 * alpha + n * max(1e-10, stackBeta / 2))) < 1e-12)
     }
 
+    /// A link shaped by a token bucket (tc tbf) lets a burst through at once, and its tokens grow
+    /// at the link's rate, also while the step computes. When the step needs more tokens than
+    /// the computing refills, they all come from the rate: the step is the link's bytes over it
+    /// (the latencies refill what they cost). When the computing refills more, the ring passes
+    /// at the network stack's speed.
+    @Test func aTokenBucketLendsTheComputeTimeToTheLink() {
+        var shaped = costs
+        shaped.link.burstBytes = 1024 * 1024
+        let twoHosts = StepModel.Layout(hosts: 2, ranksPerHost: 1, coresPerHost: 1)
+        let busy = StepModel(costs: shaped).predict(twoHosts)
+        #expect(busy.linkBytes == n)
+        #expect(abs(busy.total - n * beta) < 1e-9)
+        #expect(busy.total < StepModel(costs: costs).predict(twoHosts).total)
+        // Forty times the batch computes long enough to refill the bf16 ring's half (n / 2).
+        let idle = StepModel(costs: shaped, batchSize: 128 * 40).predict(.init(hosts: 2, ranksPerHost: 1, coresPerHost: 1, wire: .bfloat16))
+        #expect(abs(idle.network - 2 * (alpha + n / 4 * stackBeta)) < 1e-12)
+    }
+
     @Test func flatAllreduceFollowsTheMapping() {
         let model = StepModel(costs: costs)
         // By slot, Rabenseifner's first (largest) exchanges stay on a host: the link carries the
