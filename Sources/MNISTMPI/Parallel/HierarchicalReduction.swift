@@ -7,7 +7,8 @@
 ///     node sum    rank r adds up slice r of its node's sums (in node order)
 ///     ring        the ranks at position r of every node sum their node sums of slice r: a ring
 ///                 reduce-scatter then a ring allgather over `peers`, in `wire` precision,
-///                 accumulating in float32 at every hop
+///                 accumulating in float32 at every hop; the reduce-scatter's messages also
+///                 carry every node's tail (loss, correct count, stop) in float32
 ///     update      rank r takes the RMSprop step for slice r and publishes its new weights
 ///     barrier     every slice is published
 ///     copy        each rank copies the other slices of its node
@@ -31,6 +32,8 @@ public final class HierarchicalReduction: AllreduceReduction {
     private let parts: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
     private let outgoing: UnsafeMutableRawBufferPointer
     private let incoming: UnsafeMutableRawBufferPointer
+    /// Every node's tail sums, node after node, and their sum.
+    private let nodeTails: FloatBuffer
     private let tailSums: FloatBuffer
 
     /// The nodes do not all run the same number of ranks.
@@ -55,9 +58,10 @@ public final class HierarchicalReduction: AllreduceReduction {
         slice = node.size > 1 ? sliceBuffer.pointer : shared.segments[0] + mine.lowerBound
         parts = .allocate(capacity: 1)
         parts[0] = UnsafePointer(slice)
-        let wireBytes = max(chunks.ranges[0].count, 1) * wire.bytesPerValue
-        outgoing = .allocate(byteCount: wireBytes, alignment: 64)
-        incoming = .allocate(byteCount: wireBytes, alignment: 64)
+        let messageBytes = chunks.ranges[0].count * wire.bytesPerValue + Self.tailBytes
+        outgoing = .allocate(byteCount: messageBytes, alignment: 64)
+        incoming = .allocate(byteCount: messageBytes, alignment: 64)
+        nodeTails = FloatBuffer(count: Tail.allCases.count * peers.size)
         tailSums = FloatBuffer(count: Tail.allCases.count)
         super.init(comm: comm, parameterCount: parameterCount, sums: shared.segments[node.rank])
     }
@@ -84,9 +88,7 @@ public final class HierarchicalReduction: AllreduceReduction {
                 for i in 0..<mine.count { slice[i] += part[i] }
             }
         }
-        // The tail in float32 whatever the wire: the node's, then every node's.
         shared.sumTails(into: tailSums)
-        peers.allreduceSum(tailSums.pointer, count: tailSums.count)
         ringAllreduce(slice)
     }
 
@@ -108,24 +110,42 @@ public final class HierarchicalReduction: AllreduceReduction {
         node.allgather(velocity.pointer, blocks: shared.slices)
     }
 
+    private static let tailBytes = Tail.allCases.count * MemoryLayout<Float>.size
+
     /// Sums `values` (this rank's slice) over `peers` in place: N - 1 ring steps leave node h
     /// the whole sum of chunk h (added up starting at node h + 1), N - 1 more hand every
-    /// finished chunk around.
+    /// finished chunk around. The first N - 1 also pass every node's tail along (node h's own
+    /// first, then each as it arrives), so that each node adds all N in node order: one
+    /// exchange a step fewer than an allreduce of its own.
     private func ringAllreduce(_ values: UnsafeMutablePointer<Float>) {
         let n = peers.size, h = peers.rank
         guard n > 1 else { return }
         let (right, left) = ((h + 1) % n, (h + n - 1) % n)
         func chunk(_ k: Int) -> Range<Int> { chunks.ranges[((k % n) + n) % n] }
-        func step(sending out: Range<Int>, receiving into: Range<Int>) {
+        func tail(of node: Int) -> UnsafeMutablePointer<Float> { nodeTails.pointer + ((node % n) + n) % n * Tail.allCases.count }
+        tail(of: h).update(from: tailSums.pointer, count: Tail.allCases.count)
+        /// Sends chunk `out` (and node `tailOut`'s tail) right while chunk `into` (and node
+        /// `tailIn`'s tail) arrives from the left.
+        func step(sending out: Range<Int>, receiving into: Range<Int>, tails: (out: Int, in: Int)? = nil) {
+            let (sent, received) = (out.count * wire.bytesPerValue, into.count * wire.bytesPerValue)
+            let extra = tails == nil ? 0 : Self.tailBytes
             wire.encode(values + out.lowerBound, count: out.count, into: outgoing.baseAddress!)
+            if let tails { (outgoing.baseAddress! + sent).copyMemory(from: tail(of: tails.out), byteCount: extra) }
             peers.sendReceive(
-                UnsafeRawBufferPointer(rebasing: outgoing[0..<(out.count * wire.bytesPerValue)]), to: right,
-                UnsafeMutableRawBufferPointer(rebasing: incoming[0..<(into.count * wire.bytesPerValue)]), from: left)
+                UnsafeRawBufferPointer(rebasing: outgoing[0..<(sent + extra)]), to: right,
+                UnsafeMutableRawBufferPointer(rebasing: incoming[0..<(received + extra)]), from: left)
+            if let tails {
+                UnsafeMutableRawPointer(tail(of: tails.in)).copyMemory(from: incoming.baseAddress! + received, byteCount: extra)
+            }
         }
         for s in 0..<(n - 1) {
             let into = chunk(h - s - 2)
-            step(sending: chunk(h - s - 1), receiving: into)
+            step(sending: chunk(h - s - 1), receiving: into, tails: (out: h - s, in: h - s - 1))
             wire.decodeAdding(incoming.baseAddress!, to: values + into.lowerBound, count: into.count)
+        }
+        tailSums.pointer.update(from: nodeTails.pointer, count: Tail.allCases.count)
+        for node in 1..<n {
+            for k in 0..<Tail.allCases.count { tailSums[k] += tail(of: node)[k] }
         }
         let own = chunk(h)
         wire.round(values + own.lowerBound, count: own.count)

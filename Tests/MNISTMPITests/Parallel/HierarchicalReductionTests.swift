@@ -31,6 +31,13 @@ struct HierarchicalReductionTests {
         #expect(trainer.largestDifference(plain.velocity, results[0].velocity) < 1e-5)
         let checksums = results.map { sha256Hex(FloatBuffer($0.parameters).bytes + FloatBuffer($0.velocity).bytes) }
         #expect(Set(checksums).count == 1)
+        // The loss and correct counts ride the ring: every rank reports the same epochs, as the allreduce's.
+        for result in results {
+            #expect(result.history.count == plain.history.count && !plain.history.isEmpty)
+            for (mine, theirs) in zip(result.history, plain.history) {
+                #expect(mine.accuracy == theirs.accuracy && abs(mine.loss - theirs.loss) < 1e-5 * theirs.loss, "\(mine) \(theirs)")
+            }
+        }
         let resumed = trainer.train(options(.hierarchical), on: data, ranks: ranks, nodes: nodes, resumeAfter: 20, firstRanks: 4)[0]
         #expect(trainer.largestDifference(results[0].parameters, resumed.parameters) < 1e-5)
     }
