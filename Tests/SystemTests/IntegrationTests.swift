@@ -39,6 +39,24 @@ import Testing
         #expect(relativeDifference(saved[0], initial) > 1e-2)
     }
 
+    /// Two ranks that taskset keeps on one core while mpirun does not bind them: OpenMPI does
+    /// not know, so the trainer makes a waiting rank yield its core, and rank 0 says so once.
+    @Test func ranksOnFewerCoresYieldWhileTheyWait() throws {
+        func run(cores: String, _ mpirunFlags: [String] = []) throws -> Fixtures.Output {
+            try Fixtures.run(
+                "/usr/bin/taskset",
+                ["-c", cores, "/usr/bin/mpirun", "-np", "2", "--bind-to", "none"] + mpirunFlags + [Fixtures.releaseBinary] + data
+                    + ["--max-steps", "20"])
+        }
+        let note = "mnist-mpi: note: 2 ranks on this node share 1 core(s): a rank waiting for others yields its core (mpi_yield_when_idle)"
+        let narrow = try run(cores: "0")
+        #expect(narrow.status == 0 && narrow.stderr.components(separatedBy: note).count == 2, "\(narrow.stderr)")
+        let chosen = try run(cores: "0", ["--mca", "mpi_yield_when_idle", "0"])
+        #expect(chosen.status == 0 && !chosen.stderr.contains("mnist-mpi: note:"), "\(chosen.stderr)")
+        let wide = try run(cores: "0,1")
+        #expect(wide.status == 0 && !wide.stderr.contains("mnist-mpi: note:"), "\(wide.stderr)")
+    }
+
     @Test func singleProcessEqualsMpirunOneRankBitForBit() throws {
         let dir = Fixtures.temporaryDirectory()
         let args = data + ["--max-steps", "30", "--threads", "2", "--epochs", "1"]

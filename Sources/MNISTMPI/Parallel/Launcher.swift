@@ -39,6 +39,18 @@ public struct Launcher: Sendable {
         }
     }
 
+    /// This node's ranks and the cores this rank may run on, when the ranks outnumber the cores
+    /// and OpenMPI does not know it: mpirun makes waiting ranks yield their core by itself when
+    /// it oversubscribes, and binds ranks to cores of their own, but with `--bind-to none` in a
+    /// narrower affinity (taskset, a cpuset) its ranks busy-poll while the rank they wait for
+    /// needs the core. Nil when the user set `mpi_yield_when_idle` either way.
+    public func oversubscriptionUnknownToMPI(usable: Int = usableCores) -> (ranks: Int, cores: Int)? {
+        guard variable("OMPI_MCA_mpi_yield_when_idle") == nil, variable("OMPI_MCA_mpi_oversubscribe") != "1",
+            variable("OMPI_MCA_orte_bound_at_launch") != "1", let ranks = localRankCount, ranks > usable
+        else { return nil }
+        return (ranks, usable)
+    }
+
     /// Cores this process may run on (its affinity mask, which mpirun narrows when it binds).
     public static var usableCores: Int {
         let n = Int(csystem_usable_cpus())

@@ -31,6 +31,20 @@ struct LauncherTests {
         try Launcher(environment: [:]).checkSlurmWiring(worldSize: 1)
     }
 
+    /// Ranks outnumbering the cores they may use make waiting ranks yield, unless mpirun
+    /// knows (it oversubscribes, or bound each rank to cores of its own) or the user chose.
+    @Test func oversubscriptionMPIDoesNotKnowAbout() {
+        let unbound = ["OMPI_COMM_WORLD_LOCAL_SIZE": "3", "OMPI_MCA_mpi_oversubscribe": "0"]
+        #expect(Launcher(environment: unbound).oversubscriptionUnknownToMPI(usable: 1)! == (3, 1))
+        #expect(Launcher(environment: unbound).oversubscriptionUnknownToMPI(usable: 3) == nil)
+        for (name, value) in [
+            ("OMPI_MCA_mpi_oversubscribe", "1"), ("OMPI_MCA_orte_bound_at_launch", "1"), ("OMPI_MCA_mpi_yield_when_idle", "0"),
+        ] {
+            #expect(Launcher(environment: unbound.merging([name: value]) { $1 }).oversubscriptionUnknownToMPI(usable: 1) == nil, "\(name)")
+        }
+        #expect(Launcher(environment: [:]).oversubscriptionUnknownToMPI(usable: 1) == nil)
+    }
+
     /// Ranks x threads fill the node, never past a rank's own affinity, at least one each.
     @Test func defaultThreadsShareTheNode() {
         #expect(Launcher.defaultThreads(localRanks: 1, usable: 8, online: 8) == 8)
