@@ -124,8 +124,8 @@ public final class HierarchicalReduction: AllreduceReduction {
         func chunk(_ k: Int) -> Range<Int> { chunks.ranges[((k % n) + n) % n] }
         func tail(of node: Int) -> UnsafeMutablePointer<Float> { nodeTails.pointer + ((node % n) + n) % n * Tail.allCases.count }
         tail(of: h).update(from: tailSums.pointer, count: Tail.allCases.count)
-        /// Sends chunk `out` (and node `tailOut`'s tail) right while chunk `into` (and node
-        /// `tailIn`'s tail) arrives from the left.
+        /// Sends chunk `out` (and node `tails.out`'s tail) right while chunk `into` (and node
+        /// `tails.in`'s tail) arrives from the left.
         func step(sending out: Range<Int>, receiving into: Range<Int>, tails: (out: Int, in: Int)? = nil) {
             let (sent, received) = (out.count * wire.bytesPerValue, into.count * wire.bytesPerValue)
             let extra = tails == nil ? 0 : Self.tailBytes

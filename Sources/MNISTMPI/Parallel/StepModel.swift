@@ -178,7 +178,7 @@ public struct StepModel: Sendable {
         let values = Double(parameters) / (r * n)
         let bytes = r * values * Double(layout.wire.bytesPerValue)
         var round = Round(hosts: layout.hosts)
-        round.sent = round.sent.map { _ in bytes }
+        round.sent = [Double](repeating: bytes, count: layout.hosts)
         round.received = round.sent
         round.coreSeconds = round.sent.map { $0 * costs.networkCoreSecondsPerByte }
         round.work = values * (costs.wireSecondsPerValue[layout.wire] ?? 0) * layout.sharing
