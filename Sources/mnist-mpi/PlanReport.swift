@@ -79,10 +79,13 @@ enum PlanReport {
     }
 
     /// The keys of a costs file, as `json` writes them.
-    static let costsKeys = [
-        "seconds_per_sample", "sample_rows", "optimizer_seconds_per_parameter", "link", "memory", "network_core_seconds_per_byte",
-        "wire_seconds_per_value",
-    ]
+    static let costsKeys: [String] = {
+        let none = StepModel.Path(latency: 0, secondsPerByte: 0)
+        let empty = StepModel.Costs(
+            secondsPerSample: [], optimizerSecondsPerParameter: 0, link: none, memory: none, networkCoreSecondsPerByte: 0,
+            wireSecondsPerValue: [:])
+        return json(empty).members!.map(\.0)
+    }()
 
     static func json(_ c: StepModel.Costs) -> JSON {
         .object([

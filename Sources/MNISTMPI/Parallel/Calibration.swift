@@ -49,9 +49,7 @@ public enum Calibration {
     /// the seconds a byte is what one rank's exchanges cost a core. Nil when either rank may not
     /// run there (a cpuset without that core); both return to their own cores afterwards.
     public static func exchangesSharingACore(_ comm: Communicator, with partner: Int) -> Exchanges? {
-        let cpu = FloatBuffer(count: 1)
-        if comm.rank == 0 { cpu[0] = Float(csystem_current_cpu()) }
-        comm.allreduceSum(cpu.pointer, count: 1)
+        let cpu = comm.broadcast(comm.rank == 0 ? FloatBuffer([Float(csystem_current_cpu())]) : nil, count: 1)
         let saved = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
         defer { saved.deallocate() }
         let pinned = (comm.rank == 0 || comm.rank == partner) && csystem_pin_to_cpu(Int32(cpu[0]), saved) == 0

@@ -121,8 +121,9 @@ public final class HierarchicalReduction: AllreduceReduction {
         let n = peers.size, h = peers.rank
         guard n > 1 else { return }
         let (right, left) = ((h + 1) % n, (h + n - 1) % n)
-        func chunk(_ k: Int) -> Range<Int> { chunks.ranges[((k % n) + n) % n] }
-        func tail(of node: Int) -> UnsafeMutablePointer<Float> { nodeTails.pointer + ((node % n) + n) % n * Tail.allCases.count }
+        func ringIndex(_ k: Int) -> Int { ((k % n) + n) % n }
+        func chunk(_ k: Int) -> Range<Int> { chunks.ranges[ringIndex(k)] }
+        func tail(of k: Int) -> UnsafeMutablePointer<Float> { nodeTails.pointer + ringIndex(k) * Tail.allCases.count }
         tail(of: h).update(from: tailSums.pointer, count: Tail.allCases.count)
         /// Sends chunk `out` (and node `tails.out`'s tail) right while chunk `into` (and node
         /// `tails.in`'s tail) arrives from the left.
@@ -144,8 +145,8 @@ public final class HierarchicalReduction: AllreduceReduction {
             wire.decodeAdding(incoming.baseAddress!, to: values + into.lowerBound, count: into.count)
         }
         tailSums.pointer.update(from: nodeTails.pointer, count: Tail.allCases.count)
-        for node in 1..<n {
-            for k in 0..<Tail.allCases.count { tailSums[k] += tail(of: node)[k] }
+        for other in 1..<n {
+            for k in 0..<Tail.allCases.count { tailSums[k] += tail(of: other)[k] }
         }
         let own = chunk(h)
         wire.round(values + own.lowerBound, count: own.count)
