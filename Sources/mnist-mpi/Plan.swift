@@ -59,8 +59,13 @@ struct Plan: ParsableCommand {
     var rate = "1gbit"
 
     func validate() throws {
-        if let hosts, hosts < 1 { throw ValidationError("--hosts must be at least 1 (got \(hosts))") }
-        if let ranksPerHost, ranksPerHost < 1 { throw ValidationError("--ranks-per-host must be at least 1 (got \(ranksPerHost))") }
+        let largest = StepModel.Layout.largest
+        if let hosts, !(1...largest.hosts).contains(hosts) {
+            throw ValidationError("--hosts must be 1 to \(largest.hosts) (got \(hosts))")
+        }
+        if let ranksPerHost, !(1...largest.ranksPerHost).contains(ranksPerHost) {
+            throw ValidationError("--ranks-per-host must be 1 to \(largest.ranksPerHost) (got \(ranksPerHost))")
+        }
         if let coresPerHost, !(coresPerHost > 0 && coresPerHost.isFinite) {
             throw ValidationError("--cores-per-host must be a positive number (got \(coresPerHost))")
         }

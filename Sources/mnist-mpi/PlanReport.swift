@@ -1,3 +1,4 @@
+import ArgumentParser
 import MNISTMPI
 
 /// The words and tables of `mnist-mpi plan`.
@@ -61,6 +62,12 @@ enum PlanReport {
         for line in String(decoding: csv, as: UTF8.self).split(separator: "\n").dropFirst() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 8, f[0] == rate, let hosts = Int(f[1]), let per = Int(f[2]), let measured = Double(f[6]) else { continue }
+            let largest = StepModel.Layout.largest
+            guard (1...largest.hosts).contains(hosts), (1...largest.ranksPerHost).contains(per) else {
+                throw ValidationError(
+                    "--compare: the row '\(line)' names \(hosts) host(s) x \(per) rank(s); the model follows 1 to \(largest.hosts) x 1 to \(largest.ranksPerHost)"
+                )
+            }
             let strategy: StepModel.Layout.Strategy = f[5] == "allreduce" ? .allreduce : .hierarchical
             // Emulated host K runs on core (K - 1) mod cores: with more hosts than cores, the
             // busiest core holds ceil(hosts / cores) of them.

@@ -74,6 +74,10 @@ public struct StepModel: Sendable {
             case hierarchical
         }
 
+        /// The most hosts and ranks a host the model follows (it walks every rank's messages
+        /// and every host's link round by round).
+        public static let largest = (hosts: 1024, ranksPerHost: 1024)
+
         public var hosts: Int
         public var ranksPerHost: Int
         /// Cores the host's ranks run on (a fraction when emulated hosts share cores).

@@ -21,9 +21,11 @@ public func format3(_ x: Double) -> String {
     return "\(ms / 1000).\(String(ms % 1000).leftPadded(to: 3))"
 }
 
-/// `x` with `decimals` decimals (rounded half away from zero, no sign on a rounded zero).
+/// `x` with `decimals` decimals (rounded half away from zero, no sign on a rounded zero);
+/// Swift's own text where that many units would not fit an Int (non-finite or huge `x`).
 public func format(_ x: Double, decimals: Int) -> String {
     let scale = (0..<decimals).reduce(1.0) { r, _ in r * 10 }
+    guard x.isFinite, abs(x) * scale < 9e18 else { return "\(x)" }
     let units = Int((abs(x) * scale).rounded())
     let whole = "\(units / Int(scale))"
     let sign = x < 0 && units > 0 ? "-" : ""

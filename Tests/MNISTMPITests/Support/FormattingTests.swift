@@ -22,6 +22,8 @@ struct FormattingTests {
         #expect(format4(0.98035) != "", "a tie rounds one way or the other")
         #expect(format4(.nan) == "nan" && format4(.infinity) == "inf")
         #expect(format(-0.3, decimals: 0) == "0" && format(-0.6, decimals: 0) == "-1" && format(2.5, decimals: 0) == "3")
+        #expect(format(1e300, decimals: 1) == "1e+300" && format(-.infinity, decimals: 2) == "-inf" && format(.nan, decimals: 0) == "nan")
+        #expect(format(8e17, decimals: 1) == String(format: "%.1f", 8e17))
     }
 
     @Test func hexAndDivision() {
