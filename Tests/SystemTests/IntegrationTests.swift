@@ -57,6 +57,47 @@ import Testing
         #expect(wide.status == 0 && !wide.stderr.contains("mnist-mpi: note:"), "\(wide.stderr)")
     }
 
+    /// Runs mpirun with a /dev/shm of its own, `megabytes` large (a private mount, so other
+    /// tests' jobs do not show up in it); the output, and what the job left in /dev/shm.
+    func mpirunWithOwnDevShm(megabytes: Int, _ np: Int, _ arguments: [String]) throws -> (Fixtures.Output, left: String) {
+        let command = ["/usr/bin/mpirun", "-np", "\(np)", "--oversubscribe", Fixtures.releaseBinary] + data + arguments
+        let out = try Fixtures.run(
+            "/usr/bin/unshare",
+            [
+                "-m", "/bin/sh", "-c",
+                "mount -t tmpfs -o size=\(megabytes)m tmpfs /dev/shm && \"$@\"; status=$?; ls /dev/shm >&2; exit $status", "sh",
+            ] + command)
+        return (out, out.stderr.split(separator: "\n").filter { $0.hasPrefix("mnist-mpi-") }.joined(separator: " "))
+    }
+
+    /// A node holds the training set once, and its ranks other than the first read their rows
+    /// from it without mapping it: their peak resident size stays under 45 MB (it was 85-88
+    /// MB when each rank, or each rank's mapping of the shared copy, counted all 47 MB).
+    @Test(arguments: [
+        (2, ["--reduction", "allreduce"]), (3, ["--reduction", "shared-memory"]), (4, ["--reduction", "sharded"]),
+        (4, ["--deterministic"]), (2, ["--threads", "2"]),
+    ])
+    func otherRanksOfANodeDoNotHoldTheTrainingSet(np: Int, flags: [String]) throws {
+        let dir = Fixtures.temporaryDirectory()
+        let (out, left) = try mpirunWithOwnDevShm(megabytes: 200, np, flags + ["--max-steps", "30", "--history", "\(dir)/h.json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(left.isEmpty, "left in /dev/shm: \(left)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/h.json"))) as! [String: Any]
+        let peak = try #require(json["peak_rss_mb"] as? [Double])
+        #expect(peak.count == np && peak[0] > 47, "rank 0 loaded the set: \(peak)")
+        for (rank, mb) in peak.enumerated().dropFirst() { #expect(mb <= 45, "rank \(rank): \(peak)") }
+    }
+
+    @Test func aFullDevShmIsOneClearError() throws {
+        let (out, left) = try mpirunWithOwnDevShm(megabytes: 20, 2, ["--max-steps", "5"])
+        #expect(out.status != 0)
+        let line = try #require(out.stderr.split(separator: "\n").first { $0.hasPrefix("mnist-mpi: error:") })
+        #expect(
+            line.hasPrefix("mnist-mpi: error: rank 0: holding the training images in shared memory failed: /dev/shm/mnist-mpi-")
+                && line.hasSuffix(": cannot hold 47040000 bytes: No space left on device; ending the job"), "\(out.stderr)")
+        #expect(left.isEmpty, "left in /dev/shm: \(left)")
+    }
+
     @Test func singleProcessEqualsMpirunOneRankBitForBit() throws {
         let dir = Fixtures.temporaryDirectory()
         let args = data + ["--max-steps", "30", "--threads", "2", "--epochs", "1"]

@@ -121,15 +121,15 @@ import Testing
             np, ["--data-dir", Fixtures.dataDirectory] + flags + ["--save", "\(dir)/local.safetensors", "--history", "\(dir)/local.json"])
         #expect(local.status == 0, "\(local.stderr)")
         #expect(Fixtures.text("\(dir)/h.json").contains(#""reduction":"hierarchical""#), "\(Fixtures.text("\(dir)/h.json"))")
-        // The training set is held once per host: a rank other than its host's first holds a
-        // proportional share of it (its PSS), not a copy (47 MB).
+        // The training set is held once per host: a rank other than its host's first holds
+        // neither a copy (47 MB) nor a mapping of the host's copy, at its peak.
         let firsts = mapping.isEmpty ? Set(stride(from: 0, to: np, by: perHost)) : Set(0..<(np / perHost))
         for (history, first) in [("\(dir)/h.json", firsts), ("\(dir)/local.json", [0])] {
             let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: history))) as! [String: Any]
-            let pss = try #require(json["pss_mb"] as? [Double])
-            #expect(pss.count == np && pss.allSatisfy { $0 > 5 })
-            for (rank, mb) in pss.enumerated() where !first.contains(rank) {
-                #expect(mb <= 45, "\(history): rank \(rank) has \(mb) MB: \(pss)")
+            let peak = try #require(json["peak_rss_mb"] as? [Double])
+            #expect(peak.count == np)
+            for (rank, mb) in peak.enumerated() {
+                #expect(first.contains(rank) ? mb > 47 : mb <= 45, "\(history): rank \(rank) has \(mb) MB: \(peak)")
             }
         }
         let (hosts, one) = (try weights("\(dir)/hosts.safetensors"), try weights("\(dir)/local.safetensors"))

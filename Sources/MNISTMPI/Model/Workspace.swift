@@ -12,6 +12,8 @@ public final class Workspace {
     public let logits: FloatBuffer
     public let dLogits: FloatBuffer
     public let dHidden: FloatBuffer
+    /// One image's bytes, as `load` reads them.
+    private let pixels: UnsafeMutablePointer<UInt8>
 
     public init(_ architecture: Architecture, capacity: Int) {
         self.architecture = architecture
@@ -23,21 +25,23 @@ public final class Workspace {
         logits = FloatBuffer(count: capacity * architecture.classes)
         dLogits = FloatBuffer(count: capacity * architecture.classes)
         dHidden = FloatBuffer(count: capacity * architecture.hidden)
+        pixels = .allocate(capacity: architecture.inputs)
     }
 
-    deinit { labels.deallocate() }
+    deinit {
+        labels.deallocate()
+        pixels.deallocate()
+    }
 
     /// Copies samples `indices` of `split` into `x` (as `pixel / 255`) and `labels`.
     public func load<C: Collection>(_ split: Split, indices: C) where C.Element == Int32 {
         precondition(indices.count <= capacity)
         let size = architecture.inputs
-        split.images.withUnsafeBufferPointer { images in
-            for (row, index) in indices.enumerated() {
-                let source = images.baseAddress! + Int(index) * size
-                let target = x.pointer + row * size
-                Kernels.table.scale_bytes(source, target, size)
-                labels[row] = Int32(split.labels[Int(index)])
-            }
+        for (row, index) in indices.enumerated() {
+            let start = Int(index) * size
+            split.images.copyBytes(in: start..<(start + size), to: pixels)
+            Kernels.table.scale_bytes(pixels, x.pointer + row * size, size)
+            labels[row] = Int32(split.labels[Int(index)])
         }
     }
 }

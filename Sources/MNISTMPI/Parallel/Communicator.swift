@@ -30,10 +30,10 @@ public protocol Communicator: AnyObject {
     /// segment at index r, alive as long as the communicator), when all ranks share one
     /// machine's memory; nil otherwise. Called by every rank together.
     func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]?
-    /// `count` bytes allocated once, in memory every rank reads and writes directly (alive as
-    /// long as the communicator), when all ranks share one machine's memory; nil otherwise.
-    /// Called by every rank together.
-    func sharedBytes(count: Int) -> UnsafeMutableRawPointer?
+    /// `count` bytes held once by ranks that all share one machine's memory: rank 0 writes
+    /// them (`fill` is called on it alone), then every rank reads them. Called by every rank
+    /// together.
+    func bytesHeldOnce(count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) -> ImageBytes
     /// Returns once every rank has called it; what any rank wrote to shared segments before
     /// it is then visible to all.
     func barrier()

@@ -3,7 +3,7 @@
 extension Communicator {
     /// The root's training split on every rank, its images held once per node: the first rank
     /// of each node receives them from the root (between nodes, over the network) into memory
-    /// the node's ranks share, where the others read them. The labels (60 KB) are copied to
+    /// the node's ranks share (`bytesHeldOnce`), where the others read them. The labels (60 KB) are copied to
     /// every rank. The test split stays on the root, the only rank that evaluates; the others
     /// get an empty one. A job of one rank keeps what it loaded. Called by every rank together.
     public func distribute(_ loaded: Dataset?) -> Dataset {
@@ -13,15 +13,11 @@ extension Communicator {
         let count = labels.count * Split.imageSize
         let node = splitByNode()
         let firstOfEachNode = split(color: node.rank == 0 ? 0 : 1)  // the root is its rank 0
-        // Every rank of a node shares its memory, by the definition of a node.
-        let start = node.sharedBytes(count: count)!
-        if node.rank == 0 {
-            let images = UnsafeMutableRawBufferPointer(start: start, count: count)
+        let images = node.bytesHeldOnce(count: count) { images in
             if isRoot { loaded!.train.images.withUnsafeBufferPointer { images.copyMemory(from: UnsafeRawBufferPointer($0)) } }
             firstOfEachNode.broadcast(images, root: 0)
         }
-        node.barrier()
-        let train = Split(images: ImageBytes(shared: start.assumingMemoryBound(to: UInt8.self), count: count, owner: node), labels: labels)
+        let train = Split(images: images, labels: labels)
         return Dataset(train: train, test: loaded?.test ?? Split(images: [], labels: []))
     }
 

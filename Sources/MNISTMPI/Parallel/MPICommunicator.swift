@@ -105,19 +105,47 @@ public final class MPICommunicator: Communicator {
     }
 
     public func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]? {
-        sharedWindow(bytes: count * 4, onEveryRank: true)?.map { $0.bindMemory(to: Float.self, capacity: count) }
+        sharedWindow(bytes: count * 4)?.map { $0.bindMemory(to: Float.self, capacity: count) }
     }
 
-    public func sharedBytes(count: Int) -> UnsafeMutableRawPointer? {
-        sharedWindow(bytes: count, onEveryRank: false)?[0]
+    /// In a shared-memory file (`SharedMemoryFile`) that rank 0 maps and writes and the other
+    /// ranks read without mapping, so that their resident size does not count it; a private
+    /// array when this is the node's only rank. A file that cannot be made or opened ends the job.
+    public func bytesHeldOnce(count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) -> ImageBytes {
+        guard size > 1 else {
+            return ImageBytes(
+                [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    fill(UnsafeMutableRawBufferPointer(buffer))
+                    initialized = count
+                })
+        }
+        var name = Array("/mnist-mpi-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))".utf8)
+        broadcast(&name, root: 0)
+        let path = String(decoding: name, as: UTF8.self)
+        do {
+            let file = rank == 0 ? try SharedMemoryFile(creating: path, count: count) : nil
+            barrier()  // created before it is opened
+            let reader = rank == 0 ? nil : try SharedMemoryFile(reading: path, count: count)
+            barrier()  // opened by all before its name goes
+            if let file {
+                SharedMemoryFile.removeName(path)
+                fill(UnsafeMutableRawBufferPointer(start: file.mapping, count: count))
+            }
+            barrier()  // written before it is read
+            return file.map { ImageBytes(shared: $0.mapping!.assumingMemoryBound(to: UInt8.self), count: count, owner: $0) }
+                ?? ImageBytes(reading: reader!)
+        } catch {
+            report(MPIFailure(call: "holding the training images in shared memory", code: nil, rank: worldRank, message: error.description))
+            abort(code: 1)
+        }
     }
 
     /// An MPI-3 shared-memory window (`MPI_Win_allocate_shared`) over the ranks of this node,
     /// if they are all of this communicator's ranks (nil when they span several nodes), with
-    /// `bytes` on every rank or on rank 0 alone; the start of each rank's part. Ranks then load
-    /// and store directly, in a passive-target epoch that lasts until `finalize`. Rank 0's part
-    /// of the first window has room for the barrier's state.
-    private func sharedWindow(bytes: Int, onEveryRank: Bool) -> [UnsafeMutableRawPointer]? {
+    /// `bytes` on every rank; the start of each rank's part. Ranks then load and store
+    /// directly, in a passive-target epoch that lasts until `finalize`. Rank 0's part of the
+    /// first window has room for the barrier's state.
+    private func sharedWindow(bytes: Int) -> [UnsafeMutableRawPointer]? {
         var node: MPI_Comm?
         check(
             watchdog.watch { MPI_Comm_split_type(handle.value, cmpi_comm_type_shared(), 0, cmpi_info_null(), &node) },
@@ -129,14 +157,13 @@ public final class MPICommunicator: Communicator {
         var base: UnsafeMutableRawPointer?
         var window: MPI_Win?
         let barrierOffset = divideRoundingUp(bytes, 64) * 64
-        let mine = rank == 0 || onEveryRank ? barrierOffset + 64 : 0
         check(
-            watchdog.watch { MPI_Win_allocate_shared(MPI_Aint(mine), 1, cmpi_info_null(), node, &base, &window) },
+            watchdog.watch { MPI_Win_allocate_shared(MPI_Aint(barrierOffset + 64), 1, cmpi_info_null(), node, &base, &window) },
             "MPI_Win_allocate_shared")
         windows.append(MPIHandle(value: window!))
         check(MPI_Win_lock_all(Int32(cmpi_mode_nocheck()), window), "MPI_Win_lock_all")
         // The node's ranks are the world's, in the same order (split keys tie: world rank decides).
-        let starts = (0..<(onEveryRank ? size : 1)).map { r -> UnsafeMutableRawPointer in
+        let starts = (0..<size).map { r -> UnsafeMutableRawPointer in
             var bytes: MPI_Aint = 0, unit: Int32 = 0
             var start: UnsafeMutableRawPointer?
             check(MPI_Win_shared_query(window, Int32(r), &bytes, &unit, &start), "MPI_Win_shared_query")
@@ -293,10 +320,12 @@ public final class MPICommunicator: Communicator {
     }
 }
 
-/// An MPI call that returned an error.
+/// What failed in a rank's communication: an MPI call that returned an error, or holding the
+/// training images in the node's shared memory.
 public struct MPIFailure: Sendable {
     public let call: String
-    public let code: Int32
+    /// MPI's error code, when MPI is what failed.
+    public let code: Int32?
     public let rank: Int
     /// MPI's words for `code`.
     public let message: String

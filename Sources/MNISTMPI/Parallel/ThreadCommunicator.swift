@@ -130,8 +130,11 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         sharedBuffers(floats: count, onEveryRank: true)?.map { $0.assumingMemoryBound(to: Float.self) }
     }
 
-    public func sharedBytes(count: Int) -> UnsafeMutableRawPointer? {
-        sharedBuffers(floats: divideRoundingUp(max(count, 1), 4), onEveryRank: false)?[0]
+    public func bytesHeldOnce(count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) -> ImageBytes {
+        let start = sharedBuffers(floats: divideRoundingUp(max(count, 1), 4), onEveryRank: false)![0]
+        if rank == 0 { fill(UnsafeMutableRawBufferPointer(start: start, count: count)) }
+        shared.barrier()
+        return ImageBytes(shared: start.assumingMemoryBound(to: UInt8.self), count: count, owner: self)
     }
 
     /// Threads share all memory: every rank (or rank 0 alone) allocates a buffer of `floats`,

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Bytes that one process of a node writes and the node's other processes read, in a POSIX
+/// shared-memory object (a file in /dev/shm). The writer maps it; the readers copy from it
+/// with `pread` and never map it, so Linux's resident size of a reader counts the rows it is
+/// reading, not the whole object (a mapped shared page counts in full in every process that
+/// touched it). The name is removed once every reader has opened it: nothing outlives the job.
+final class SharedMemoryFile {
+    let count: Int
+    private let descriptor: Int32
+    /// The writer's mapping; nil in a reader.
+    let mapping: UnsafeMutableRawPointer?
+
+    /// A new object of `count` bytes, named `name` (a leading `/`, unique on the node), mapped for writing.
+    init(creating name: String, count: Int) throws(FileError) {
+        self.count = count
+        descriptor = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw FileError.errno("/dev/shm" + name, "cannot create") }
+        // Reserves the space now: a full /dev/shm is an error here rather than a SIGBUS later.
+        let reserved = count > 0 ? posix_fallocate(descriptor, 0, off_t(count)) : 0
+        let start = reserved == 0 ? mmap(nil, max(count, 1), PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0) : MAP_FAILED
+        guard reserved == 0, let start, start != MAP_FAILED else {
+            let reason = String(cString: strerror(reserved != 0 ? reserved : errno))
+            close(descriptor)
+            shm_unlink(name)
+            throw FileError(file: "/dev/shm" + name, reason: "cannot hold \(count) bytes: \(reason)")
+        }
+        mapping = start
+    }
+
+    /// The object `name`, opened for reading.
+    init(reading name: String, count: Int) throws(FileError) {
+        self.count = count
+        descriptor = shm_open(name, O_RDONLY, 0)
+        guard descriptor >= 0 else { throw FileError.errno("/dev/shm" + name, "cannot open") }
+        mapping = nil
+    }
+
+    deinit {
+        if let mapping { munmap(mapping, max(count, 1)) }
+        close(descriptor)
+    }
+
+    /// Removes the name (the writer's and readers' descriptors stay valid).
+    static func removeName(_ name: String) { shm_unlink(name) }
+
+    /// Copies bytes `range` to `target`.
+    func read(_ range: Range<Int>, into target: UnsafeMutableRawPointer) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count)
+        var done = 0
+        while done < range.count {
+            let n = pread(descriptor, target + done, range.count - done, off_t(range.lowerBound + done))
+            if n < 0 && errno == EINTR { continue }
+            // A read of memory this process holds open fails only if the kernel cannot copy.
+            precondition(n > 0, "reading shared memory failed: \(String(cString: strerror(errno)))")
+            done += n
+        }
+    }
+}
