@@ -9,9 +9,10 @@ struct Plan: ParsableCommand {
         discussion: """
             Run it under mpirun across two hosts, two ranks on each (`mpirun -np 4 --map-by \
             ppr:2:node mnist-mpi plan`), to measure the link between them and the path between \
-            the ranks of a host (with one rank a host, that path is taken to be a memory copy), or \
-            alone with --link-gbps and --link-latency-us to ask about a network you describe. The prediction is compute + on-host reduction + network + \
-            optimizer per step (an alpha-beta model of the strategy's messages); see docs/performance.md.
+            the ranks of a host (with one rank a host, that path is taken to be a memory copy), \
+            or alone with --link-gbps and --link-latency-us to ask about a network you describe. \
+            The prediction is compute + on-host reduction + network + optimizer per step (an \
+            alpha-beta model of the strategy's messages); see docs/performance.md.
             """)
 
     @Option(help: "Hosts in the layout (default: this job's).")

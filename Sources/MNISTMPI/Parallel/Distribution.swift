@@ -3,9 +3,10 @@
 extension Communicator {
     /// The root's training split on every rank, its images held once per node: the first rank
     /// of each node receives them from the root (between nodes, over the network) into memory
-    /// the node's ranks share (`bytesHeldOnce`), where the others read them. The labels (60 KB) are copied to
-    /// every rank. The test split stays on the root, the only rank that evaluates; the others
-    /// get an empty one. A job of one rank keeps what it loaded. Called by every rank together.
+    /// the node's ranks share (`bytesHeldOnce`), where the others read them. The labels (60 KB)
+    /// are copied to every rank. The test split stays on the root, the only rank that
+    /// evaluates; the others get an empty one. A job of one rank keeps what it loaded. Called
+    /// by every rank together.
     public func distribute(_ loaded: Dataset?) -> Dataset {
         if size == 1, let loaded { return loaded }
         var labels = loaded?.train.labels ?? []

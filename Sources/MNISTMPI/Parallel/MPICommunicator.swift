@@ -327,6 +327,6 @@ public struct MPIFailure: Sendable {
     /// MPI's error code, when MPI is what failed.
     public let code: Int32?
     public let rank: Int
-    /// MPI's words for `code`.
+    /// What went wrong: MPI's words for `code`, or the system's.
     public let message: String
 }
