@@ -117,6 +117,11 @@ struct Plan: ParsableCommand {
         let oneCore = remote.flatMap { Calibration.exchangesSharingACore(comm, with: $0)?.path }
         let memory = local.map { Calibration.exchanges(comm, with: $0).path }
         guard comm.isRoot else { return nil }
+        if local == nil {
+            Terminal.error(
+                "mnist-mpi: note: no second rank on this host: the path between a host's ranks is taken to be a memory copy (run two ranks a host to measure it)"
+            )
+        }
         return StepModel.Costs(
             secondsPerSample: Calibration.computePerSample(),
             optimizerSecondsPerParameter: Calibration.optimizerPerParameter(),

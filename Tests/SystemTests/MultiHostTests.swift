@@ -239,6 +239,9 @@ import Testing
         #expect(!stdout.contains("link       unmeasured"), "\(stdout)")
         // Rank 0 and its partner were pinned to one core to measure the network stack.
         #expect(!stdout.contains("network stack unmeasured") && stdout.contains("of a core a byte exchanged"), "\(stdout)")
+        // One rank a host: the path between a host's ranks is assumed, and plan says so, once.
+        let note = "mnist-mpi: note: no second rank on this host: the path between a host's ranks is taken to be a memory copy"
+        #expect(Fixtures.text(dir + "/stderr").components(separatedBy: note).count == 2, "\(Fixtures.text(dir + "/stderr"))")
         // The saved costs answer another layout without measuring.
         let again = try Fixtures.run(
             Fixtures.releaseBinary, ["plan", "--costs", "\(dir)/costs.json", "--hosts", "4", "--ranks-per-host", "8"])
