@@ -37,6 +37,11 @@ case "${1:-}" in
             ip -n mnist-sw link set "mnist-port$i" master mnist-br up
             ip -n "mnist-h$i" addr add "$subnet.$i/24" dev "mnist-veth$i"
             ip -n "mnist-h$i" link set "mnist-veth$i" up
+            # TCP on the link uses Linux's default congestion control, cubic, whatever this
+            # machine's default is: with BBR, a flow over a tbf-shaped link stalled for 50-75 ms
+            # a few times every 200 steps (and more often for the hierarchy's pairs).
+            ip -n "mnist-h$i" route change "$subnet.0/24" dev "mnist-veth$i" proto kernel scope link \
+                src "$subnet.$i" congctl cubic
             if [ -n "$rate" ]; then
                 # Both directions of the host's link. The bucket holds 1 MB: a smaller one (64 KB,
                 # one segment of the veth's 64 KB GSO packets) lets TCP reach only half the rate.
