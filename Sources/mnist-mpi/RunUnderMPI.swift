@@ -37,7 +37,7 @@ func runUnderMPI(peerTimeout: Double = 60, _ work: (MPICommunicator) throws -> V
     Phase.enter("start-up", watchdog: watchdog, rank: rank)
     let comm = MPICommunicator(watchdog: watchdog) { failure in
         Terminal.error(
-            "mnist-mpi: error: rank \(failure.rank): \(failure.call) failed: \(failure.message)\(failure.code.map { " (MPI error \($0))" } ?? ""); ending the job"
+            "mnist-mpi: error: rank \(failure.rank): \(failure.what) failed: \(failure.message)\(failure.code.map { " (MPI error \($0))" } ?? ""); ending the job"
         )
     }
     // For tests: MNIST_MPI_TEST_MPI_ERROR=<rank> makes that rank's next MPI call fail.

@@ -30,9 +30,9 @@ public final class MPICommunicator: Communicator {
     /// The state of `barrier`, in the first window (after rank 0's segment), once there is one.
     private var barrierState: UnsafeMutablePointer<UInt32>?
     /// Told which MPI call failed, just before the job is aborted with exit status 1.
-    private let report: (MPIFailure) -> Void
+    private let report: (CommunicationFailure) -> Void
 
-    public init(watchdog: Watchdog?, reportingFailures report: @escaping (MPIFailure) -> Void) {
+    public init(watchdog: Watchdog?, reportingFailures report: @escaping (CommunicationFailure) -> Void) {
         self.report = report
         self.watchdog = watchdog
         // Only this thread calls MPI (the watchdog, BLAS and root-work threads never do).
@@ -135,7 +135,9 @@ public final class MPICommunicator: Communicator {
             return file.map { ImageBytes(shared: $0.mapping!.assumingMemoryBound(to: UInt8.self), count: count, owner: $0) }
                 ?? ImageBytes(reading: reader!)
         } catch {
-            report(MPIFailure(call: "holding the training images in shared memory", code: nil, rank: worldRank, message: error.description))
+            report(
+                CommunicationFailure(
+                    what: "holding the training images in shared memory", code: nil, rank: worldRank, message: error.description))
             abort(code: 1)
         }
     }
@@ -307,7 +309,7 @@ public final class MPICommunicator: Communicator {
             var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
             var length: Int32 = 0
             MPI_Error_string(status, &text, &length)
-            report(MPIFailure(call: call, code: status, rank: worldRank, message: String(nulTerminated: text)))
+            report(CommunicationFailure(what: call, code: status, rank: worldRank, message: String(nulTerminated: text)))
             abort(code: 1)
         }
     }
@@ -322,8 +324,9 @@ public final class MPICommunicator: Communicator {
 
 /// What failed in a rank's communication: an MPI call that returned an error, or holding the
 /// training images in the node's shared memory.
-public struct MPIFailure: Sendable {
-    public let call: String
+public struct CommunicationFailure: Sendable {
+    /// The MPI call, or the work, that failed.
+    public let what: String
     /// MPI's error code, when MPI is what failed.
     public let code: Int32?
     public let rank: Int
