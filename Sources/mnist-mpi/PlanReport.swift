@@ -61,7 +61,7 @@ enum PlanReport {
         var out = ["rate,hosts,per_host,mapping,variant,measured_ms,predicted_ms,measured_over_predicted,link_bytes,predicted_link_bytes"]
         for line in String(decoding: csv, as: UTF8.self).split(separator: "\n").dropFirst() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 8, f[0] == rate, let hosts = Int(f[1]), let per = Int(f[2]), let measured = Double(f[6]) else { continue }
+            guard f.count >= 8, f[0] == rate, let hosts = Int(f[1]), let per = Int(f[2]), let measured = Double(f[6]) else { continue }
             let largest = StepModel.Layout.largest
             guard (1...largest.hosts).contains(hosts), (1...largest.ranksPerHost).contains(per) else {
                 throw ValidationError(

@@ -2,23 +2,28 @@
 # Step time of the tutorial on emulated clusters (scripts/netns/hosts.sh), per layout and
 # strategy, with the bytes each step sends over host h1's link:
 #   scripts/netns/bench.sh [--rates "none 1gbit"] [--hosts "1 2 3 4"] [--per-host "1 2 3"] [--steps 100]
-#                          [--variants "flat hierarchical bf16"]
+#                          [--repeat 3] [--variants "flat hierarchical bf16"]
 # (1 host: the ranks all on h1, the one-node step the link bound adds to.) Variants: flat (our
 # allreduce with OpenMPI's own choice of algorithm), hierarchical, bf16 (hierarchical with
 # bfloat16 on the wire), and flat-<algorithm>: the allreduce with coll_tuned's algorithm forced,
 # one of linear, nonoverlapping, recursive-doubling, ring, segmented-ring, rabenseifner.
-# Prints one CSV line per run: rate,hosts,per_host,mapping,variant,reduction,ms_per_step,tx_bytes_per_step.
-# Needs root and a release build. Each layout runs every variant back to back (interleaved).
+# A run's step time is its steady state: rank 0's mean step after the first 5 (which set up
+# connections and fault in pages). Each layout runs its variants back to back, --repeat times
+# over (interleaved); a row has the median run and the fastest and slowest.
+# Prints one CSV line per layout and variant:
+#   rate,hosts,per_host,mapping,variant,reduction,ms_per_step,tx_bytes_per_step,ms_min,ms_max
+# Needs root and a release build.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-rates="none 1gbit"; hosts="1 2 3 4"; perhost="1 2 3"; steps=100; variants="flat hierarchical bf16"
+rates="none 1gbit"; hosts="1 2 3 4"; perhost="1 2 3"; steps=100; repeat=3; variants="flat hierarchical bf16"
 while [ $# -gt 0 ]; do
     case "$1" in
         --rates) rates="$2"; shift 2 ;;
         --hosts) hosts="$2"; shift 2 ;;
         --per-host) perhost="$2"; shift 2 ;;
         --steps) steps="$2"; shift 2 ;;
+        --repeat) repeat="$2"; shift 2 ;;
         --variants) variants="$2"; shift 2 ;;
         *) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
     esac
@@ -49,10 +54,18 @@ run() {  # run N_RANKS PER_HOST "MPIRUN_FLAGS" STEPS FLAGS... -> "ms_per_step tx
     local np=$1 per=$2 mapping=$3 n=$4; shift 4
     local before; before=$(counter)
     RANKS_PER_HOST=$per "$here/mpirun.sh" -np "$np" $mapping "$repo/.build/release/mnist-mpi" --data-dir "$repo/data" \
-        --max-steps "$n" --history "$out/h.json" "$@" > "$out/log" 2>&1 || { tail -3 "$out/log" >&2; echo "nan nan nan"; return; }
-    python3 -c "import json,sys; d=json.load(open('$out/h.json')); print(d['epoch_seconds'][0] / d['steps'][0] * 1000, $(counter) - $before, d['reduction'])"
+        --max-steps "$n" --history "$out/h.json" --profile "$out/trace.json" "$@" > "$out/log" 2>&1 || {
+        tail -3 "$out/log" >&2; echo "nan nan nan"; return; }
+    python3 - "$out" "$(( $(counter) - before ))" <<'PY'
+import json, sys
+out, tx = sys.argv[1], sys.argv[2]
+starts = sorted(e["ts"] for e in json.load(open(out + "/trace.json"))["traceEvents"]
+                if e.get("ph") == "X" and e["pid"] == 0 and e["name"] == "load")
+first = min(5, len(starts) - 2)
+print((starts[-1] - starts[first]) / (len(starts) - 1 - first) / 1000, tx, json.load(open(out + "/h.json"))["reduction"])
+PY
 }
-echo "rate,hosts,per_host,mapping,variant,reduction,ms_per_step,tx_bytes_per_step"
+echo "rate,hosts,per_host,mapping,variant,reduction,ms_per_step,tx_bytes_per_step,ms_min,ms_max"
 for rate in $rates; do
     for n in $hosts; do
         up=$(( n > 1 ? n : 2 ))
@@ -61,14 +74,25 @@ for rate in $rates; do
             mappings=("")
             [ "$per" -gt 1 ] && [ "$n" -gt 1 ] && mappings+=("--map-by node")
             for mapping in "${mappings[@]}"; do
-                for name in $variants; do
-                    both="$(flags_of "$name")"; launch="$mapping ${both%%|*}"; flags="${both#*|}"
-                    # Per-step bytes: two runs whose step counts differ, so start-up traffic cancels.
-                    read -r ms tx reduction < <(run $((n * per)) "$per" "$launch" "$steps" $flags)
-                    read -r _ tx_short _ < <(run $((n * per)) "$per" "$launch" $((steps / 5)) $flags)
-                    bytes=$(python3 -c "print(round(($tx - $tx_short) / ($steps - $steps // 5)))" 2>/dev/null || echo nan)
-                    echo "$rate,$n,$per,${mapping:-slot},$name,$reduction,$(printf '%.2f' "$ms"),$bytes"
+                declare -A times=() bytes=() reductions=()
+                for _ in $(seq "$repeat"); do
+                    for name in $variants; do
+                        both="$(flags_of "$name")"; launch="$mapping ${both%%|*}"; flags="${both#*|}"
+                        read -r ms tx reductions[$name] < <(run $((n * per)) "$per" "$launch" "$steps" $flags)
+                        times[$name]+="$ms "
+                        if [ -z "${bytes[$name]:-}" ]; then
+                            # Per-step bytes: two runs whose step counts differ, so start-up traffic cancels.
+                            read -r _ tx_short _ < <(run $((n * per)) "$per" "$launch" $((steps / 5)) $flags)
+                            bytes[$name]=$(python3 -c "print(round(($tx - $tx_short) / ($steps - $steps // 5)))" 2>/dev/null || echo nan)
+                        fi
+                    done
                 done
+                for name in $variants; do
+                    stats=$(python3 -c "import sys, statistics as s; t = sorted(map(float, sys.argv[1:])); print(f'{s.median(t):.2f},{t[0]:.2f},{t[-1]:.2f}')" ${times[$name]})
+                    IFS=, read -r ms lo hi <<< "$stats"
+                    echo "$rate,$n,$per,${mapping:-slot},$name,${reductions[$name]},$ms,${bytes[$name]},$lo,$hi"
+                done
+                unset times bytes reductions
             done
         done
     done
