@@ -16,17 +16,11 @@ int csystem_usable_cpus(void) {
     return CPU_COUNT(&mask);
 }
 
-int csystem_current_cpu(void) { return sched_getcpu(); }
-
-int csystem_pin_to_cpu(int cpu, uint64_t *saved) {
-    if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(cpu_set_t), (cpu_set_t *)saved) != 0) return -1;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    return sched_setaffinity(0, sizeof one, &one);
+int csystem_may_run_on(int cpu) {
+    cpu_set_t mask;
+    if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof mask, &mask) != 0) return 0;
+    return CPU_ISSET(cpu, &mask) ? 1 : 0;
 }
-
-void csystem_restore_affinity(const uint64_t *saved) { sched_setaffinity(0, sizeof(cpu_set_t), (const cpu_set_t *)saved); }
 
 void csystem_shared_barrier(uint32_t *state, uint32_t ranks) {
     uint32_t *arrived = state, *generation = state + 1;

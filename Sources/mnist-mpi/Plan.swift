@@ -114,9 +114,14 @@ struct Plan: ParsableCommand {
                 "no second host to measure a link to: run under mpirun across hosts, or give --link-gbps and --link-latency-us")
         }
         let link = remote.map { Calibration.exchanges(comm, with: $0).path }
-        let oneCore = remote.flatMap { Calibration.exchangesSharingACore(comm, with: $0)?.path }
+        let atOnce = remote.map { _ in Calibration.exchangesAtOnce(comm, hostOf: hostOf).path }
+        let cores = Calibration.hostCores(comm)
         let memory = local.map { Calibration.exchanges(comm, with: $0).path }
         guard comm.isRoot else { return nil }
+        // The host's ranks each exchanged B bytes at once, over `busyCores` cores, in about
+        // slope x B seconds: a byte costs a core slope x busyCores / ranks.
+        let ranksHere = hostOf.filter { $0 == hostOf[0] }.count
+        let busyCores = Double(min(ranksHere, cores))
         if local == nil {
             Terminal.error(
                 "mnist-mpi: note: no second rank on this host: the path between a host's ranks is taken to be a memory copy (run two ranks a host to measure it)"
@@ -127,7 +132,7 @@ struct Plan: ParsableCommand {
             optimizerSecondsPerParameter: Calibration.optimizerPerParameter(),
             link: link ?? StepModel.Path(latency: 0, secondsPerByte: 0),
             memory: memory ?? Calibration.memoryCopyPath(),
-            networkCoreSecondsPerByte: (oneCore?.secondsPerByte ?? 0) / 2,
+            networkCoreSecondsPerByte: (atOnce?.secondsPerByte ?? 0) * busyCores / Double(ranksHere),
             wireSecondsPerValue: Dictionary(uniqueKeysWithValues: WirePrecision.allCases.map { ($0, Calibration.wirePerValue($0)) }))
     }
 

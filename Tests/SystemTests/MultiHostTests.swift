@@ -237,7 +237,7 @@ import Testing
         #expect(status == 0, "\(Fixtures.text(dir + "/stderr"))")
         #expect(stdout.contains("Layout: 2 host(s) x 1 rank(s)") && stdout.contains("Predicted step:"), "\(stdout)")
         #expect(!stdout.contains("link       unmeasured"), "\(stdout)")
-        // Rank 0 and its partner were pinned to one core to measure the network stack.
+        // Every rank exchanged with its counterpart on the other host at once to measure the network stack.
         #expect(!stdout.contains("network stack unmeasured") && stdout.contains("of a core a byte exchanged"), "\(stdout)")
         // One rank a host: the path between a host's ranks is assumed, and plan says so, once.
         let note = "mnist-mpi: note: no second rank on this host: the path between a host's ranks is taken to be a memory copy"

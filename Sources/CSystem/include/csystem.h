@@ -8,16 +8,8 @@
 /// CPUs in this process's affinity mask, or 0 if it cannot be read.
 int csystem_usable_cpus(void);
 
-/// The CPU this thread runs on now, or -1.
-int csystem_current_cpu(void);
-
-/// Restricts this process to `cpu`, first saving its affinity mask in `saved` (16 words) for
-/// `csystem_restore_affinity`. Returns 0, or -1 if the mask cannot be read or `cpu` is not
-/// allowed (a cpuset without it).
-int csystem_pin_to_cpu(int cpu, uint64_t *saved);
-
-/// Puts back the affinity mask `csystem_pin_to_cpu` saved.
-void csystem_restore_affinity(const uint64_t *saved);
+/// 1 if this process may run on `cpu` (its affinity mask holds it), else 0.
+int csystem_may_run_on(int cpu);
 
 /// Waits until `ranks` processes or threads sharing the two words at `state` (zeroed before the
 /// first use) have all called it. The last to arrive bumps the generation (word 1) and wakes the

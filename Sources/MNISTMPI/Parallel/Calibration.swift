@@ -4,8 +4,8 @@ import CSystem
 /// per sample and the optimizer per parameter on rank 0, and exchanges (each side sending and
 /// receiving at once, as a ring step does) between rank 0 and a rank on another host, and a
 /// rank on its own host, over sizes from 8 bytes to 4 MB, as OSU's latency and bandwidth tests
-/// time point-to-point messages; and the same exchanges with both ranks on one core, which
-/// shows what the network stack costs a core.
+/// time point-to-point messages; and every rank exchanging with one on another host at once,
+/// which shows what the network stack costs the cores a host's ranks run on.
 public enum Calibration {
     /// The shard sizes at which the compute per sample is measured (it grows less than
     /// linearly with the rows: a product over more rows runs closer to the core's peak).
@@ -44,19 +44,49 @@ public enum Calibration {
         return Exchanges(bytes: sizes, seconds: seconds)
     }
 
-    /// The exchanges with `partner` while it and rank 0 are both held to the core rank 0 runs
-    /// on (every rank calls it): each byte is then sent and received twice on that core, so half
-    /// the seconds a byte is what one rank's exchanges cost a core. Nil when either rank may not
-    /// run there (a cpuset without that core); both return to their own cores afterwards.
-    public static func exchangesSharingACore(_ comm: Communicator, with partner: Int) -> Exchanges? {
-        let cpu = comm.broadcast(comm.rank == 0 ? FloatBuffer([Float(csystem_current_cpu())]) : nil, count: 1)
-        let saved = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
-        defer { saved.deallocate() }
-        let pinned = (comm.rank == 0 || comm.rank == partner) && csystem_pin_to_cpu(Int32(cpu[0]), saved) == 0
-        defer { if pinned { csystem_restore_affinity(saved) } }
-        let failed = FloatBuffer([(comm.rank == 0 || comm.rank == partner) && !pinned ? 1 : 0])
-        comm.allreduceSum(failed.pointer, count: 1)
-        return failed[0] == 0 ? exchanges(comm, with: partner) : nil
+    /// Every rank exchanging with its counterpart on a paired host at once (the first host
+    /// with the second, the third with the fourth ...; the ranks of a host in order), as a
+    /// round of the hierarchy's ring runs: the median time until the last pair is done, so that
+    /// it includes what sharing a host's cores and network stack costs. Every rank calls it.
+    public static func exchangesAtOnce(_ comm: Communicator, hostOf: [Int], repetitions: Int = 20) -> Exchanges {
+        let hosts = Array(Set(hostOf)).sorted()
+        let h = hosts.firstIndex(of: hostOf[comm.rank])!
+        let mine = hostOf.indices.filter { hostOf[$0] == hostOf[comm.rank] }
+        let theirs = (h ^ 1) < hosts.count ? hostOf.indices.filter { hostOf[$0] == hosts[h ^ 1] } : []
+        let index = mine.firstIndex(of: comm.rank)!
+        let partner = index < theirs.count ? theirs[index] : nil
+        let sizes = [8] + (16...22).map { 1 << $0 }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 << 22, alignment: 64)
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 1)
+        // Every rank's time of every run, summed into place; then each run's slowest.
+        let times = FloatBuffer(count: comm.size * repetitions)
+        let seconds = sizes.map { size in
+            times.fill(0)
+            for run in -2..<repetitions {  // two untimed runs first
+                comm.barrier()
+                let start = comm.time()
+                // A rank without a counterpart exchanges nothing, with itself (a collective on threads).
+                let bytes = partner == nil ? 0 : size
+                comm.sendReceive(
+                    UnsafeRawBufferPointer(rebasing: buffer[0..<bytes]), to: partner ?? comm.rank,
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[(1 << 22)..<((1 << 22) + bytes)]), from: partner ?? comm.rank)
+                if run >= 0 { times[comm.rank * repetitions + run] = Float(comm.time() - start) }
+            }
+            comm.allreduceSum(times.pointer, count: times.count)
+            let slowest = (0..<repetitions).map { run in (0..<comm.size).map { Double(times[$0 * repetitions + run]) }.max()! }
+            return slowest.sorted()[repetitions / 2]
+        }
+        return Exchanges(bytes: sizes, seconds: seconds)
+    }
+
+    /// The cores the ranks of this rank's host may run on between them (the union of their
+    /// affinity masks; every rank calls it).
+    public static func hostCores(_ comm: Communicator) -> Int {
+        let cores = FloatBuffer(count: Launcher.onlineCores)
+        for cpu in 0..<cores.count { cores[cpu] = Float(csystem_may_run_on(Int32(cpu))) }
+        comm.splitByNode().allreduceSum(cores.pointer, count: cores.count)
+        return max(1, cores.array.filter { $0 > 0 }.count)
     }
 
     /// The host of every rank, as the lowest world rank on it (every rank calls it).
