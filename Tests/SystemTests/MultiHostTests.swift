@@ -227,6 +227,22 @@ import Testing
         return Double(line.dropFirst("Predicted step: ".count).prefix { $0 != " " }) ?? .nan
     }
 
+    /// Two ranks a host: `plan` measures the path between them (no note), and the network
+    /// stack with both pairs exchanging at once over the host's one core.
+    @Test func planMeasuresTwoRanksAHost() throws {
+        defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
+        let dir = Fixtures.temporaryDirectory()
+        let job = try acrossHosts(["plan", "--save-costs", "\(dir)/costs.json"], dir: dir, np: 4, perHost: 2)
+        let (status, _) = Fixtures.wait(job, timeout: 120)
+        let (stdout, stderr) = (Fixtures.text(dir + "/stdout"), Fixtures.text(dir + "/stderr"))
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("Layout: 2 host(s) x 2 rank(s)") && !stderr.contains("no second rank on this host"), "\(stdout)\(stderr)")
+        let costs = try JSON.parse(Array(Fixtures.text("\(dir)/costs.json").utf8))
+        let stack = costs["network_core_seconds_per_byte"]?.double ?? .nan
+        #expect(stack > 0 && stack < 1e-8, "\(stack) s a byte")
+        #expect(costs["memory"]?["latency"]?.double != 1e-6, "the path between a host's ranks was measured, not assumed as a memory copy")
+    }
+
     /// `plan` across two hosts measures the link and predicts; alone, it needs a link described.
     @Test func planMeasuresTheLinkBetweenHosts() throws {
         defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
