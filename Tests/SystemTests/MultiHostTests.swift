@@ -260,11 +260,16 @@ import Testing
         #expect(Fixtures.text(dir + "/stderr").components(separatedBy: note).count == 2, "\(Fixtures.text(dir + "/stderr"))")
         // The saved costs answer another layout without measuring.
         let again = try Fixtures.run(
-            Fixtures.releaseBinary, ["plan", "--costs", "\(dir)/costs.json", "--hosts", "4", "--ranks-per-host", "8"])
+            Fixtures.releaseBinary,
+            ["plan", "--costs", "\(dir)/costs.json", "--hosts", "4", "--ranks-per-host", "8", "--cores-per-host", "2"])
         #expect(again.status == 0 && again.stdout.contains("Layout: 4 host(s) x 8 rank(s)"), "\(again.stderr)")
+        // 8 ranks on 2 cores a host: the model says what it leaves out.
+        let slicing = "ranks take turns on each core: the model leaves out the time slicing between them"
+        #expect(again.stderr.contains("mnist-mpi: note: 4 \(slicing)"), "\(again.stderr)")
         // A link shaped by a token bucket: said so, and the burst overlaps the link with compute.
         let shaped = ["plan", "--costs", "\(dir)/costs.json", "--hosts", "2", "--link-gbps", "1", "--link-latency-us", "10"]
         let rateOnly = try Fixtures.run(Fixtures.releaseBinary, shaped)
+        #expect(!rateOnly.stderr.contains(slicing), "\(rateOnly.stderr)")
         let bucket = try Fixtures.run(Fixtures.releaseBinary, shaped + ["--link-burst-kib", "1024"])
         #expect(bucket.status == 0 && bucket.stdout.contains("bursts of 1024 KiB"), "\(bucket.stdout)\(bucket.stderr)")
         #expect(predictedStep(bucket.stdout) < predictedStep(rateOnly.stdout), "\(bucket.stdout)")
