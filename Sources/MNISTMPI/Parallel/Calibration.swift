@@ -25,23 +25,35 @@ public enum Calibration {
         }
     }
 
+    /// The sizes every exchange measurement times: 8 bytes, then 64 KB to 4 MB.
+    private static let exchangeSizes = [8] + (16...22).map { 1 << $0 }
+
+    /// Runs `body` with a function that exchanges `bytes` (up to the largest size) with a
+    /// partner rank: sent from one half of a buffer, received into the other.
+    private static func withExchanges<R>(_ comm: Communicator, _ body: (_ exchange: (_ bytes: Int, _ partner: Int) -> Void) -> R) -> R {
+        let half = exchangeSizes.last!
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * half, alignment: 64)
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 1)
+        return body { bytes, partner in
+            comm.sendReceive(
+                UnsafeRawBufferPointer(rebasing: buffer[0..<bytes]), to: partner,
+                UnsafeMutableRawBufferPointer(rebasing: buffer[half..<(half + bytes)]), from: partner)
+        }
+    }
+
     /// Exchanges between rank 0 and `partner` (every rank calls it; the others wait). The
     /// median of `repetitions` per size.
     public static func exchanges(_ comm: Communicator, with partner: Int, repetitions: Int = 20) -> Exchanges {
-        let sizes = [8] + (16...22).map { 1 << $0 }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 << 22, alignment: 64)
-        defer { buffer.deallocate() }
-        buffer.initializeMemory(as: UInt8.self, repeating: 1)
-        let seconds = sizes.map { size in
-            median(repetitions, warmUp: 2, clock: comm.time, before: comm.barrier) {
-                guard comm.rank == 0 || comm.rank == partner else { return }
-                let other = comm.rank == 0 ? partner : 0
-                comm.sendReceive(
-                    UnsafeRawBufferPointer(rebasing: buffer[0..<size]), to: other,
-                    UnsafeMutableRawBufferPointer(rebasing: buffer[(1 << 22)..<((1 << 22) + size)]), from: other)
+        withExchanges(comm) { exchange in
+            let seconds = exchangeSizes.map { size in
+                median(repetitions, warmUp: 2, clock: comm.time, before: comm.barrier) {
+                    guard comm.rank == 0 || comm.rank == partner else { return }
+                    exchange(size, comm.rank == 0 ? partner : 0)
+                }
             }
+            return Exchanges(bytes: exchangeSizes, seconds: seconds)
         }
-        return Exchanges(bytes: sizes, seconds: seconds)
     }
 
     /// Every rank exchanging with its counterpart on a paired host at once (the first host
@@ -55,29 +67,24 @@ public enum Calibration {
         let theirs = (h ^ 1) < hosts.count ? hostOf.indices.filter { hostOf[$0] == hosts[h ^ 1] } : []
         let index = mine.firstIndex(of: comm.rank)!
         let partner = index < theirs.count ? theirs[index] : nil
-        let sizes = [8] + (16...22).map { 1 << $0 }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 << 22, alignment: 64)
-        defer { buffer.deallocate() }
-        buffer.initializeMemory(as: UInt8.self, repeating: 1)
         // Every rank's time of every run, summed into place; then each run's slowest.
         let times = FloatBuffer(count: comm.size * repetitions)
-        let seconds = sizes.map { size in
-            times.fill(0)
-            for run in -2..<repetitions {  // two untimed runs first
-                comm.barrier()
-                let start = comm.time()
-                // A rank without a counterpart exchanges nothing, with itself (a collective on threads).
-                let bytes = partner == nil ? 0 : size
-                comm.sendReceive(
-                    UnsafeRawBufferPointer(rebasing: buffer[0..<bytes]), to: partner ?? comm.rank,
-                    UnsafeMutableRawBufferPointer(rebasing: buffer[(1 << 22)..<((1 << 22) + bytes)]), from: partner ?? comm.rank)
-                if run >= 0 { times[comm.rank * repetitions + run] = Float(comm.time() - start) }
+        return withExchanges(comm) { exchange in
+            let seconds = exchangeSizes.map { size in
+                times.fill(0)
+                for run in -2..<repetitions {  // two untimed runs first
+                    comm.barrier()
+                    let start = comm.time()
+                    // A rank without a counterpart exchanges nothing, with itself (a collective on threads).
+                    exchange(partner == nil ? 0 : size, partner ?? comm.rank)
+                    if run >= 0 { times[comm.rank * repetitions + run] = Float(comm.time() - start) }
+                }
+                comm.allreduceSum(times.pointer, count: times.count)
+                let slowest = (0..<repetitions).map { run in (0..<comm.size).map { Double(times[$0 * repetitions + run]) }.max()! }
+                return slowest.sorted()[repetitions / 2]
             }
-            comm.allreduceSum(times.pointer, count: times.count)
-            let slowest = (0..<repetitions).map { run in (0..<comm.size).map { Double(times[$0 * repetitions + run]) }.max()! }
-            return slowest.sorted()[repetitions / 2]
+            return Exchanges(bytes: exchangeSizes, seconds: seconds)
         }
-        return Exchanges(bytes: sizes, seconds: seconds)
     }
 
     /// The cores the ranks of this rank's host may run on between them (the union of their
