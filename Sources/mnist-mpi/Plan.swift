@@ -96,10 +96,10 @@ struct Plan: ParsableCommand {
                     coresPerHost: coresPerHost ?? Double(Launcher.onlineCores), byNode: mapByNode,
                     strategy: reduction, wire: wirePrecision)
                 let model = StepModel(costs: costs)
-                let ranksPerCore = Double(layout.ranksPerHost) / layout.coresPerHost
-                if compare == nil, ranksPerCore > 2 {
+                let sharing = layout.sharing
+                if compare == nil, sharing > 2 {
                     Terminal.error(
-                        "mnist-mpi: note: \(format(ranksPerCore, decimals: ranksPerCore == ranksPerCore.rounded() ? 0 : 1)) ranks take turns on each core: the model leaves out the time slicing between them, which made such layouts run slower than predicted (docs/performance.md, \"Where the model misses\")"
+                        "mnist-mpi: note: \(format(sharing, decimals: sharing == sharing.rounded() ? 0 : 1)) ranks take turns on each core: the model leaves out the time slicing between them, which made such layouts run slower than predicted (docs/performance.md, \"Where the model misses\")"
                     )
                 }
                 if let compare {

@@ -105,7 +105,7 @@ public struct StepModel: Sendable {
         var busyCores: Double { min(Double(ranksPerHost), coresPerHost) }
 
         /// Ranks taking turns on one core (1 when each has its own).
-        var sharing: Double { max(1, Double(ranksPerHost) / coresPerHost) }
+        public var sharing: Double { max(1, Double(ranksPerHost) / coresPerHost) }
 
         /// The host of `rank`.
         func host(_ rank: Int) -> Int { byNode ? rank % hosts : rank / ranksPerHost }
