@@ -47,6 +47,8 @@ flags_of() {
     esac
 }
 for variant in $variants; do flags_of "$variant" > /dev/null; done
+[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --repeat must be a positive whole number, not '$repeat'" >&2; exit 64; }
+[[ "$steps" =~ ^[0-9]+$ ]] && [ "$steps" -ge 10 ] || { echo "bench.sh: --steps must be a whole number of at least 10, not '$steps'" >&2; exit 64; }
 out="$(mktemp -d)"
 trap 'rm -rf "$out"; "$here/hosts.sh" down' EXIT
 counter() { ip netns exec mnist-h1 cat /sys/class/net/mnist-veth1/statistics/tx_bytes; }
