@@ -90,13 +90,19 @@ struct Plan: ParsableCommand {
                 if let linkGbps { costs.link.secondsPerByte = 8 / (linkGbps * 1e9) }
                 if let linkLatencyUs { costs.link.latency = linkLatencyUs * 1e-6 }
                 costs.link.burstBytes = linkBurstKib * 1024
-                let jobHosts = Set(hostOf).count
+                // The model follows hosts with equal rank counts: an uneven job is taken at its busiest host's.
+                let jobRanks = Dictionary(grouping: hostOf) { $0 }.values.map(\.count)
+                if compare == nil, ranksPerHost == nil, jobRanks.min() != jobRanks.max() {
+                    Terminal.error(
+                        "mnist-mpi: note: this job's hosts run \(jobRanks.min()!) to \(jobRanks.max()!) ranks; the prediction is for \(jobRanks.max()!) on each (--ranks-per-host to choose)"
+                    )
+                }
                 let layout = StepModel.Layout(
-                    hosts: hosts ?? jobHosts, ranksPerHost: ranksPerHost ?? comm.size / jobHosts,
+                    hosts: hosts ?? jobRanks.count, ranksPerHost: ranksPerHost ?? jobRanks.max()!,
                     coresPerHost: coresPerHost ?? Double(Launcher.onlineCores), byNode: mapByNode,
                     strategy: reduction, wire: wirePrecision)
                 let model = StepModel(costs: costs)
-                let sharing = layout.sharing
+                let sharing = (layout.sharing * 10).rounded() / 10
                 if compare == nil, sharing > 2 {
                     Terminal.error(
                         "mnist-mpi: note: \(format(sharing, decimals: sharing == sharing.rounded() ? 0 : 1)) ranks take turns on each core: the model leaves out the time slicing between them, which made such layouts run slower than predicted (docs/performance.md, \"Where the model misses\")"

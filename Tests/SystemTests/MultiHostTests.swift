@@ -241,6 +241,16 @@ import Testing
         let stack = costs["network_core_seconds_per_byte"]?.double ?? .nan
         #expect(stack > 0 && stack < 1e-8, "\(stack) s a byte")
         #expect(costs["memory"]?["latency"]?.double != 1e-6, "the path between a host's ranks was measured, not assumed as a memory copy")
+        // Three ranks over two hosts (two and one): the layout is the busiest host's, and plan says so.
+        let uneven = Fixtures.temporaryDirectory()
+        let third = try acrossHosts(["plan", "--costs", "\(dir)/costs.json"], dir: uneven, np: 3, perHost: 2)
+        let (unevenStatus, _) = Fixtures.wait(third, timeout: 120)
+        let (unevenOut, unevenErr) = (Fixtures.text(uneven + "/stdout"), Fixtures.text(uneven + "/stderr"))
+        #expect(unevenStatus == 0 && unevenOut.contains("Layout: 2 host(s) x 2 rank(s)"), "\(unevenOut)\(unevenErr)")
+        #expect(
+            unevenErr.contains(
+                "mnist-mpi: note: this job's hosts run 1 to 2 ranks; the prediction is for 2 on each (--ranks-per-host to choose)"),
+            "\(unevenErr)")
     }
 
     /// `plan` across two hosts measures the link and predicts; alone, it needs a link described.
