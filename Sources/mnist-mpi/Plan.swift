@@ -21,7 +21,10 @@ struct Plan: ParsableCommand {
     @Option(help: "Ranks on each host (default: this job's).")
     var ranksPerHost: Int?
 
-    @Option(help: "Cores of each host the ranks run on (default: this machine's).")
+    @Option(
+        help:
+            "Cores of each host the ranks run on (default: the cores this job's ranks may use on their host; with --ranks-per-host, the machine's)."
+    )
     var coresPerHost: Double?
 
     @Flag(help: "Ranks placed round-robin over the hosts (mpirun --map-by node) instead of consecutively.")
@@ -83,7 +86,8 @@ struct Plan: ParsableCommand {
     func run() throws {
         try runUnderMPI { comm in
             let hostOf = Calibration.hosts(comm)
-            let measured: StepModel.Costs? = try costs == nil ? measure(comm, hostOf: hostOf) : nil
+            let hostCores = Calibration.hostCores(comm)
+            let measured: StepModel.Costs? = try costs == nil ? measure(comm, hostOf: hostOf, cores: hostCores) : nil
             try comm.onRoot {
                 var costs = try measured ?? load(self.costs!)
                 if let saveCosts { try FileIO.writeAtomically(Array(PlanReport.json(costs).text.utf8) + [0x0A], to: saveCosts) }
@@ -99,7 +103,8 @@ struct Plan: ParsableCommand {
                 }
                 let layout = StepModel.Layout(
                     hosts: hosts ?? jobRanks.count, ranksPerHost: ranksPerHost ?? jobRanks.max()!,
-                    coresPerHost: coresPerHost ?? Double(Launcher.onlineCores), byNode: mapByNode,
+                    // The job's own ranks a host run on the cores they may use (a cpuset, a binding, taskset).
+                    coresPerHost: coresPerHost ?? Double(ranksPerHost == nil ? hostCores : Launcher.onlineCores), byNode: mapByNode,
                     strategy: reduction, wire: wirePrecision)
                 let model = StepModel(costs: costs)
                 let sharing = (layout.sharing * 10).rounded() / 10
@@ -118,7 +123,7 @@ struct Plan: ParsableCommand {
     }
 
     /// Every rank takes part in the exchanges; rank 0 also times compute and the optimizer.
-    private func measure(_ comm: MPICommunicator, hostOf: [Int]) throws -> StepModel.Costs? {
+    private func measure(_ comm: MPICommunicator, hostOf: [Int], cores: Int) throws -> StepModel.Costs? {
         let remote = hostOf.firstIndex { $0 != hostOf[0] }
         let local = hostOf.indices.first { $0 != 0 && hostOf[$0] == hostOf[0] }
         guard remote != nil || (linkGbps != nil && linkLatencyUs != nil) || costs != nil else {
@@ -127,7 +132,6 @@ struct Plan: ParsableCommand {
         }
         let link = remote.map { Calibration.exchanges(comm, with: $0).path }
         let atOnce = remote.map { _ in Calibration.exchangesAtOnce(comm, hostOf: hostOf).path }
-        let cores = Calibration.hostCores(comm)
         let memory = local.map { Calibration.exchanges(comm, with: $0).path }
         guard comm.isRoot else { return nil }
         // The host's ranks each exchanged B bytes at once, over `busyCores` cores, in about

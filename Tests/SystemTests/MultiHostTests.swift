@@ -237,6 +237,8 @@ import Testing
         let (stdout, stderr) = (Fixtures.text(dir + "/stdout"), Fixtures.text(dir + "/stderr"))
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("Layout: 2 host(s) x 2 rank(s)") && !stderr.contains("no second rank on this host"), "\(stdout)\(stderr)")
+        // A test host's ranks may use one core (agent.sh's taskset): the layout is taken on that one.
+        #expect(stdout.contains("x 2 rank(s), 1.00 core(s) a host"), "\(stdout)")
         let costs = try JSON.parse(Array(Fixtures.text("\(dir)/costs.json").utf8))
         let stack = costs["network_core_seconds_per_byte"]?.double ?? .nan
         #expect(stack > 0 && stack < 1e-8, "\(stack) s a byte")
@@ -273,6 +275,15 @@ import Testing
             Fixtures.releaseBinary,
             ["plan", "--costs", "\(dir)/costs.json", "--hosts", "4", "--ranks-per-host", "8", "--cores-per-host", "2"])
         #expect(again.status == 0 && again.stdout.contains("Layout: 4 host(s) x 8 rank(s)"), "\(again.stderr)")
+        // Alone, the job's one rank a host runs on the cores it may use; another rank count on the machine's.
+        let pinned = ["-c", "0", Fixtures.releaseBinary, "plan", "--costs", "\(dir)/costs.json", "--hosts", "2"]
+        let onOne = try Fixtures.run("/usr/bin/taskset", pinned)
+        #expect(
+            onOne.status == 0 && onOne.stdout.contains("Layout: 2 host(s) x 1 rank(s), 1.00 core(s) a host"),
+            "\(onOne.stdout)\(onOne.stderr)")
+        let onMachine = try Fixtures.run("/usr/bin/taskset", pinned + ["--ranks-per-host", "2"])
+        let machine = "2 host(s) x 2 rank(s), \(Launcher.onlineCores).00 core(s) a host"
+        #expect(onMachine.status == 0 && onMachine.stdout.contains(machine), "\(onMachine.stdout)\(onMachine.stderr)")
         // 8 ranks on 2 cores a host: the model says what it leaves out.
         let slicing = "ranks take turns on each core: the model leaves out the time slicing between them"
         #expect(again.stderr.contains("mnist-mpi: note: 4 \(slicing)"), "\(again.stderr)")
