@@ -63,6 +63,8 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("The rate column of --compare's rows to use.", valueName: "rate"))
     var rate = "1gbit"
 
+    @OptionGroup var peers: PeerTimeoutOption
+
     func validate() throws {
         let largest = StepModel.Layout.largest
         if let hosts, !(1...largest.hosts).contains(hosts) {
@@ -84,10 +86,12 @@ struct Plan: ParsableCommand {
     }
 
     func run() throws {
-        try runUnderMPI { comm in
+        try runUnderMPI(peerTimeout: peers.peerTimeout) { comm in
+            Phase.enter("measuring", watchdog: comm.watchdog, rank: comm.rank)
             let hostOf = Calibration.hosts(comm)
             let hostCores = Calibration.hostCores(comm)
             let measured: StepModel.Costs? = try costs == nil ? measure(comm, hostOf: hostOf, cores: hostCores) : nil
+            Phase.enter("predicting", watchdog: comm.watchdog, rank: comm.rank)
             try comm.onRoot {
                 var costs = try measured ?? load(self.costs!)
                 if let saveCosts { try FileIO.writeAtomically(Array(PlanReport.json(costs).text.utf8) + [0x0A], to: saveCosts) }

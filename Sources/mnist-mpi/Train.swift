@@ -92,9 +92,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Delete the checkpoints another run left in --checkpoint-dir and start afresh (without it, such a directory is an error).")
     var startOver = false
 
-    @Option(
-        help: ArgumentHelp("Seconds a rank waits for its peers in a collective before ending the job (0: forever).", valueName: "seconds"))
-    var peerTimeout = 60.0
+    @OptionGroup var peers: PeerTimeoutOption
 
     @Option(
         help: ArgumentHelp(
@@ -129,9 +127,6 @@ struct Train: ParsableCommand {
             throw ValidationError("--checkpoint-every must be at least 1 (got \(checkpointEvery))")
         }
         guard keepCheckpoints >= 1 else { throw ValidationError("--keep-checkpoints must be at least 1 (got \(keepCheckpoints))") }
-        guard peerTimeout.isFinite, peerTimeout >= 0, peerTimeout <= 1e6 else {
-            throw ValidationError("--peer-timeout must be 0 or a number of seconds up to 1000000 (got \(peerTimeout))")
-        }
         // Each micro-shard a rank owns has a gradient buffer of its own (1.6 MB).
         guard microShards >= 1, microShards <= 1024, microShards & (microShards - 1) == 0 else {
             throw ValidationError("--micro-shards must be a power of two up to 1024 (got \(microShards))")
@@ -174,7 +169,7 @@ struct Train: ParsableCommand {
         config.resume = resume
         config.startOver = startOver
         config.commandLine = CommandLine.arguments.joined(separator: " ")
-        try runUnderMPI(peerTimeout: peerTimeout) { comm in
+        try runUnderMPI(peerTimeout: peers.peerTimeout) { comm in
             try TrainingJob(config: config, comm: comm, watchdog: comm.watchdog).run()
         }
     }

@@ -197,6 +197,20 @@ import Testing
         #expect(stderr.contains("no answer from the other ranks for 3 s while \(phase)"), "\(stderr)")
     }
 
+    /// `plan` watches its peers as training does: the rank on the other host frozen while the
+    /// links are measured ends the job with one clear line and exit 3.
+    @Test func aFrozenRankOnAnotherHostEndsPlan() throws {
+        defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
+        let dir = Fixtures.temporaryDirectory()
+        let job = try acrossHosts(
+            ["plan", "--peer-timeout", "3"], dir: dir, np: 2, environment: ["MNIST_MPI_TEST_FREEZE": "measuring@1"])
+        let (status, seconds) = Fixtures.wait(job, timeout: 120)
+        let stderr = Fixtures.text(dir + "/stderr")
+        #expect(status == 3, "\(stderr)")
+        #expect(seconds < 30)
+        #expect(stderr.contains("rank 0: no answer from the other ranks for 3 s while measuring"), "\(stderr)")
+    }
+
     /// What crosses a host's link per step is what the ring must send: 2 (N - 1) / N of the
     /// gradient each way for N = 2 hosts (half in bfloat16), whatever the ranks per host; the
     /// flat allreduce with ranks mapped by node sends more. Counted on h1's interface over
