@@ -88,7 +88,7 @@ struct Plan: ParsableCommand {
     func run() throws {
         try runUnderMPI(peerTimeout: peers.peerTimeout) { comm in
             Phase.enter("measuring", watchdog: comm.watchdog, rank: comm.rank)
-            let hostOf = Calibration.hosts(comm)
+            let hostOf = comm.hostOfEachRank()
             let hostCores = Calibration.hostCores(comm)
             let measured: StepModel.Costs? = try costs == nil ? measure(comm, hostOf: hostOf, cores: hostCores) : nil
             Phase.enter("predicting", watchdog: comm.watchdog, rank: comm.rank)

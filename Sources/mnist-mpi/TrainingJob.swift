@@ -78,6 +78,8 @@ struct TrainingJob {
         /// Shards of each batch this process trains, each on a thread of its own (more than
         /// one only for a process that is the whole job: see `ThreadPlan`).
         let shards: Int
+        /// The host of each rank (`Communicator.hostOfEachRank`).
+        let hosts: [Int]
         let startupSeconds: Double
     }
 
@@ -119,9 +121,10 @@ struct TrainingJob {
         let resume = try resumeCheckpoint(architecture)
         var runID = Array(Checkpoint.newRunID().utf8)
         comm.broadcast(&runID, root: 0)
+        let hosts = comm.hostOfEachRank()
         let start = Start(
             data: data, architecture: architecture, weights: weights, resume: resume,
-            runID: String(decoding: runID, as: UTF8.self), threads: threads, shards: plan.shards,
+            runID: String(decoding: runID, as: UTF8.self), threads: threads, shards: plan.shards, hosts: hosts,
             startupSeconds: comm.time() - started)
         if comm.isRoot { introduce(start) }
         return start
@@ -184,8 +187,30 @@ struct TrainingJob {
         let shard = Sharding.shard(batchSize: options.batchSize, ranks: shards, rank: 0).count
         let split = start.shards > 1 ? " x \(start.shards) threads" : ""
         print(
-            "Training on \(data.train.count) samples: \(comm.size) rank(s)\(split), global batch \(options.batchSize) (up to \(shard) per \(start.shards > 1 ? "thread" : "rank")), \(start.threads) BLAS thread(s) per \(start.shards > 1 ? "thread" : "rank"), start-up \(format3(start.startupSeconds))s\n"
+            "Training on \(data.train.count) samples: \(comm.size) rank(s)\(split), global batch \(options.batchSize) (up to \(shard) per \(start.shards > 1 ? "thread" : "rank")), \(start.threads) BLAS thread(s) per \(start.shards > 1 ? "thread" : "rank"), start-up \(format3(start.startupSeconds))s"
         )
+    }
+
+    /// How the gradients are summed, and across hosts what that sends over each host's link:
+    /// what a step across hosts waits for (`mnist-mpi plan` predicts it). Nil for one rank.
+    private func reductionLine(_ trainer: Trainer, _ start: Start) -> String? {
+        let name = trainer.reductionName
+        let ranks = Dictionary(grouping: start.hosts) { $0 }.values.map(\.count)
+        guard ranks.count > 1 else {
+            if start.shards > 1 { return "Reduction: \(name), \(start.shards) thread shards in one process" }
+            return comm.size > 1 ? "Reduction: \(name), \(comm.size) ranks on one host" : nil
+        }
+        guard ranks.min() == ranks.max() else {
+            let why = config.training.reduction == .automatic ? " (hierarchical needs as many ranks on every host)" : ""
+            return "Reduction: \(name), \(ranks.count) hosts of \(ranks.min()!) to \(ranks.max()!) ranks\(why)"
+        }
+        let layout = "Reduction: \(name), \(ranks.count) hosts x \(ranks[0]) rank(s)"
+        guard name == "hierarchical" else { return layout }
+        // The ring's reduce-scatter and allgather: 2 (N - 1) / N of the gradient each way.
+        let wire = config.training.wirePrecision
+        let hosts = Double(ranks.count)
+        let bytes = 2 * (hosts - 1) / hosts * Double(start.architecture.parameterCount * wire.bytesPerValue)
+        return "\(layout): \(format(bytes / 1e6, decimals: 2)) MB each way over each host's link a step (\(wire.rawValue))"
     }
 
     /// The epochs, with Keras's progress lines on rank 0 (and per-epoch validation there when
@@ -241,6 +266,10 @@ struct TrainingJob {
                 board.timeline = trainer.timeline
                 observers.append(board)
             }
+        }
+        if reports {
+            if let line = reductionLine(trainer, start) { print(line) }
+            print("")
         }
         defer { if reports { board?.flush() } }  // the last epoch, or the steps up to a stop
         try trainer.train(observers: observers, validate: validate, stopRequested: { StopRequest.signal != 0 })

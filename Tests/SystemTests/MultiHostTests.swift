@@ -46,10 +46,34 @@ import Testing
         #expect(status == 0, "\(Fixtures.text(dir + "/stderr"))")
         let local = try Fixtures.mpirun(2, ["--data-dir", Fixtures.dataDirectory] + flags + ["\(dir)/local.safetensors"])
         #expect(local.status == 0)
+        // Rank 0 says how the gradients are summed, and across hosts what that sends.
+        let link = "Reduction: hierarchical, 2 hosts x 1 rank(s): 1.63 MB each way over each host's link a step (float32)"
+        #expect(Fixtures.text(dir + "/stdout").contains(link), "\(Fixtures.text(dir + "/stdout"))")
+        #expect(local.stdout.contains("Reduction: shared-memory, 2 ranks on one host"), "\(local.stdout)")
         // Two ranks: each gradient element is a + b whichever way it travels, so the bits agree.
         #expect(
             try ModelFile.load("\(dir)/hosts.safetensors", Architecture()).array
                 == ModelFile.load("\(dir)/local.safetensors", Architecture()).array)
+    }
+
+    /// Hosts with different rank counts (2 and 1): the default sums with the flat allreduce and
+    /// says why; asking for the hierarchy is one clear error.
+    @Test func unevenHostsTrainFlatOrSayWhyNot() throws {
+        defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
+        let dir = Fixtures.temporaryDirectory()
+        let job = try acrossHosts(["--max-steps", "5"], dir: dir, np: 3, perHost: 2)
+        let (status, _) = Fixtures.wait(job, timeout: 120)
+        #expect(status == 0, "\(Fixtures.text(dir + "/stderr"))")
+        let line = "Reduction: allreduce, 2 hosts of 1 to 2 ranks (hierarchical needs as many ranks on every host)"
+        #expect(Fixtures.text(dir + "/stdout").contains(line), "\(Fixtures.text(dir + "/stdout"))")
+        let asked = Fixtures.temporaryDirectory()
+        let refused = try acrossHosts(["--max-steps", "5", "--reduction", "hierarchical"], dir: asked, np: 3, perHost: 2)
+        let (refusedStatus, _) = Fixtures.wait(refused, timeout: 120)
+        #expect(refusedStatus == 1)
+        #expect(
+            Fixtures.text(asked + "/stderr").contains(
+                "mnist-mpi: error: --reduction hierarchical needs the same number of ranks on every node"),
+            "\(Fixtures.text(asked + "/stderr"))")
     }
 
     /// Ranks on two hosts share no memory: `--reduction shared-memory` is one clear error.

@@ -96,19 +96,6 @@ public enum Calibration {
         return max(1, cores.array.filter { $0 > 0 }.count)
     }
 
-    /// The host of every rank, as the lowest world rank on it (every rank calls it).
-    public static func hosts(_ comm: Communicator) -> [Int] {
-        // The node's first rank tells its node its world rank; then every rank its leader's.
-        let node = comm.splitByNode()
-        let leader = FloatBuffer(count: 1)
-        if node.rank == 0 { leader.fill(Float(comm.rank)) }
-        node.allreduceSum(leader.pointer, count: 1)
-        let all = FloatBuffer(count: comm.size)
-        all[comm.rank] = leader[0]
-        comm.allreduceSum(all.pointer, count: comm.size)
-        return all.array.map { Int($0) }
-    }
-
     /// Seconds of forward and backward per sample, one thread, at each of `rows`, each run
     /// starting from caches that other work has passed through, as in a training step.
     public static func computePerSample(_ architecture: Architecture = Architecture(), repetitions: Int = 30) -> [Double] {

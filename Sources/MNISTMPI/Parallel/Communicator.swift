@@ -53,6 +53,19 @@ extension Communicator {
             UnsafeMutableRawBufferPointer(start: receive, count: count * 4), from: partner)
     }
 
+    /// The host of every rank, as the lowest rank on it (every rank calls it).
+    public func hostOfEachRank() -> [Int] {
+        // The node's first rank tells its node its rank; then every rank its leader's.
+        let node = splitByNode()
+        let leader = FloatBuffer(count: 1)
+        if node.rank == 0 { leader.fill(Float(rank)) }
+        node.allreduceSum(leader.pointer, count: 1)
+        let all = FloatBuffer(count: size)
+        all[rank] = leader[0]
+        allreduceSum(all.pointer, count: size)
+        return all.array.map { Int($0) }
+    }
+
     public func waitForRoot(_ work: () -> Void) {
         if isRoot { work() }
     }

@@ -9,7 +9,7 @@ import Testing
     /// slowest pair's times, so all agree.
     @Test func everyRankExchangesWithItsCounterpartAtOnce() {
         let results = ThreadCommunicator.run(ranks: 5, nodes: 3) { comm in
-            Calibration.exchangesAtOnce(comm, hostOf: Calibration.hosts(comm), repetitions: 3).seconds
+            Calibration.exchangesAtOnce(comm, hostOf: comm.hostOfEachRank(), repetitions: 3).seconds
         }
         #expect(results.count == 5 && results.allSatisfy { $0 == results[0] })
         #expect(results[0].count == 8 && results[0].allSatisfy { $0 > 0 && $0.isFinite })

@@ -14,6 +14,13 @@ struct ThreadCommunicatorTests {
         #expect(results.allSatisfy { $0 == [(values[0] + values[1]) + values[2], 3, 15] })
     }
 
+    /// Each rank is told the host of every rank, named by its first rank: 5 ranks on 3
+    /// pretend nodes are blocks of 2, 2 and 1.
+    @Test func everyRankLearnsTheHostOfEachRank() {
+        let results = ThreadCommunicator.run(ranks: 5, nodes: 3) { $0.hostOfEachRank() }
+        #expect(results == Array(repeating: [0, 0, 2, 2, 4], count: 5))
+    }
+
     @Test func broadcastAndExchange() {
         let results = ThreadCommunicator.run(ranks: 4) { comm in
             var bytes: [UInt8] = comm.rank == 2 ? [7, 8, 9] : []
