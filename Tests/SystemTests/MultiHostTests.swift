@@ -145,6 +145,7 @@ import Testing
             np, ["--data-dir", Fixtures.dataDirectory] + flags + ["--save", "\(dir)/local.safetensors", "--history", "\(dir)/local.json"])
         #expect(local.status == 0, "\(local.stderr)")
         #expect(Fixtures.text("\(dir)/h.json").contains(#""reduction":"hierarchical""#), "\(Fixtures.text("\(dir)/h.json"))")
+        #expect(Fixtures.text("\(dir)/h.json").contains(#""hosts":2,"#) && Fixtures.text("\(dir)/local.json").contains(#""hosts":1,"#))
         // The training set is held once per host: a rank other than its host's first holds
         // neither a copy (47 MB) nor a mapping of the host's copy, at its peak.
         let firsts = mapping.isEmpty ? Set(stride(from: 0, to: np, by: perHost)) : Set(0..<(np / perHost))

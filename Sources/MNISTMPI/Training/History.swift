@@ -5,6 +5,8 @@ public struct History: Sendable {
     public var epochs: [EpochMetrics]
     public var test: Evaluation
     public var ranks: Int
+    /// Hosts the ranks ran on (nodes: ranks that share memory).
+    public var hosts: Int
     public var threads: Int
     public var startupSeconds: Double
     public var options: TrainingOptions
@@ -17,13 +19,14 @@ public struct History: Sendable {
     public var reduction: String
 
     public init(
-        epochs: [EpochMetrics], test: Evaluation, ranks: Int, threads: Int, startupSeconds: Double,
+        epochs: [EpochMetrics], test: Evaluation, ranks: Int, hosts: Int, threads: Int, startupSeconds: Double,
         options: TrainingOptions, dataset: String, phaseSeconds: [Double], memory: [MemoryUse],
         reduction: String
     ) {
         self.epochs = epochs
         self.test = test
         self.ranks = ranks
+        self.hosts = hosts
         self.threads = threads
         self.startupSeconds = startupSeconds
         self.options = options
@@ -52,6 +55,7 @@ public struct History: Sendable {
                 ("epoch_seconds", .array(epochs.map { .number($0.seconds) })),
                 ("steps", .array(epochs.map { .integer($0.steps) })),
                 ("ranks", .integer(ranks)),
+                ("hosts", .integer(hosts)),
                 ("threads_per_rank", .integer(threads)),
                 ("reduction", .string(reduction)),
                 ("wire_precision", .string(options.wirePrecision.rawValue)),
