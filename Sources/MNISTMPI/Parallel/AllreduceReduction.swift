@@ -48,6 +48,9 @@ public class AllreduceReduction: GradientReduction {
             batchSize: batchSize, count: parameterCount)
     }
 
+    /// Every rank steps all of the weights: they are the same everywhere already.
+    public func shareWeights(_ parameters: FloatBuffer) {}
+
     /// Every rank steps all of the velocity: it is whole already.
     public func gatherOptimizerState(_ velocity: FloatBuffer) {}
 }

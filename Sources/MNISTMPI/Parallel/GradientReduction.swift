@@ -5,7 +5,8 @@
 ///
 ///     for each piece of this rank's rows: forward and backward into the piece's buffer
 ///     reduce:  the whole batch's loss and correct count (`tail`) are then on every rank
-///     update:  the optimizer step with the whole batch's gradient sums, the same on every rank
+///     update:  the optimizer step of this rank's part of the weights with the batch's sums
+///     shareWeights:  the new weights, the same on every rank
 ///
 /// Each piece's buffer is the gradient sums (laid out as the parameters) followed by the
 /// `Tail` slots.
@@ -24,9 +25,12 @@ public protocol GradientReduction: AnyObject {
     func reduce(stopRequested: Bool)
     /// After `reduce`: the `Tail` slots summed over the whole batch, the same on every rank.
     var tail: UnsafePointer<Float> { get }
-    /// After `reduce`: one optimizer step with the batch's gradient sums; afterwards the
-    /// parameters are the same on every rank.
+    /// After `reduce`: the optimizer step, with the batch's gradient sums, of the weights this
+    /// rank steps (all of them, or its slice).
     func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int)
+    /// After `update`: the other ranks' slices of the new weights into `parameters`, which are
+    /// then the same on every rank (nothing to do for a strategy whose ranks step them all).
+    func shareWeights(_ parameters: FloatBuffer)
     /// Makes `velocity` whole on every rank, for a checkpoint (a strategy that keeps only a
     /// slice of the optimizer state up to date gathers the others' slices).
     func gatherOptimizerState(_ velocity: FloatBuffer)
@@ -34,6 +38,7 @@ public protocol GradientReduction: AnyObject {
 
 extension GradientReduction {
     public func gatherOptimizerState(_ velocity: FloatBuffer) {}
+    public func shareWeights(_ parameters: FloatBuffer) {}
 }
 
 /// Slots after the gradient sums in a reduction buffer: the loss sum and correct count of the

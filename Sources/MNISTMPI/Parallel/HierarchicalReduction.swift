@@ -100,6 +100,9 @@ public final class HierarchicalReduction: AllreduceReduction {
             weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
             gradientParts: UnsafeBufferPointer(parts), publishing: shared.published(by: node.rank),
             batchSize: batchSize, count: mine.count)
+    }
+
+    public override func shareWeights(_ parameters: FloatBuffer) {
         node.barrier()
         shared.copyOtherSlices(into: parameters)
     }

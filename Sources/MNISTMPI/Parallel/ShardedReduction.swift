@@ -34,6 +34,9 @@ public final class ShardedReduction: AllreduceReduction {
         optimizer.step(
             weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
             gradientSums: slice.pointer, batchSize: batchSize, count: mine.count)
+    }
+
+    public override func shareWeights(_ parameters: FloatBuffer) {
         comm.allgather(parameters.pointer, blocks: blocks)
     }
 

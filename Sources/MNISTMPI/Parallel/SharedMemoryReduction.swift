@@ -54,6 +54,9 @@ public final class SharedMemoryReduction: AllreduceReduction {
             weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
             gradientParts: UnsafeBufferPointer(parts), publishing: node.published(by: comm.rank),
             batchSize: batchSize, count: mine.count)
+    }
+
+    public override func shareWeights(_ parameters: FloatBuffer) {
         comm.barrier()
         node.copyOtherSlices(into: parameters)
     }

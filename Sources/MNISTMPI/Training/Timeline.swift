@@ -3,8 +3,10 @@
 /// Perfetto), like Horovod's Timeline.
 public final class Timeline {
     public enum Phase: Int, CaseIterable, Sendable {
-        /// `reduction`: summing the ranks' gradients, by whichever strategy runs.
-        case load, forward, backward, reduction, optimizer
+        /// `reduction`: summing the ranks' gradients, by whichever strategy runs; `optimizer`:
+        /// the RMSprop step of this rank's part of the weights; `gather`: the other ranks'
+        /// parts of the new weights reaching this rank (the sharded strategies).
+        case load, forward, backward, reduction, optimizer, gather
         public var name: String { String(describing: self) }
     }
 

@@ -2,7 +2,8 @@
 /// each global batch:
 ///
 ///     load this rank's rows -> forward and backward -> reduce over the ranks
-///     -> check the loss -> RMSprop step with the batch's gradient sums -> advance
+///     -> check the loss -> RMSprop step with the batch's gradient sums
+///     -> gather the other ranks' new weights -> advance
 ///
 /// Every rank takes the same step, so the weights stay identical everywhere: with the plain
 /// allreduce each rank steps all of them from the same sums; with the sharded strategies each
@@ -65,7 +66,7 @@ public final class Trainer {
         let expected = min(overflow ? Int.max : steps, options.maxSteps ?? Int.max)
         timeline = Timeline(
             recordsEvents: profile, expectedSteps: expected,
-            eventsPerStep: 3 + 2 * reduction.piecesPerStep)
+            eventsPerStep: 4 + 2 * reduction.piecesPerStep)
     }
 
     /// The order in which samples are visited in `epoch` (0-based): a permutation drawn from
@@ -147,7 +148,9 @@ public final class Trainer {
             throw TrainingError.nonFiniteLoss(epoch: position.epoch + 1, step: position.step + 1, value: batchLoss)
         }
         reduction.update(options.optimizer, parameters: parameters, velocity: velocity, batchSize: batch.count)
-        _ = lap(.optimizer, since: t0)
+        t0 = lap(.optimizer, since: t0)
+        reduction.shareWeights(parameters)
+        _ = lap(.gather, since: t0)
 
         position.advance(samples: batch.count, lossSum: Double(batchLoss), correct: Double(tail[Tail.correct.rawValue]))
         return tail[Tail.stop.rawValue] > 0

@@ -1,0 +1,58 @@
+import Testing
+
+@testable import MNISTMPI
+
+/// The two halves of a step that every strategy splits alike, over ranks that are threads:
+/// `update` steps the weights this rank owns, `shareWeights` brings every rank the rest.
+struct GradientReductionTests {
+    static let count = 1000
+
+    /// Rank r's gradient sums: (r + 1) / 1000 x (i mod 7), a loss of 1 and no hits.
+    static func fill(_ sums: UnsafeMutablePointer<Float>, rank: Int) {
+        for i in 0..<count { sums[i] = Float(rank + 1) * 0.001 * Float(i % 7) }
+        sums.advanced(by: count).update(repeating: 0, count: Tail.allCases.count)
+        sums[count + Tail.loss.rawValue] = 1
+    }
+
+    /// (strategy, ranks, nodes)
+    static let strategies: [(TrainingOptions.Reduction, Int, Int)] = [
+        (.allreduce, 3, 1), (.sharded, 3, 1), (.sharedMemory, 3, 1), (.hierarchical, 4, 2), (.hierarchical, 6, 3),
+    ]
+
+    /// After `update` a rank holds the new weights of its own part (a sliced strategy leaves
+    /// the others' parts as they were); after `shareWeights` every rank holds all of them, as
+    /// one RMSprop step over the summed gradients computes them by hand.
+    @Test(arguments: strategies)
+    func updateStepsThisRanksPartAndShareWeightsTheRest(strategy: TrainingOptions.Reduction, ranks: Int, nodes: Int) throws {
+        let initial = (0..<Self.count).map { Float($0 % 11) * 0.01 - 0.05 }
+        let (expected, velocity) = (FloatBuffer(initial), FloatBuffer(count: Self.count))
+        let total = FloatBuffer((0..<Self.count).map { i in (1...ranks).map { Float($0) * 0.001 * Float(i % 7) }.reduce(0, +) })
+        withExtendedLifetime((expected, velocity, total)) {
+            RMSprop().step(
+                weights: expected.pointer, velocity: velocity.pointer, gradientSums: total.pointer, batchSize: 8, count: Self.count)
+        }
+        let results = ThreadCommunicator.run(ranks: ranks, nodes: nodes) { comm in
+            let reduction = try! strategy.make(comm: comm, parameterCount: Self.count, wire: .float32)
+            reduction.forEachPiece(batchSize: 8) { _, sums in Self.fill(sums, rank: comm.rank) }
+            reduction.reduce(stopRequested: false)
+            let (parameters, velocity) = (FloatBuffer(initial), FloatBuffer(count: Self.count))
+            reduction.update(RMSprop(), parameters: parameters, velocity: velocity, batchSize: 8)
+            let stepped = parameters.array
+            reduction.shareWeights(parameters)
+            return (stepped: stepped, shared: parameters.array)
+        }
+        let close = { (a: Float, b: Float) in abs(a - b) <= 1e-6 * max(1, abs(b)) }
+        for (rank, result) in results.enumerated() {
+            #expect(zip(result.shared, expected.array).allSatisfy(close), "rank \(rank)")
+            // Which of its weights a rank stepped itself: the ones already new before sharing.
+            let own = (0..<Self.count).filter { !close(result.stepped[$0], initial[$0]) }
+            let moved = (0..<Self.count).filter { !close(expected[$0], initial[$0]) }
+            if strategy == .allreduce {
+                #expect(own == moved, "rank \(rank) steps every weight")
+            } else {
+                #expect(!own.isEmpty && own.count < moved.count, "rank \(rank) steps a slice: \(own.count) of \(moved.count)")
+                #expect(own.allSatisfy { close(result.stepped[$0], expected[$0]) })
+            }
+        }
+    }
+}
