@@ -25,7 +25,7 @@ struct OutputFiles {
         let epochs = trainer.history
         if let path = history {
             let record = History(
-                epochs: epochs, test: test, ranks: ranks, hosts: Set(start.hosts).count, threads: start.threads,
+                epochs: epochs, test: test, ranks: ranks, hosts: start.ranksOnEachHost.count, threads: start.threads,
                 startupSeconds: start.startupSeconds, options: config.training, dataset: dataset.name,
                 phaseSeconds: trainer.timeline.totals, memory: run.memory,
                 reduction: trainer.reductionName)

@@ -99,7 +99,7 @@ struct Plan: ParsableCommand {
                 if let linkLatencyUs { costs.link.latency = linkLatencyUs * 1e-6 }
                 costs.link.burstBytes = linkBurstKib * 1024
                 // The model follows hosts with equal rank counts: an uneven job is taken at its busiest host's.
-                let jobRanks = Dictionary(grouping: hostOf) { $0 }.values.map(\.count)
+                let jobRanks = ranksOnEachHost(hostOf)
                 if compare == nil, ranksPerHost == nil, jobRanks.min() != jobRanks.max() {
                     Terminal.error(
                         "mnist-mpi: note: this job's hosts run \(jobRanks.min()!) to \(jobRanks.max()!) ranks; the prediction is for \(jobRanks.max()!) on each (--ranks-per-host to choose)"

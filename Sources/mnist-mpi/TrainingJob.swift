@@ -78,8 +78,8 @@ struct TrainingJob {
         /// Shards of each batch this process trains, each on a thread of its own (more than
         /// one only for a process that is the whole job: see `ThreadPlan`).
         let shards: Int
-        /// The host of each rank (`Communicator.hostOfEachRank`).
-        let hosts: [Int]
+        /// The ranks on each host (`MNISTMPI.ranksOnEachHost`).
+        let ranksOnEachHost: [Int]
         let startupSeconds: Double
     }
 
@@ -121,10 +121,10 @@ struct TrainingJob {
         let resume = try resumeCheckpoint(architecture)
         var runID = Array(Checkpoint.newRunID().utf8)
         comm.broadcast(&runID, root: 0)
-        let hosts = comm.hostOfEachRank()
         let start = Start(
             data: data, architecture: architecture, weights: weights, resume: resume,
-            runID: String(decoding: runID, as: UTF8.self), threads: threads, shards: plan.shards, hosts: hosts,
+            runID: String(decoding: runID, as: UTF8.self), threads: threads, shards: plan.shards,
+            ranksOnEachHost: ranksOnEachHost(comm.hostOfEachRank()),
             startupSeconds: comm.time() - started)
         if comm.isRoot { introduce(start) }
         return start
@@ -195,7 +195,7 @@ struct TrainingJob {
     /// what a step across hosts waits for (`mnist-mpi plan` predicts it). Nil for one rank.
     private func reductionLine(_ trainer: Trainer, _ start: Start) -> String? {
         let name = trainer.reductionName
-        let ranks = Dictionary(grouping: start.hosts) { $0 }.values.map(\.count)
+        let ranks = start.ranksOnEachHost
         guard ranks.count > 1 else {
             if start.shards > 1 { return "Reduction: \(name), \(start.shards) thread shards in one process" }
             return comm.size > 1 ? "Reduction: \(name), \(comm.size) ranks on one host" : nil

@@ -116,3 +116,9 @@ public struct Blocks: Sendable {
         offsets = ranges.map { Int32($0.lowerBound) }
     }
 }
+
+/// The ranks on each host, hosts in the order of their first rank, from the host of each rank
+/// (`Communicator.hostOfEachRank`).
+public func ranksOnEachHost(_ hostOf: [Int]) -> [Int] {
+    Set(hostOf).sorted().map { host in hostOf.filter { $0 == host }.count }
+}

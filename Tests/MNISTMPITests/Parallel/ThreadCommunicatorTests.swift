@@ -19,6 +19,8 @@ struct ThreadCommunicatorTests {
     @Test func everyRankLearnsTheHostOfEachRank() {
         let results = ThreadCommunicator.run(ranks: 5, nodes: 3) { $0.hostOfEachRank() }
         #expect(results == Array(repeating: [0, 0, 2, 2, 4], count: 5))
+        #expect(ranksOnEachHost(results[0]) == [2, 2, 1])
+        #expect(ranksOnEachHost([0, 1, 0, 1, 0]) == [3, 2])  // mapped by node
     }
 
     @Test func broadcastAndExchange() {
