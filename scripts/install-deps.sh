@@ -10,8 +10,10 @@ build=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libssl-dev libhdf5-
 download=(curl ca-certificates)
 # Test hosts in network namespaces, a local download server, the Fashion-MNIST files, a Slurm
 # cluster, a C compiler for the GEMM floor and the allocation counter, and an aarch64 cross
-# compiler that checks the C kernels build there.
-tests=(iproute2 curl dataset-fashion-mnist slurm-wlm munge gcc libc6-dev gdb gcc-aarch64-linux-gnu)
+# compiler with its C library's headers (only a recommendation of the compiler, so named here:
+# this script installs no recommendations) that checks the C kernels build there.
+tests=(iproute2 curl dataset-fashion-mnist slurm-wlm munge gcc libc6-dev gdb gcc-aarch64-linux-gnu
+    libc6-dev-arm64-cross)
 
 list=0
 [ "${1:-}" = --list ] && { list=1; shift; }

@@ -22,7 +22,7 @@ import Testing
         #expect(build == Set(providers + ["libhdf5-dev", "openmpi-bin", "pkg-config"]))
         let tests = try packages("tests")
         #expect(build.isDisjoint(with: tests), "\(build.intersection(tests))")
-        #expect(tests.isSuperset(of: ["slurm-wlm", "munge", "iproute2", "dataset-fashion-mnist", "gcc", "gcc-aarch64-linux-gnu"]))
+        #expect(tests.isSuperset(of: ["slurm-wlm", "munge", "iproute2", "dataset-fashion-mnist", "gcc", "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross"]))
 
         let train = Fixtures.text("\(Fixtures.repo)/scripts/train.sh")
         #expect(train.contains("scripts/install-deps.sh build\n"))
