@@ -13,7 +13,7 @@ run. np 1 is a single process without mpirun. Numbers only: benchmarks are not t
 here asserts a timing.
 
 Also per np: rank 0's milliseconds per step in each phase (load, forward, backward, reduction,
-optimizer, gather; medians over the runs). `--variant NAME=FLAGS` (repeatable) adds rows for the
+first_layer (dW1, the factored reduction only), optimizer, gather; medians over the runs). `--variant NAME=FLAGS` (repeatable) adds rows for the
 same rank counts with more flags, run in the same rounds, e.g. --variant "sharded=--reduction sharded".
 
 Usage: scripts/bench.sh [--runs 3] [--ranks 1,2,4] [--epochs 5] [--variant NAME=FLAGS]... [-- extra mnist-mpi flags]
@@ -96,7 +96,7 @@ def main():
         for np_, name, flags in rows:
             results[(np_, name)].append(run(np_, args.epochs, args.extra + flags))
     print(f"GEMM floor: {statistics.median(floors):.3f} s/epoch (rounds: {', '.join(f'{x:.3f}' for x in floors)})")
-    header = f"{'np':>12} {'x floor':>7} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'%peak':>6} {'exchange%':>10} {'startup s':>9} {'wall s':>7} {'test acc':>8}  ms/step: load fwd bwd reduction opt gather  | peak RSS MB per rank"
+    header = f"{'np':>12} {'x floor':>7} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'%peak':>6} {'exchange%':>10} {'startup s':>9} {'wall s':>7} {'test acc':>8}  ms/step: load fwd bwd reduction dW1 opt gather  | peak RSS MB per rank"
     print(header)
     for np_, name, _ in rows:
         runs = results[(np_, name)]
@@ -111,8 +111,8 @@ def main():
         wall = statistics.median(h["wall_seconds"] for h in runs)
         acc = statistics.median(h["test_accuracy"] for h in runs)
         rss = max((h["peak_rss_mb"] for h in runs), key=max)
-        per_step = [statistics.median(1000 * h["phase_seconds_rank0"][p] / sum(h["steps"]) for h in runs)
-                    for p in ["load", "forward", "backward", "reduction", "optimizer", "gather"]]
+        per_step = [statistics.median(1000 * h["phase_seconds_rank0"].get(p, 0) / sum(h["steps"]) for h in runs)
+                    for p in ["load", "forward", "backward", "reduction", "first_layer", "optimizer", "gather"]]
         label = f"{np_} {name}".strip()
         print(f"{label:>12} {ratio:>6.2f}x {med:>11.3f} {min(epochs):>6.3f} {max(epochs):>6.3f} {60000 / med:>10.0f} {gflops:>8.1f} "
               f"{100 * gflops / peak:>5.1f}% {100 * comm:>9.1f}% {startup:>9.3f} {wall:>7.2f} {acc:>8.4f}  {' '.join(f'{x:.3f}' for x in per_step)}  | {rss}")

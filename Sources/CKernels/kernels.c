@@ -34,7 +34,7 @@ static inline __attribute__((always_inline)) void rmsprop_parts_body(float *rest
             for (long i = 0; i < m; i++) sums[i] += part[i];
         }
         rmsprop_body(w + start, v + start, sums, m, batch, rho, one_minus_rho, lr, eps);
-        memcpy(published + start, w + start, (size_t)m * sizeof(float));
+        if (published) memcpy(published + start, w + start, (size_t)m * sizeof(float));
     }
 }
 

@@ -13,9 +13,9 @@ enum Messages {
         case is SharedMemoryReduction.Unavailable:
             return
                 "--reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, allreduce or sharded"
-        case is HierarchicalReduction.Uneven:
+        case let error as UnevenNodes:
             return
-                "--reduction hierarchical needs the same number of ranks on every node: give every host in the hostfile the same slots (or use mpirun --npernode N), or use --reduction allreduce"
+                "--reduction \(error.strategy) needs the same number of ranks on every node: give every host in the hostfile the same slots (or use mpirun --npernode N), or use --reduction allreduce"
         case let LaunchError.slurmWithoutPMI(tasks):
             return
                 "Slurm started \(tasks) tasks that each see an MPI world of 1 (srun without PMI support): run mpirun inside the allocation, or srun --mpi=pmix (see srun --mpi=list)"
@@ -41,6 +41,9 @@ enum Messages {
         case let .nonFiniteLoss(epoch, step, value):
             return
                 "loss became \(value.isNaN ? "NaN" : "\(value)") at epoch \(epoch), step \(step): training diverged (learning rate too high?)"
+        case let .ranksDisagree(epoch, ranks):
+            return
+                "after epoch \(epoch) the weights of \(ranks) rank(s) differ from rank 0's: their hosts compute different bits (mixed CPUs or BLAS builds?); run on one kind of host, or use --reduction allreduce"
         case let .stopped(step, checkpoint):
             let saved =
                 checkpoint.map { "; checkpoint \($0) written, continue with --resume" } ?? "; no --checkpoint-dir, progress not saved"

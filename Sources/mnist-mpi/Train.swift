@@ -96,13 +96,13 @@ struct Train: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "How ranks combine gradients: allreduce (one MPI_Allreduce, every rank steps all weights), sharded (reduce-scatter, each rank steps its 1/np of the weights, allgather: ZeRO-1), shared-memory (sharded through memory the ranks of one node share, no messages), hierarchical (shared memory on each node, only the node sums cross the network, each of a node's ranks carrying its slice), or auto: shared-memory when every rank is on one node, else hierarchical when every node runs as many ranks, else allreduce.",
+            "How ranks combine gradients: allreduce (one MPI_Allreduce, every rank steps all weights), sharded (reduce-scatter, each rank steps its 1/np of the weights, allgather: ZeRO-1), shared-memory (sharded through memory the ranks of one node share, no messages), hierarchical (shared memory on each node, only the node sums cross the network, each of a node's ranks carrying its slice), factored (shared memory on each node; hosts swap the batch's hidden-layer gradients, 128 x 512 values, instead of the first layer's gradient, 784 x 512, and each host forms that itself), or auto: shared-memory when every rank is on one node, else hierarchical when every node runs as many ranks, else allreduce.",
             valueName: "strategy"))
     var reduction: ReductionName = .auto
 
     @Option(
         help: ArgumentHelp(
-            "Number format of the gradient sums sent between nodes by the hierarchical reduction: float32, or bfloat16 (half the bytes; sums still add up in float32).",
+            "Number format of what the hierarchical and factored reductions send between nodes: float32, or bfloat16 (half the bytes; sums still add up in float32).",
             valueName: "format"))
     var wirePrecision: WirePrecision = .float32
 
@@ -137,9 +137,10 @@ struct Train: ParsableCommand {
             throw ValidationError("--deterministic has its own reduction; leave out --reduction")
         }
         if startOver && resume { throw ValidationError("--start-over and --resume exclude each other") }
-        if wirePrecision != .float32 && (deterministic || ![.auto, .hierarchical].contains(reduction)) {
+        if wirePrecision != .float32 && (deterministic || ![.auto, .hierarchical, .factored].contains(reduction)) {
             throw ValidationError(
-                "--wire-precision \(wirePrecision.rawValue) applies to the hierarchical reduction only (--reduction hierarchical or auto)")
+                "--wire-precision \(wirePrecision.rawValue) applies to the reductions across nodes only (--reduction hierarchical, factored or auto)"
+            )
         }
         if checkpointEvery != nil && checkpointDir == nil { throw ValidationError("--checkpoint-every needs --checkpoint-dir") }
     }
@@ -177,7 +178,7 @@ struct Train: ParsableCommand {
 
 /// The `--reduction` strategies.
 enum ReductionName: String, ExpressibleByArgument, CaseIterable {
-    case auto, allreduce, sharded, hierarchical
+    case auto, allreduce, sharded, hierarchical, factored
     case sharedMemory = "shared-memory"
 
     var strategy: TrainingOptions.Reduction {
@@ -187,6 +188,7 @@ enum ReductionName: String, ExpressibleByArgument, CaseIterable {
         case .sharded: return .sharded
         case .sharedMemory: return .sharedMemory
         case .hierarchical: return .hierarchical
+        case .factored: return .factored
         }
     }
 }

@@ -205,11 +205,21 @@ struct TrainingJob {
             return "Reduction: \(name), \(ranks.count) hosts of \(ranks.min()!) to \(ranks.max()!) ranks\(why)"
         }
         let layout = "Reduction: \(name), \(ranks.count) hosts x \(ranks[0]) rank(s)"
-        guard name == "hierarchical" else { return layout }
-        // The ring's reduce-scatter and allgather: 2 (N - 1) / N of the gradient each way.
         let wire = config.training.wirePrecision
-        let hosts = Double(ranks.count)
-        let bytes = 2 * (hosts - 1) / hosts * Double(start.architecture.parameterCount * wire.bytesPerValue)
+        let (a, hosts) = (start.architecture, Double(ranks.count))
+        let bytes: Double
+        switch name {
+        case "hierarchical":
+            // The ring's reduce-scatter and allgather: 2 (N - 1) / N of the gradient each way.
+            bytes = 2 * (hosts - 1) / hosts * Double(a.parameterCount * wire.bytesPerValue)
+        case "factored":
+            // The ring's allgather: (N - 1) / N of a batch's hidden-layer gradients, and the
+            // other hosts' second-layer sums and tails in float32.
+            let batch = Double(min(config.training.batchSize, start.data.train.count))
+            let secondLayer = Double(reductionBufferCount(parameterCount: a.parameterCount) - a.w2.offset)
+            bytes = (hosts - 1) / hosts * batch * Double(a.hidden * wire.bytesPerValue) + (hosts - 1) * secondLayer * 4
+        default: return layout
+        }
         return "\(layout): \(format(bytes / 1e6, decimals: 2)) MB each way over each host's link a step (\(wire.rawValue))"
     }
 

@@ -3,12 +3,20 @@
 public final class FloatBuffer {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    /// Whether the memory is this buffer's own (else someone else's, who frees it).
+    private let owned: Bool
 
     public init(count: Int) {
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
+        owned = true
+    }
+
+    /// A view of `count` floats someone else owns and keeps alive longer than this buffer.
+    public init(viewing pointer: UnsafeMutablePointer<Float>, count: Int) {
+        (self.pointer, self.count, owned) = (pointer, count, false)
     }
 
     public convenience init(_ values: [Float]) {
@@ -16,7 +24,7 @@ public final class FloatBuffer {
         values.withUnsafeBufferPointer { if let base = $0.baseAddress { pointer.update(from: base, count: $0.count) } }
     }
 
-    deinit { pointer.deallocate() }
+    deinit { if owned { pointer.deallocate() } }
 
     public subscript(i: Int) -> Float {
         get { pointer[i] }

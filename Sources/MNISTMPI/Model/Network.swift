@@ -19,9 +19,17 @@ public enum Network {
         _ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>,
         gradients: UnsafeMutablePointer<Float>
     ) -> (loss: Float, correct: Int) {
+        let result = backwardToHidden(params, ws, rows: rows)
+        secondLayerGradients(ws, rows: rows, into: gradients)
+        firstLayerGradients(ws, rows: rows, into: gradients)
+        return result
+    }
+
+    /// After `forward`: dL/dlogits and dL/dhidden of the rows (the hidden layer's gradient d,
+    /// what the factored reduction exchanges); returns their loss sum and correct count.
+    public static func backwardToHidden(_ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>) -> (loss: Float, correct: Int) {
         let result = outputGradient(ws, rows: rows)
         hiddenGradient(params, ws, rows: rows)
-        weightGradients(ws, rows: rows, into: gradients)
         return result
     }
 
@@ -47,17 +55,33 @@ public enum Network {
             count: rows.count * a.hidden)
     }
 
-    /// The gradients of all four tensors summed over the given rows, written into `gradients`.
-    /// Layer 1's input is the data, so its gradient is never needed.
-    public static func weightGradients(_ ws: Workspace, rows: Range<Int>, into gradients: UnsafeMutablePointer<Float>) {
+    /// The second layer's kernel and bias gradients summed over the given rows, into
+    /// `gradients` (laid out like the parameters).
+    public static func secondLayerGradients(_ ws: Workspace, rows: Range<Int>, into gradients: UnsafeMutablePointer<Float>) {
         let a = ws.architecture, first = rows.lowerBound
         Dense.weightGradient(
             x: ws.hidden.pointer + first * a.hidden, dy: ws.dLogits.pointer + first * a.classes,
             rows: rows.count, inputs: a.hidden, outputs: a.classes,
             dWeight: gradients + a.w2.offset, dBias: gradients + a.b2.offset)
+    }
+
+    /// The first layer's kernel and bias gradients summed over the given rows, into
+    /// `gradients`. Layer 1's input is the data, so its input gradient is never needed.
+    public static func firstLayerGradients(_ ws: Workspace, rows: Range<Int>, into gradients: UnsafeMutablePointer<Float>) {
+        let a = ws.architecture
+        firstLayerGradients(ws, rows: rows, inputs: 0..<a.inputs, kernel: gradients + a.w1.offset, bias: gradients + a.b1.offset)
+    }
+
+    /// Rows `inputs` of the first layer's kernel gradient (`inputs.count` x hidden, into
+    /// `kernel`) and the bias gradient, summed over the given rows.
+    public static func firstLayerGradients(
+        _ ws: Workspace, rows: Range<Int>, inputs: Range<Int>, kernel: UnsafeMutablePointer<Float>,
+        bias: UnsafeMutablePointer<Float>
+    ) {
+        let a = ws.architecture, first = rows.lowerBound
         Dense.weightGradient(
-            x: ws.x.pointer + first * a.inputs, dy: ws.dHidden.pointer + first * a.hidden,
-            rows: rows.count, inputs: a.inputs, outputs: a.hidden,
-            dWeight: gradients + a.w1.offset, dBias: gradients + a.b1.offset)
+            x: ws.x.pointer + first * a.inputs + inputs.lowerBound, xStride: a.inputs,
+            dy: ws.dHidden.pointer + first * a.hidden, rows: rows.count, inputs: inputs.count, outputs: a.hidden,
+            dWeight: kernel, dBias: bias)
     }
 }

@@ -15,7 +15,9 @@ public final class Workspace {
     /// One image's bytes, as `load` reads them.
     private let pixels: UnsafeMutablePointer<UInt8>
 
-    public init(_ architecture: Architecture, capacity: Int) {
+    /// - Parameter dHidden: where to keep the hidden layer's gradients (capacity x hidden floats
+    ///   that outlive the workspace); nil: memory of its own.
+    public init(_ architecture: Architecture, capacity: Int, dHidden: UnsafeMutablePointer<Float>? = nil) {
         self.architecture = architecture
         self.capacity = capacity
         x = FloatBuffer(count: capacity * architecture.inputs)
@@ -24,7 +26,9 @@ public final class Workspace {
         hidden = FloatBuffer(count: capacity * architecture.hidden)
         logits = FloatBuffer(count: capacity * architecture.classes)
         dLogits = FloatBuffer(count: capacity * architecture.classes)
-        dHidden = FloatBuffer(count: capacity * architecture.hidden)
+        self.dHidden =
+            dHidden.map { FloatBuffer(viewing: $0, count: capacity * architecture.hidden) }
+            ?? FloatBuffer(count: capacity * architecture.hidden)
         pixels = .allocate(capacity: architecture.inputs)
     }
 

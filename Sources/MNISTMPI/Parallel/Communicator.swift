@@ -66,6 +66,17 @@ extension Communicator {
         return all.array.map { Int($0) }
     }
 
+    /// The ranks that share this rank's node, when every node runs as many ranks; else throws
+    /// `UnevenNodes` on every rank. Called by every rank together.
+    func splitByEvenNodes(strategy: String) throws -> Communicator {
+        let node = splitByNode()
+        // Nodes and the sum of their rank counts squared: equal counts iff N * sum(n²) = (sum n)².
+        let census = FloatBuffer([node.rank == 0 ? 1 : 0, node.rank == 0 ? Float(node.size * node.size) : 0])
+        allreduceSum(census.pointer, count: 2)
+        guard Int(census[0]) * Int(census[1]) == size * size else { throw UnevenNodes(strategy: strategy) }
+        return node
+    }
+
     public func waitForRoot(_ work: () -> Void) {
         if isRoot { work() }
     }
@@ -100,6 +111,11 @@ extension Communicator {
     }
 }
 
+/// The nodes do not all run the same number of ranks, which `strategy` needs.
+public struct UnevenNodes: Error, Equatable {
+    public let strategy: String
+}
+
 /// Rank 0 failed in work the other ranks were waiting for; rank 0 reports why.
 public struct RootFailed: Error, Equatable {}
 
@@ -111,7 +127,12 @@ public struct Blocks: Sendable {
     public let offsets: [Int32]
 
     public init(count: Int, ranks: Int) {
-        ranges = (0..<ranks).map { Sharding.shard(batchSize: count, ranks: ranks, rank: $0) }
+        self.init(ranges: (0..<ranks).map { Sharding.shard(batchSize: count, ranks: ranks, rank: $0) })
+    }
+
+    /// Blocks of any consecutive ranges, one per rank.
+    public init(ranges: [Range<Int>]) {
+        self.ranges = ranges
         counts = ranges.map { Int32($0.count) }
         offsets = ranges.map { Int32($0.lowerBound) }
     }

@@ -17,34 +17,28 @@
 /// float32; half that in bfloat16), split over the node's ranks, which send in parallel. Each
 /// piece of the sum is finished by one rank and copied bit for bit everywhere else (rounded to
 /// the wire's precision first, also by its owner), so every rank takes the same step.
-public final class HierarchicalReduction: AllreduceReduction {
+public final class HierarchicalReduction: ContiguousShards, NodeSliceOwner {
+    public let shard: ShardSums
     /// The ranks at this rank's position on every node.
     private let peers: Communicator
     private let wire: WirePrecision
     /// The node's shared segments; the parameters cut over its ranks.
-    private let shared: NodeSegments
+    let node: NodeSegments
     /// This rank's slice cut over the nodes (the ring's chunks).
     private let chunks: Blocks
     /// This rank's slice summed over its node, then over every node: its own gradient sums
     /// when it is alone on its node (nothing to add, so nothing to copy), else `sliceBuffer`.
     private let slice: UnsafeMutablePointer<Float>
     private let sliceBuffer: FloatBuffer
-    private let parts: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
+    private let parts: GradientParts
     private let outgoing: UnsafeMutableRawBufferPointer
     private let incoming: UnsafeMutableRawBufferPointer
     /// Every node's tail sums, node after node, and their sum.
     private let nodeTails: FloatBuffer
     private let tailSums: FloatBuffer
 
-    /// The nodes do not all run the same number of ranks.
-    public struct Uneven: Error, Equatable {}
-
     public init(comm: Communicator, parameterCount: Int, wire: WirePrecision) throws {
-        let node = comm.splitByNode()
-        // Nodes and the sum of their rank counts squared: equal counts iff N * sum(n²) = (sum n)².
-        let census = FloatBuffer([node.rank == 0 ? 1 : 0, node.rank == 0 ? Float(node.size * node.size) : 0])
-        comm.allreduceSum(census.pointer, count: 2)
-        guard Int(census[0]) * Int(census[1]) == comm.size * comm.size else { throw Uneven() }
+        let node = try comm.splitByEvenNodes(strategy: "hierarchical")
         let peers = comm.split(color: node.rank)
         guard let shared = NodeSegments(node, parameterCount: parameterCount) else {
             preconditionFailure("the ranks of one node share no memory")
@@ -52,66 +46,44 @@ public final class HierarchicalReduction: AllreduceReduction {
         let mine = shared.slices.ranges[node.rank]
         self.peers = peers
         self.wire = wire
-        self.shared = shared
+        self.node = shared
         chunks = Blocks(count: mine.count, ranks: peers.size)
         sliceBuffer = FloatBuffer(count: node.size > 1 ? mine.count : 0)
         slice = node.size > 1 ? sliceBuffer.pointer : shared.segments[0] + mine.lowerBound
-        parts = .allocate(capacity: 1)
-        parts[0] = UnsafePointer(slice)
+        parts = GradientParts([UnsafePointer(slice)])
         let messageBytes = chunks.ranges[0].count * wire.bytesPerValue + Self.tailBytes
         outgoing = .allocate(byteCount: messageBytes, alignment: 64)
         incoming = .allocate(byteCount: messageBytes, alignment: 64)
         nodeTails = FloatBuffer(count: Tail.allCases.count * peers.size)
         tailSums = FloatBuffer(count: Tail.allCases.count)
-        super.init(comm: comm, parameterCount: parameterCount, sums: shared.segments[node.rank])
+        shard = ShardSums(comm: comm, parameterCount: parameterCount, sums: shared.segments[node.rank])
     }
 
-    /// The ranks of this node.
-    private var node: Communicator { shared.node }
-
     deinit {
-        parts.deallocate()
         outgoing.deallocate()
         incoming.deallocate()
     }
 
-    public override var name: String { "hierarchical" }
+    public var name: String { "hierarchical" }
 
-    public override func reduce(stopRequested: Bool) {
-        sums[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
-        node.barrier()
-        let mine = shared.slices.ranges[node.rank]
-        if node.size > 1 {
-            slice.update(from: shared.segments[0] + mine.lowerBound, count: mine.count)
-            for segment in shared.segments.dropFirst() {
+    public func reduce(stopRequested: Bool) {
+        shard.markStop(stopRequested)
+        node.node.barrier()
+        let mine = node.slices.ranges[node.node.rank]
+        if node.node.size > 1 {
+            slice.update(from: node.segments[0] + mine.lowerBound, count: mine.count)
+            for segment in node.segments.dropFirst() {
                 let part = segment + mine.lowerBound
                 for i in 0..<mine.count { slice[i] += part[i] }
             }
         }
-        shared.sumTails(into: tailSums)
+        node.sumTails(into: tailSums)
         ringAllreduce(slice)
     }
 
-    public override var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
+    public var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
 
-    public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
-        let mine = shared.slices.ranges[node.rank]
-        optimizer.step(
-            weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
-            gradientParts: UnsafeBufferPointer(parts), publishing: shared.published(by: node.rank),
-            batchSize: batchSize, count: mine.count)
-    }
-
-    public override func shareWeights(_ parameters: FloatBuffer) {
-        node.barrier()
-        shared.copyOtherSlices(into: parameters)
-    }
-
-    /// Each rank keeps its slice of the velocity up to date (as do its peers on other nodes,
-    /// identically); a checkpoint gathers the node's slices.
-    public override func gatherOptimizerState(_ velocity: FloatBuffer) {
-        node.allgather(velocity.pointer, blocks: shared.slices)
-    }
+    public var updates: [OwnedUpdate] { [node.ownSlice(parts)] }
 
     private static let tailBytes = Tail.allCases.count * MemoryLayout<Float>.size
 

@@ -1,46 +1,46 @@
-/// The sharded strategy (ZeRO stage 1): each rank computes its contiguous shard of the batch as
-/// in `AllreduceReduction`, then a reduce-scatter leaves each rank the batch's gradient sums
-/// for its own 1/np slice of the parameters only. Each rank takes the RMSprop step for that
-/// slice (1/np of the optimizer work), and an allgather hands every rank the others' updated
-/// slices. The same communication volume as a ring allreduce; the velocities of other slices
-/// are gathered only for a checkpoint, which so stays independent of the rank count.
-public final class ShardedReduction: AllreduceReduction {
+/// The sharded strategy (ZeRO stage 1): each rank computes its contiguous shard of the batch,
+/// then a reduce-scatter leaves each rank the batch's gradient sums for its own 1/np slice of
+/// the parameters only. Each rank takes the RMSprop step for that slice (1/np of the optimizer
+/// work), and an allgather hands every rank the others' updated slices. The same
+/// communication volume as a ring allreduce; the velocities of other slices are gathered only
+/// for a checkpoint, which so stays independent of the rank count.
+public final class ShardedReduction: ContiguousShards {
+    public let shard: ShardSums
+    private let storage: FloatBuffer
     /// This rank's slice of the gradient sums after the reduce-scatter.
     private let slice: FloatBuffer
+    private let parts: GradientParts
     /// The loss, correct and stop slots, summed over the ranks by a small allreduce.
     private let tailSums: FloatBuffer
     private let blocks: Blocks
 
     public init(comm: Communicator, parameterCount: Int) {
+        storage = FloatBuffer(count: reductionBufferCount(parameterCount: parameterCount))
+        shard = ShardSums(comm: comm, parameterCount: parameterCount, sums: storage.pointer)
         blocks = Blocks(count: parameterCount, ranks: comm.size)
         slice = FloatBuffer(count: blocks.ranges[comm.rank].count)
+        parts = GradientParts([UnsafePointer(slice.pointer)])
         tailSums = FloatBuffer(count: Tail.allCases.count)
-        super.init(comm: comm, parameterCount: parameterCount)
     }
 
-    public override func reduce(stopRequested: Bool) {
-        sums[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
-        comm.reduceScatterSum(sums, into: slice.pointer, blocks: blocks)
-        tailSums.pointer.update(from: sums + parameterCount, count: tailSums.count)
-        comm.allreduceSum(tailSums.pointer, count: tailSums.count)
+    public var name: String { "sharded" }
+
+    public func reduce(stopRequested: Bool) {
+        shard.markStop(stopRequested)
+        shard.comm.reduceScatterSum(shard.sums, into: slice.pointer, blocks: blocks)
+        tailSums.pointer.update(from: shard.sums + shard.parameterCount, count: tailSums.count)
+        shard.comm.allreduceSum(tailSums.pointer, count: tailSums.count)
     }
 
-    public override var name: String { "sharded" }
+    public var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
 
-    public override var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
+    public var updates: [OwnedUpdate] { [parts.update(blocks.ranges[shard.comm.rank])] }
 
-    public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
-        let mine = blocks.ranges[comm.rank]
-        optimizer.step(
-            weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
-            gradientSums: slice.pointer, batchSize: batchSize, count: mine.count)
+    public func shareWeights(_ parameters: FloatBuffer) {
+        shard.comm.allgather(parameters.pointer, blocks: blocks)
     }
 
-    public override func shareWeights(_ parameters: FloatBuffer) {
-        comm.allgather(parameters.pointer, blocks: blocks)
-    }
-
-    public override func gatherOptimizerState(_ velocity: FloatBuffer) {
-        comm.allgather(velocity.pointer, blocks: blocks)
+    public func gatherOptimizerState(_ velocity: FloatBuffer) {
+        shard.comm.allgather(velocity.pointer, blocks: blocks)
     }
 }

@@ -17,10 +17,11 @@
 /// (room for the largest slice). Nobody writes where another rank may still be reading: sums
 /// are read before the second barrier and rewritten only after it; published weights are read
 /// after it and rewritten only after the next step's first.
-public final class SharedMemoryReduction: AllreduceReduction {
-    private let node: NodeSegments
-    /// This rank's slice of every rank's gradient sums, for the update (allocated once).
-    private let parts: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
+public final class SharedMemoryReduction: ContiguousShards, NodeSliceOwner {
+    public let shard: ShardSums
+    let node: NodeSegments
+    /// This rank's slice of every rank's gradient sums, for the update.
+    private let parts: GradientParts
     private let tailSums: FloatBuffer
 
     public struct Unavailable: Error, Equatable {}
@@ -30,40 +31,39 @@ public final class SharedMemoryReduction: AllreduceReduction {
         guard let node = NodeSegments(comm, parameterCount: parameterCount) else { throw Unavailable() }
         self.node = node
         let mine = node.slices.ranges[comm.rank].lowerBound
-        parts = .allocate(capacity: comm.size)
-        for (r, segment) in node.segments.enumerated() { parts[r] = UnsafePointer(segment + mine) }
+        parts = GradientParts(node.segments.map { UnsafePointer($0 + mine) })
         tailSums = FloatBuffer(count: Tail.allCases.count)
-        super.init(comm: comm, parameterCount: parameterCount, sums: node.segments[comm.rank])
+        shard = ShardSums(comm: comm, parameterCount: parameterCount, sums: node.segments[comm.rank])
     }
 
-    deinit { parts.deallocate() }
+    public var name: String { "shared-memory" }
 
-    public override var name: String { "shared-memory" }
-
-    public override func reduce(stopRequested: Bool) {
-        sums[parameterCount + Tail.stop.rawValue] = stopRequested ? 1 : 0
-        comm.barrier()
+    public func reduce(stopRequested: Bool) {
+        shard.markStop(stopRequested)
+        node.node.barrier()
         node.sumTails(into: tailSums)
     }
 
-    public override var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
+    public var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
 
-    public override func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
-        let mine = node.slices.ranges[comm.rank]
-        optimizer.step(
-            weights: parameters.pointer + mine.lowerBound, velocity: velocity.pointer + mine.lowerBound,
-            gradientParts: UnsafeBufferPointer(parts), publishing: node.published(by: comm.rank),
-            batchSize: batchSize, count: mine.count)
-    }
+    public var updates: [OwnedUpdate] { [node.ownSlice(parts)] }
+}
 
-    public override func shareWeights(_ parameters: FloatBuffer) {
-        comm.barrier()
+/// A strategy whose ranks of a node each step one slice of `node` and publish it there.
+protocol NodeSliceOwner: GradientReduction {
+    var node: NodeSegments { get }
+}
+
+extension NodeSliceOwner {
+    /// After every rank of the node has published its slice: the others' slices.
+    public func shareWeights(_ parameters: FloatBuffer) {
+        node.node.barrier()
         node.copyOtherSlices(into: parameters)
     }
 
-    /// Each rank keeps its slice of the velocity up to date; a checkpoint gathers the others'.
-    public override func gatherOptimizerState(_ velocity: FloatBuffer) {
-        comm.allgather(velocity.pointer, blocks: node.slices)
+    /// Each rank keeps its slice of the velocity up to date; a checkpoint gathers the node's.
+    public func gatherOptimizerState(_ velocity: FloatBuffer) {
+        node.node.allgather(velocity.pointer, blocks: node.slices)
     }
 }
 
@@ -80,9 +80,11 @@ struct NodeSegments {
     let segments: [UnsafeMutablePointer<Float>]
 
     /// Nil when `node`'s ranks do not all share this machine's memory (called by all together).
-    init?(_ node: Communicator, parameterCount: Int) {
-        let slices = Blocks(count: parameterCount, ranks: node.size)
-        let count = reductionBufferCount(parameterCount: parameterCount) + slices.ranges[0].count
+    /// - Parameter slices: the parts of the parameters the node's ranks step, one each (by
+    ///   default the parameters cut evenly).
+    init?(_ node: Communicator, parameterCount: Int, slices: Blocks? = nil) {
+        let slices = slices ?? Blocks(count: parameterCount, ranks: node.size)
+        let count = reductionBufferCount(parameterCount: parameterCount) + slices.ranges.map(\.count).max()!
         guard let segments = node.sharedSegments(count: count) else { return nil }
         (self.node, self.parameterCount, self.slices, self.segments) = (node, parameterCount, slices, segments)
     }
@@ -90,6 +92,11 @@ struct NodeSegments {
     /// Where `rank` publishes the new weights of its slice.
     func published(by rank: Int) -> UnsafeMutablePointer<Float> {
         segments[rank] + reductionBufferCount(parameterCount: parameterCount)
+    }
+
+    /// This rank's slice, stepped from `parts` and published for the node's other ranks.
+    func ownSlice(_ parts: GradientParts) -> OwnedUpdate {
+        parts.update(slices.ranges[node.rank], publishing: published(by: node.rank))
     }
 
     /// The few tail slots of every rank, added in node order: the same bits on every rank.

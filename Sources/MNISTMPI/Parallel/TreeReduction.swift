@@ -52,6 +52,7 @@ public final class TreeReduction: GradientReduction {
     let buffers: [FloatBuffer]
     private let incoming: FloatBuffer
     private let parameterCount: Int
+    private let parts: GradientParts
 
     public init(comm: Communicator, microShards: MicroShards, parameterCount: Int) {
         self.comm = comm
@@ -60,6 +61,7 @@ public final class TreeReduction: GradientReduction {
         let count = reductionBufferCount(parameterCount: parameterCount)
         buffers = microShards.owned(by: comm.rank, of: comm.size).map { _ in FloatBuffer(count: count) }
         incoming = FloatBuffer(count: count)
+        parts = GradientParts([UnsafePointer(buffers[0].pointer)])
     }
 
     public func rows(batchSize: Int) -> Range<Int> {
@@ -110,11 +112,7 @@ public final class TreeReduction: GradientReduction {
 
     public var tail: UnsafePointer<Float> { UnsafePointer(sums + parameterCount) }
 
-    public func update(_ optimizer: RMSprop, parameters: FloatBuffer, velocity: FloatBuffer, batchSize: Int) {
-        optimizer.step(
-            weights: parameters.pointer, velocity: velocity.pointer, gradientSums: sums,
-            batchSize: batchSize, count: parameterCount)
-    }
+    public var updates: [OwnedUpdate] { [parts.update(0..<parameterCount)] }
 
     private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { target[i] += source[i] }

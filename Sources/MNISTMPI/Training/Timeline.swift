@@ -3,11 +3,13 @@
 /// Perfetto), like Horovod's Timeline.
 public final class Timeline {
     public enum Phase: Int, CaseIterable, Sendable {
-        /// `reduction`: summing the ranks' gradients, by whichever strategy runs; `optimizer`:
-        /// the RMSprop step of this rank's part of the weights; `gather`: the other ranks'
-        /// parts of the new weights reaching this rank (the sharded strategies).
-        case load, forward, backward, reduction, optimizer, gather
-        public var name: String { String(describing: self) }
+        /// `reduction`: summing the ranks' gradients, by whichever strategy runs; `firstLayer`:
+        /// this rank's rows of the first layer's gradient over the whole batch (the factored
+        /// strategy only); `optimizer`: the RMSprop step of this rank's part of the weights;
+        /// `gather`: the other ranks' parts of the new weights reaching this rank (the sharded
+        /// strategies).
+        case load, forward, backward, reduction, firstLayer, optimizer, gather
+        public var name: String { self == .firstLayer ? "first_layer" : String(describing: self) }
     }
 
     struct Event {

@@ -2,6 +2,7 @@
 /// each global batch:
 ///
 ///     load this rank's rows -> forward and backward -> reduce over the ranks
+///     -> (factored: this rank's rows of the first layer's gradient over the whole batch)
 ///     -> check the loss -> RMSprop step with the batch's gradient sums
 ///     -> gather the other ranks' new weights -> advance
 ///
@@ -55,18 +56,18 @@ public final class Trainer {
             velocity.copy(from: FloatBuffer(resume.velocity))
             position = resume.position
         }
-        reduction = try options.reduction.make(
-            comm: comm, parameterCount: architecture.parameterCount,
-            wire: options.wirePrecision)
         // The largest batch there is (a batch size beyond the data makes one batch of it all);
         // a rank's share of it is never smaller than its share of the shorter last one.
         let largestBatch = min(options.batchSize, data.count)
-        workspace = Workspace(architecture, capacity: reduction.rows(batchSize: largestBatch).count)
+        reduction = try options.reduction.make(
+            comm: comm, architecture: architecture, largestBatch: largestBatch, wire: options.wirePrecision)
+        workspace = Workspace(
+            architecture, capacity: reduction.rows(batchSize: largestBatch).count, dHidden: reduction.hiddenGradients)
         let (steps, overflow) = divideRoundingUp(data.count, largestBatch).multipliedReportingOverflow(by: options.epochs)
         let expected = min(overflow ? Int.max : steps, options.maxSteps ?? Int.max)
         timeline = Timeline(
             recordsEvents: profile, expectedSteps: expected,
-            eventsPerStep: 4 + 2 * reduction.piecesPerStep)
+            eventsPerStep: 4 + 2 * reduction.piecesPerStep + (reduction.firstLayer == nil ? 0 : 1))
     }
 
     /// The order in which samples are visited in `epoch` (0-based): a permutation drawn from
@@ -115,6 +116,7 @@ public final class Trainer {
                 }
             }
             let finished = position.batchInEpoch == batches.count
+            try checkRanksAgree()
             endEpoch(observers: observers, validate: validate)
             guard finished else { break }  // maxSteps ended the run mid-epoch
             _ = try saveCheckpoint()
@@ -131,23 +133,33 @@ public final class Trainer {
             workspace.load(data, indices: order[first..<(first + mine.count)])
             t0 = lap(.load, since: t0)
         }
+        let wholeBatchFirstLayer = reduction.firstLayer
         reduction.forEachPiece(batchSize: batch.count) { rows, sums in
             Network.forward(parameters, workspace, rows: rows)
             t0 = lap(.forward, since: t0)
-            let (loss, hits) = Network.backward(parameters, workspace, rows: rows, gradients: sums)
+            let (loss, hits) = Network.backwardToHidden(parameters, workspace, rows: rows)
+            Network.secondLayerGradients(workspace, rows: rows, into: sums)
+            if wholeBatchFirstLayer == nil { Network.firstLayerGradients(workspace, rows: rows, into: sums) }
             sums[architecture.parameterCount + Tail.loss.rawValue] = loss
             sums[architecture.parameterCount + Tail.correct.rawValue] = Float(hits)
             t0 = lap(.backward, since: t0)
         }
         reduction.reduce(stopRequested: stopRequested)
         t0 = lap(.reduction, since: t0)
+        // The factored strategy gathered every row's hidden-layer gradient instead of summing
+        // the first layer's: this rank's rows of that gradient, over the whole batch.
+        if let first = wholeBatchFirstLayer {
+            Network.firstLayerGradients(
+                workspace, rows: 0..<batch.count, inputs: first.inputs, kernel: first.kernel, bias: first.bias)
+            t0 = lap(.firstLayer, since: t0)
+        }
 
         let tail = reduction.tail
         let batchLoss = tail[Tail.loss.rawValue]
         guard batchLoss.isFinite else {
             throw TrainingError.nonFiniteLoss(epoch: position.epoch + 1, step: position.step + 1, value: batchLoss)
         }
-        reduction.update(options.optimizer, parameters: parameters, velocity: velocity, batchSize: batch.count)
+        options.optimizer.step(reduction.updates, parameters: parameters, velocity: velocity, batchSize: batch.count)
         t0 = lap(.optimizer, since: t0)
         reduction.shareWeights(parameters)
         _ = lap(.gather, since: t0)
@@ -166,6 +178,25 @@ public final class Trainer {
         for o in observers { o.epochEnded(position.epoch, metrics: metrics) }
         position.history.append(metrics)
         if position.batchInEpoch == divideRoundingUp(data.count, options.batchSize) { position.startNextEpoch() }
+    }
+
+    /// Ends the job on every rank if any rank's weights differ from rank 0's. Each strategy
+    /// keeps them bitwise the same everywhere; hosts whose math rounds differently (BLAS
+    /// kernels of another CPU, say) would drift apart silently instead.
+    func checkRanksAgree() throws {
+        var digest = withUnsafeBytes(of: parameterDigest.littleEndian, Array.init)
+        let mine = digest
+        comm.broadcast(&digest, root: 0)
+        let differing = FloatBuffer([digest == mine ? 0 : 1])
+        comm.allreduceSum(differing.pointer, count: 1)
+        if differing[0] > 0 { throw TrainingError.ranksDisagree(epoch: position.epoch + 1, ranks: Int(differing[0])) }
+    }
+
+    /// A hash of the weights' bits (not cryptographic: it tells copies apart, not attackers).
+    private var parameterDigest: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in 0..<parameters.count { hash = (hash ^ UInt64(parameters[i].bitPattern)) &* 0x100_0000_01b3 }
+        return hash
     }
 
     /// Rank 0 writes a checkpoint, if a store is set; every rank learns whether that worked.

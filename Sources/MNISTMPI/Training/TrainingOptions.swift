@@ -32,6 +32,9 @@ public struct TrainingOptions: Sendable {
         case sharedMemory
         /// The sharded step over nodes: shared memory on each, only the node sums between them.
         case hierarchical
+        /// Hosts exchange the batch's hidden-layer gradients, not the first layer's gradient,
+        /// and each rank forms its rows of that from the whole batch (`FactoredReduction`).
+        case factored
         /// `sharedMemory` when every rank shares one machine's memory, else `hierarchical`
         /// when every node runs as many ranks, else `allreduce`.
         case automatic
@@ -45,7 +48,7 @@ public struct TrainingOptions: Sendable {
         /// `deterministic-tree/<micro-shards>`.
         public var summationOrder: String {
             switch self {
-            case .allreduce, .sharded, .sharedMemory, .hierarchical, .automatic: return "allreduce"
+            case .allreduce, .sharded, .sharedMemory, .hierarchical, .factored, .automatic: return "allreduce"
             case let .deterministicTree(count): return "deterministic-tree/\(count)"
             }
         }
@@ -55,8 +58,11 @@ public struct TrainingOptions: Sendable {
             if case .deterministicTree = self { true } else { false }
         }
 
-        /// The strategy, for `comm`'s rank.
-        func make(comm: Communicator, parameterCount: Int, wire: WirePrecision) throws -> GradientReduction {
+        /// The strategy, for `comm`'s rank, training `architecture` in batches of up to `largestBatch`.
+        func make(comm: Communicator, architecture: Architecture, largestBatch: Int, wire: WirePrecision) throws
+            -> GradientReduction
+        {
+            let parameterCount = architecture.parameterCount
             switch self {
             case .allreduce:
                 return AllreduceReduction(comm: comm, parameterCount: parameterCount)
@@ -66,6 +72,8 @@ public struct TrainingOptions: Sendable {
                 return try SharedMemoryReduction(comm: comm, parameterCount: parameterCount)
             case .hierarchical:
                 return try HierarchicalReduction(comm: comm, parameterCount: parameterCount, wire: wire)
+            case .factored:
+                return try FactoredReduction(comm: comm, architecture: architecture, capacity: largestBatch, wire: wire)
             case .automatic:
                 // Every rank learns the same: sharedSegments is nil on all ranks or on none, and
                 // every rank sees the same census of nodes.
@@ -113,6 +121,9 @@ public struct EpochMetrics: Sendable, Equatable {
 public enum TrainingError: Error, Equatable {
     /// The batch loss at this (1-based) epoch and step was not finite: training diverged.
     case nonFiniteLoss(epoch: Int, step: Int, value: Float)
+    /// At the end of this (1-based) epoch the weights of this many ranks differed from rank
+    /// 0's: their hosts computed different bits from the same sums.
+    case ranksDisagree(epoch: Int, ranks: Int)
     /// A rank was asked to stop; training ended after `step`, with a checkpoint at this path if
     /// a checkpoint store is set.
     case stopped(step: Int, checkpoint: String?)

@@ -3,9 +3,10 @@ import Testing
 @testable import MNISTMPI
 
 /// The two halves of a step that every strategy splits alike, over ranks that are threads:
-/// `update` steps the weights this rank owns, `shareWeights` brings every rank the rest.
+/// `the `updates` step the weights this rank owns, `shareWeights` brings every rank the rest.
 struct GradientReductionTests {
-    static let count = 1000
+    static let architecture = Architecture(inputs: 20, hidden: 40, classes: 4)
+    static let count = architecture.parameterCount
 
     /// Rank r's gradient sums: (r + 1) / 1000 x (i mod 7), a loss of 1 and no hits.
     static func fill(_ sums: UnsafeMutablePointer<Float>, rank: Int) {
@@ -19,7 +20,7 @@ struct GradientReductionTests {
         (.allreduce, 3, 1), (.sharded, 3, 1), (.sharedMemory, 3, 1), (.hierarchical, 4, 2), (.hierarchical, 6, 3),
     ]
 
-    /// After `update` a rank holds the new weights of its own part (a sliced strategy leaves
+    /// After its `updates` a rank holds the new weights of its own part (a sliced strategy leaves
     /// the others' parts as they were); after `shareWeights` every rank holds all of them, as
     /// one RMSprop step over the summed gradients computes them by hand.
     @Test(arguments: strategies)
@@ -32,11 +33,11 @@ struct GradientReductionTests {
                 weights: expected.pointer, velocity: velocity.pointer, gradientSums: total.pointer, batchSize: 8, count: Self.count)
         }
         let results = ThreadCommunicator.run(ranks: ranks, nodes: nodes) { comm in
-            let reduction = try! strategy.make(comm: comm, parameterCount: Self.count, wire: .float32)
+            let reduction = try! strategy.make(comm: comm, architecture: Self.architecture, largestBatch: 8, wire: .float32)
             reduction.forEachPiece(batchSize: 8) { _, sums in Self.fill(sums, rank: comm.rank) }
             reduction.reduce(stopRequested: false)
             let (parameters, velocity) = (FloatBuffer(initial), FloatBuffer(count: Self.count))
-            reduction.update(RMSprop(), parameters: parameters, velocity: velocity, batchSize: 8)
+            RMSprop().step(reduction.updates, parameters: parameters, velocity: velocity, batchSize: 8)
             let stepped = parameters.array
             reduction.shareWeights(parameters)
             return (stepped: stepped, shared: parameters.array)

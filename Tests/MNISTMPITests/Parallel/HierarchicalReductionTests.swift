@@ -62,13 +62,19 @@ struct HierarchicalReductionTests {
     /// Nodes with different rank counts: `hierarchical` refuses, `automatic` falls back to allreduce.
     @Test func unevenNodes() {
         let names = ThreadCommunicator.run(ranks: 3, nodes: 2) { comm in
-            let explicit = Result { try TrainingOptions.Reduction.hierarchical.make(comm: comm, parameterCount: 10, wire: .float32) }
-            let automatic = try! TrainingOptions.Reduction.automatic.make(comm: comm, parameterCount: 10, wire: .float32)
+            let explicit = Result {
+                try TrainingOptions.Reduction.hierarchical.make(
+                    comm: comm, architecture: Architecture(inputs: 2, hidden: 2, classes: 2), largestBatch: 4, wire: .float32)
+            }
+            let automatic = try! TrainingOptions.Reduction.automatic.make(
+                comm: comm, architecture: Architecture(inputs: 2, hidden: 2, classes: 2), largestBatch: 4, wire: .float32)
             return [(try? explicit.get()).map { _ in "made" } ?? "refused", automatic.name]
         }
         #expect(names.allSatisfy { $0 == ["refused", "allreduce"] })
         let even = ThreadCommunicator.run(ranks: 4, nodes: 2) { comm in
-            try! TrainingOptions.Reduction.automatic.make(comm: comm, parameterCount: 10, wire: .float32).name
+            try! TrainingOptions.Reduction.automatic.make(
+                comm: comm, architecture: Architecture(inputs: 2, hidden: 2, classes: 2), largestBatch: 4, wire: .float32
+            ).name
         }
         #expect(even == Array(repeating: "hierarchical", count: 4))
     }

@@ -6,8 +6,9 @@ import Testing
 struct TimelineTests {
     /// Each step is its phases in the order the step runs them, one after another with no gap
     /// (each starts where the last ended, to the microsecond the trace keeps), for every
-    /// strategy; the run's totals are the events' sums.
-    @Test(arguments: [TrainingOptions.Reduction.allreduce, .sharded, .sharedMemory])
+    /// strategy (the factored one computes the first layer's gradient after the reduction);
+    /// the run's totals are the events' sums.
+    @Test(arguments: [TrainingOptions.Reduction.allreduce, .sharded, .sharedMemory, .factored])
     func eachStepIsItsPhasesInOrder(strategy: TrainingOptions.Reduction) throws {
         let trainer = TrainerTests()
         var options = TrainingOptions()
@@ -22,7 +23,8 @@ struct TimelineTests {
             try! t.train()
             return (events: t.timeline.traceEvents(rank: comm.rank), totals: t.timeline.totals)
         }
-        let phases = ["load", "forward", "backward", "reduction", "optimizer", "gather"]
+        let phases =
+            ["load", "forward", "backward", "reduction"] + (strategy == .factored ? ["first_layer"] : []) + ["optimizer", "gather"]
         for (rank, run) in runs.enumerated() {
             let steps = run.events.filter { $0["ph"]?.string == "X" }
             #expect(steps.map { $0["name"]?.string ?? "" } == Array([[String]](repeating: phases, count: 3).joined()), "rank \(rank)")
@@ -32,7 +34,8 @@ struct TimelineTests {
             for i in 1..<steps.count where i % phases.count != 0 {
                 #expect(abs(starts[i] - (starts[i - 1] + durations[i - 1])) <= 1, "rank \(rank), event \(i)")
             }
-            for (p, name) in phases.enumerated() {
+            for name in phases {
+                let p = Timeline.Phase.allCases.first { $0.name == name }!.rawValue
                 let summed = zip(steps, durations).filter { $0.0["name"]?.string == name }.map(\.1).reduce(0, +)
                 #expect(abs(summed - run.totals[p] * 1e6) <= 3, "rank \(rank), \(name): \(summed) us against \(run.totals[p] * 1e6)")
             }

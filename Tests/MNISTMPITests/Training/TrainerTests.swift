@@ -21,11 +21,11 @@ struct TrainerTests {
 
     /// Trains with `ranks` threads (spread over `nodes` pretend nodes); returns every rank's
     /// final parameters and velocities. With `resumeAfter`, a run of `firstRanks` (default:
-    /// `ranks`) threads on one node first writes a checkpoint after that many steps, and the
-    /// run goes on from it.
+    /// `ranks`) threads on one node, summing with `firstReduction` (default: the same as the
+    /// run's), first writes a checkpoint after that many steps, and the run goes on from it.
     func train(
         _ options: TrainingOptions, on data: Split, ranks: Int, nodes: Int = 1, resumeAfter: Int? = nil,
-        firstRanks: Int? = nil
+        firstRanks: Int? = nil, firstReduction: TrainingOptions.Reduction? = nil
     ) -> [(parameters: [Float], velocity: [Float], history: [EpochMetrics])] {
         let initial = architecture.glorotInitialization(seed: options.seed).array
         let store = CheckpointStore(directory: Fixtures.temporaryDirectory())
@@ -34,6 +34,7 @@ struct TrainerTests {
             first.maxSteps = steps
             first.checkpointEverySteps = steps
             first.checkpoints = store
+            first.reduction = firstReduction ?? options.reduction
             _ = ThreadCommunicator.run(ranks: firstRanks ?? ranks) { [first] comm in
                 let trainer = try! Trainer(
                     comm: comm, architecture: architecture, options: first, data: data,
