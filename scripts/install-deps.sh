@@ -8,11 +8,11 @@
 set -euo pipefail
 build=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libssl-dev libhdf5-dev pkg-config)
 download=(curl ca-certificates)
-# Test hosts in network namespaces, a local download server, the Fashion-MNIST files, a Slurm
-# cluster, a C compiler for the GEMM floor and the allocation counter, and an aarch64 cross
-# compiler with its C library's headers (only a recommendation of the compiler, so named here:
+# Test hosts in network namespaces (ethtool turns off their links' segmentation offload), a
+# local download server, the Fashion-MNIST files, a Slurm cluster, a C compiler for the GEMM
+# floor and the allocation counter, and an aarch64 cross compiler with its C library's headers (only a recommendation of the compiler, so named here:
 # this script installs no recommendations) that checks the C kernels build there.
-tests=(iproute2 curl dataset-fashion-mnist slurm-wlm munge gcc libc6-dev gdb gcc-aarch64-linux-gnu
+tests=(iproute2 ethtool curl dataset-fashion-mnist slurm-wlm munge gcc libc6-dev gdb gcc-aarch64-linux-gnu
     libc6-dev-arm64-cross)
 
 list=0

@@ -27,6 +27,12 @@ struct MNISTMPICommand: ParsableCommand {
         // default glibc raises this threshold to the largest buffer freed so far (the gzip input),
         // after which the data-loading temporaries stay in the heap, resident: 4-5 MB a process.
         mallopt(M_MMAP_THRESHOLD, 1 << 20)
+        // OpenBLAS chose its kernels as it loaded; where it fell back to slow ones, start again
+        // with better ones named (before MPI_Init: the process is not part of a job yet).
+        if getenv("OPENBLAS_CORETYPE") == nil, let core = BLAS.betterCoreType {
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)  // returns only if it failed: go on as we are
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -55,10 +55,38 @@ enum Messages {
     static func describe(_ error: ResumeMismatch) -> String {
         switch error {
         case let .differs(name, checkpoint, run):
-            let show = { (value: String?) in value.map(name.describe) ?? "(not recorded)" }
-            return "the checkpoint was made with \(name.flag) \(show(checkpoint)), this run has \(show(run)): resume with the same value"
+            let show = { (value: String?) in value.map { describe(name, $0) } ?? "(not recorded)" }
+            return "the checkpoint was made with \(flag(name)) \(show(checkpoint)), this run has \(show(run)): resume with the same value"
         case let .unknownSetting(name):
             return "the checkpoint records a setting this version does not know (\(name)): resume it with the mnist-mpi that made it"
+        }
+    }
+
+    /// What a user changes to change a recorded setting.
+    static func flag(_ name: RunSettings.Name) -> String {
+        switch name {
+        case .batchSize: "--batch-size"
+        case .dataset: "--dataset"
+        case .datasetSHA256: "data files with SHA-256 digest"
+        case .epsilon: "RMSprop epsilon"
+        case .learningRate: "--learning-rate"
+        case .reduction: "--deterministic"
+        case .rho: "RMSprop rho"
+        case .seed: "--seed"
+        case .shuffle: "--no-shuffle"
+        case .wirePrecision: "--wire-precision"
+        }
+    }
+
+    /// A recorded value in the flag's terms: shuffle `false` is `--no-shuffle true`, the
+    /// summation order `deterministic-tree/8` is `--deterministic on (--micro-shards 8)`.
+    static func describe(_ name: RunSettings.Name, _ value: String) -> String {
+        switch name {
+        case .shuffle: ["true": "false", "false": "true"][value] ?? value
+        case .reduction:
+            value == RunSettings.layoutDependentOrder
+                ? "off" : "on (\(value.replacing("deterministic-tree/", with: "--micro-shards ")))"
+        default: value
         }
     }
 }

@@ -30,8 +30,11 @@ struct Plan: ParsableCommand {
     @Flag(help: "Ranks placed round-robin over the hosts (mpirun --map-by node) instead of consecutively.")
     var mapByNode = false
 
-    @Option(help: ArgumentHelp("Strategy: hierarchical or allreduce (flat).", valueName: "strategy"))
-    var reduction: StepModel.Layout.Strategy = .hierarchical
+    @Option(
+        help: ArgumentHelp(
+            "Strategy to predict: hierarchical, factored, allreduce (flat), or auto: the fastest of them for the layout.",
+            valueName: "strategy"))
+    var reduction: ReductionStrategy = .auto
 
     @Option(help: ArgumentHelp("Number format between hosts: float32 or bfloat16.", valueName: "format"))
     var wirePrecision: WirePrecision = .float32
@@ -66,6 +69,11 @@ struct Plan: ParsableCommand {
     @OptionGroup var peers: PeerTimeoutOption
 
     func validate() throws {
+        guard reduction == .auto || StepModel.Layout.modelled.contains(reduction) else {
+            throw ValidationError(
+                "--reduction \(reduction.rawValue): plan predicts \(StepModel.Layout.modelled.map(\.rawValue).joined(separator: ", ")) and auto"
+            )
+        }
         let largest = StepModel.Layout.largest
         if let hosts, !(1...largest.hosts).contains(hosts) {
             throw ValidationError("--hosts must be 1 to \(largest.hosts) (got \(hosts))")
@@ -93,7 +101,7 @@ struct Plan: ParsableCommand {
             let measured: StepModel.Costs? = try costs == nil ? measure(comm, hostOf: hostOf, cores: hostCores) : nil
             Phase.enter("predicting", watchdog: comm.watchdog, rank: comm.rank)
             try comm.onRoot {
-                var costs = try measured ?? load(self.costs!)
+                var costs = try measured ?? PlanReport.loadCosts(self.costs!)
                 if let saveCosts { try FileIO.writeAtomically(Array(PlanReport.json(costs).text.utf8) + [0x0A], to: saveCosts) }
                 if let linkGbps { costs.link.secondsPerByte = 8 / (linkGbps * 1e9) }
                 if let linkLatencyUs { costs.link.latency = linkLatencyUs * 1e-6 }
@@ -109,7 +117,7 @@ struct Plan: ParsableCommand {
                     hosts: hosts ?? jobRanks.count, ranksPerHost: ranksPerHost ?? jobRanks.max()!,
                     // The job's own ranks a host run on the cores they may use (a cpuset, a binding, taskset).
                     coresPerHost: coresPerHost ?? Double(ranksPerHost == nil ? hostCores : Launcher.onlineCores), byNode: mapByNode,
-                    strategy: reduction, wire: wirePrecision)
+                    wire: wirePrecision)
                 let model = StepModel(costs: costs)
                 let sharing = (layout.sharing * 10).rounded() / 10
                 if compare == nil, sharing > 2 {
@@ -120,7 +128,7 @@ struct Plan: ParsableCommand {
                 if let compare {
                     print(try PlanReport.comparison(model, csv: FileIO.read(compare), rate: rate))
                 } else {
-                    print(PlanReport.describe(model, layout))
+                    print(PlanReport.describe(model, layout, reduction: reduction))
                 }
             }
         }
@@ -129,45 +137,15 @@ struct Plan: ParsableCommand {
     /// Every rank takes part in the exchanges; rank 0 also times compute and the optimizer.
     private func measure(_ comm: MPICommunicator, hostOf: [Int], cores: Int) throws -> StepModel.Costs? {
         let remote = hostOf.firstIndex { $0 != hostOf[0] }
-        let local = hostOf.indices.first { $0 != 0 && hostOf[$0] == hostOf[0] }
         guard remote != nil || (linkGbps != nil && linkLatencyUs != nil) || costs != nil else {
             throw ValidationError(
                 "no second host to measure a link to: run under mpirun across hosts, or give --link-gbps and --link-latency-us")
         }
-        let link = remote.map { Calibration.exchanges(comm, with: $0).path }
-        let atOnce = remote.map { _ in Calibration.exchangesAtOnce(comm, hostOf: hostOf).path }
-        let memory = local.map { Calibration.exchanges(comm, with: $0).path }
-        guard comm.isRoot else { return nil }
-        // The host's ranks each exchanged B bytes at once, over `busyCores` cores, in about
-        // slope x B seconds: a byte costs a core slope x busyCores / ranks.
-        let ranksHere = hostOf.filter { $0 == hostOf[0] }.count
-        let busyCores = Double(min(ranksHere, cores))
-        if local == nil {
+        if comm.isRoot, !hostOf.indices.contains(where: { $0 != 0 && hostOf[$0] == hostOf[0] }) {
             Terminal.error(
                 "mnist-mpi: note: no second rank on this host: the path between a host's ranks is taken to be a memory copy (run two ranks a host to measure it)"
             )
         }
-        return StepModel.Costs(
-            secondsPerSample: Calibration.computePerSample(),
-            optimizerSecondsPerParameter: Calibration.optimizerPerParameter(),
-            link: link ?? StepModel.Path(latency: 0, secondsPerByte: 0),
-            memory: memory ?? Calibration.memoryCopyPath(),
-            networkCoreSecondsPerByte: (atOnce?.secondsPerByte ?? 0) * busyCores / Double(ranksHere),
-            wireSecondsPerValue: Dictionary(uniqueKeysWithValues: WirePrecision.allCases.map { ($0, Calibration.wirePerValue($0)) }))
-    }
-
-    private func load(_ path: String) throws -> StepModel.Costs {
-        let json = try JSON.parse(FileIO.read(path))
-        guard let costs = PlanReport.costs(json) else {
-            let missing = PlanReport.costsKeys.filter { json[$0] == nil }
-            if json["seconds_per_sample"] != nil, !missing.isEmpty {
-                throw ValidationError(
-                    "\(path): written by an older mnist-mpi (no \(missing.joined(separator: ", "))); measure again with plan --save-costs")
-            }
-            throw ValidationError("\(path): not a costs file written by mnist-mpi plan --save-costs")
-        }
-        return costs
+        return Calibration.costs(comm, hostOf: hostOf, cores: cores)
     }
 }
-
-extension StepModel.Layout.Strategy: ExpressibleByArgument {}

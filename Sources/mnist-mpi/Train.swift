@@ -98,7 +98,7 @@ struct Train: ParsableCommand {
         help: ArgumentHelp(
             "How ranks combine gradients: allreduce (one MPI_Allreduce, every rank steps all weights), sharded (reduce-scatter, each rank steps its 1/np of the weights, allgather: ZeRO-1), shared-memory (sharded through memory the ranks of one node share, no messages), hierarchical (shared memory on each node, only the node sums cross the network, each of a node's ranks carrying its slice), factored (shared memory on each node; hosts swap the batch's hidden-layer gradients, 128 x 512 values, instead of the first layer's gradient, 784 x 512, and each host forms that itself), or auto: shared-memory when every rank is on one node, else hierarchical when every node runs as many ranks, else allreduce.",
             valueName: "strategy"))
-    var reduction: ReductionName = .auto
+    var reduction: ReductionStrategy = .auto
 
     @Option(
         help: ArgumentHelp(
@@ -114,6 +114,12 @@ struct Train: ParsableCommand {
 
     @Option(help: "Micro-shards per global batch with --deterministic (a power of two).")
     var microShards = 8
+
+    @Option(
+        help: ArgumentHelp(
+            "With --reduction auto: choose by the costs `mnist-mpi plan --save-costs` measured on this cluster instead of measuring them quickly at start-up.",
+            valueName: "file"))
+    var costs: String?
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
@@ -143,6 +149,7 @@ struct Train: ParsableCommand {
             )
         }
         if checkpointEvery != nil && checkpointDir == nil { throw ValidationError("--checkpoint-every needs --checkpoint-dir") }
+        if costs != nil && (reduction != .auto || deterministic) { throw ValidationError("--costs is for --reduction auto") }
     }
 
     func run() throws {
@@ -155,11 +162,10 @@ struct Train: ParsableCommand {
         config.training.maxSteps = maxSteps
         config.training.checkpoints = checkpointDir.map { CheckpointStore(directory: $0, keep: keepCheckpoints) }
         config.training.checkpointEverySteps = checkpointEvery
-        config.training.reduction =
-            deterministic
-            ? .deterministicTree(microShards: microShards)
-            : reduction.strategy
+        config.training.reduction = reduction
+        config.training.deterministicMicroShards = deterministic ? microShards : nil
         config.training.wirePrecision = wirePrecision
+        config.costsFile = costs
         config.training.dataset = data.spec()
         config.dataDirectory = data.directory(for: config.dataset)
         config.threads = threads
@@ -176,21 +182,6 @@ struct Train: ParsableCommand {
     }
 }
 
-/// The `--reduction` strategies.
-enum ReductionName: String, ExpressibleByArgument, CaseIterable {
-    case auto, allreduce, sharded, hierarchical, factored
-    case sharedMemory = "shared-memory"
-
-    var strategy: TrainingOptions.Reduction {
-        switch self {
-        case .auto: return .automatic
-        case .allreduce: return .allreduce
-        case .sharded: return .sharded
-        case .sharedMemory: return .sharedMemory
-        case .hierarchical: return .hierarchical
-        case .factored: return .factored
-        }
-    }
-}
+extension ReductionStrategy: ExpressibleByArgument {}
 
 extension WirePrecision: ExpressibleByArgument {}

@@ -24,6 +24,8 @@ struct JobConfiguration {
     var startOver = false
     /// The command line, recorded in saved files.
     var commandLine = ""
+    /// Costs `plan --save-costs` wrote, for `--reduction auto` to choose by (read on rank 0).
+    var costsFile: String?
 }
 
 /// The tutorial, data-parallel, on one rank: prepare (data, weights, checkpoint), train, then
@@ -80,6 +82,8 @@ struct TrainingJob {
         let shards: Int
         /// The ranks on each host (`MNISTMPI.ranksOnEachHost`).
         let ranksOnEachHost: [Int]
+        /// The costs file's, on rank 0.
+        let plannedCosts: StepModel.Costs?
         let startupSeconds: Double
     }
 
@@ -104,10 +108,11 @@ struct TrainingJob {
         _ = try comm.onRoot { try config.files.checkWritable() }
         let plan = ThreadPlan(
             ranks: comm.size, localRanks: comm.localSize, threads: config.threads, batchSize: batchSize,
-            deterministic: config.training.reduction.isDeterministic)
+            deterministic: config.training.deterministicMicroShards != nil)
         openblas_set_num_threads(Int32(clamping: plan.blasThreads))
         let threads = Int(openblas_get_num_threads())  // OpenBLAS caps what it was asked for
 
+        let plannedCosts = try comm.onRoot { try config.costsFile.map(PlanReport.loadCosts) } ?? nil
         enter("loading the data")
         let data = comm.distribute(try comm.onRoot { try Dataset.load(config.dataset, from: config.dataDirectory) })
         let architecture = Architecture(classes: config.dataset.classNames.count)
@@ -124,7 +129,7 @@ struct TrainingJob {
         let start = Start(
             data: data, architecture: architecture, weights: weights, resume: resume,
             runID: String(decoding: runID, as: UTF8.self), threads: threads, shards: plan.shards,
-            ranksOnEachHost: ranksOnEachHost(comm.hostOfEachRank()),
+            ranksOnEachHost: ranksOnEachHost(comm.hostOfEachRank()), plannedCosts: plannedCosts,
             startupSeconds: comm.time() - started)
         if comm.isRoot { introduce(start) }
         return start
@@ -180,7 +185,7 @@ struct TrainingJob {
         if let position = start.resume?.position {
             print("Resuming from the checkpoint at step \(position.step): epoch \(position.epoch + 1), batch \(position.batchInEpoch)")
         }
-        if case let .deterministicTree(m) = options.reduction {
+        if let m = options.deterministicMicroShards {
             print("Deterministic: gradients summed over \(m) micro-shards per batch in a fixed tree")
         }
         let shards = comm.size * start.shards
@@ -194,21 +199,25 @@ struct TrainingJob {
     /// How the gradients are summed, and across hosts what that sends over each host's link:
     /// what a step across hosts waits for (`mnist-mpi plan` predicts it). Nil for one rank.
     private func reductionLine(_ trainer: Trainer, _ start: Start) -> String? {
-        let name = trainer.reductionName
+        var name = trainer.reductionName
+        if let choice = trainer.automaticChoice, let predicted = choice.predicted, let runnerUp = choice.runnerUp {
+            name +=
+                " (auto: predicted \(format(predicted * 1e3, decimals: 2)) ms a step; runner-up \(runnerUp.strategy.rawValue) \(format(runnerUp.predicted * 1e3, decimals: 2)) ms)"
+        }
         let ranks = start.ranksOnEachHost
         guard ranks.count > 1 else {
             if start.shards > 1 { return "Reduction: \(name), \(start.shards) thread shards in one process" }
             return comm.size > 1 ? "Reduction: \(name), \(comm.size) ranks on one host" : nil
         }
         guard ranks.min() == ranks.max() else {
-            let why = config.training.reduction == .automatic ? " (hierarchical needs as many ranks on every host)" : ""
+            let why = config.training.reduction == .auto ? " (hierarchical and factored need as many ranks on every host)" : ""
             return "Reduction: \(name), \(ranks.count) hosts of \(ranks.min()!) to \(ranks.max()!) ranks\(why)"
         }
         let layout = "Reduction: \(name), \(ranks.count) hosts x \(ranks[0]) rank(s)"
         let wire = config.training.wirePrecision
         let (a, hosts) = (start.architecture, Double(ranks.count))
         let bytes: Double
-        switch name {
+        switch trainer.reductionName {
         case "hierarchical":
             // The ring's reduce-scatter and allgather: 2 (N - 1) / N of the gradient each way.
             bytes = 2 * (hosts - 1) / hosts * Double(a.parameterCount * wire.bytesPerValue)
@@ -258,8 +267,10 @@ struct TrainingJob {
     /// log (and per-epoch validation when asked) on its rank 0; SIGTERM/SIGINT stop every rank
     /// after the same step.
     private func trainOneShard(_ start: Start, comm: Communicator, board: TensorBoardLog?) throws -> Trainer {
+        var options = config.training
+        options.plannedCosts = start.plannedCosts
         let trainer = try Trainer(
-            comm: comm, architecture: start.architecture, options: config.training,
+            comm: comm, architecture: start.architecture, options: options,
             data: start.data.train, initialParameters: start.weights, resume: start.resume,
             runID: start.runID, profile: config.files.profile != nil)
         let reports = comm.isRoot && self.comm.isRoot

@@ -23,7 +23,9 @@ import Testing
         let tests = try packages("tests")
         #expect(build.isDisjoint(with: tests), "\(build.intersection(tests))")
         // Named, not left to recommendations (install-deps installs none): the cross compiler's C headers.
-        let named = ["slurm-wlm", "munge", "iproute2", "dataset-fashion-mnist", "gcc", "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross"]
+        let named = [
+            "slurm-wlm", "munge", "iproute2", "ethtool", "dataset-fashion-mnist", "gcc", "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross",
+        ]
         #expect(tests.isSuperset(of: named))
 
         let train = Fixtures.text("\(Fixtures.repo)/scripts/train.sh")

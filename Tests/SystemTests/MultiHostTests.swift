@@ -260,6 +260,42 @@ import Testing
         #expect(flat > 1.5 * gradient, "flat by node: \(flat) bytes a step")
     }
 
+    /// `--reduction factored` at 2 hosts x 2 ranks (mapped by node: each host's ranks are not
+    /// neighbours in rank order): the steps of 4 ranks on one node up to float rounding, the
+    /// Reduction line's payload, and h1's interface carrying about that a step: (N - 1) / N of
+    /// a batch's hidden-layer gradients (128 x 512 floats) and the other host's second-layer
+    /// sums (5,133 floats), a tenth of the hierarchical reduction's 1.63 MB.
+    @Test func factoredSendsTheHiddenGradientsAndEqualsOneNode() throws {
+        defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
+        let dir = Fixtures.temporaryDirectory()
+        let counter = "/sys/class/net/mnist-veth1/statistics/tx_bytes"
+        func sent(steps: Int, save: String) throws -> (bytes: Double, stdout: String) {
+            let before = try Fixtures.run("/usr/sbin/ip", ["netns", "exec", "mnist-h1", "cat", counter]).stdout
+            let job = try acrossHosts(
+                ["--no-shuffle", "--reduction", "factored", "--max-steps", "\(steps)", "--save", save], dir: dir, np: 4, perHost: 2,
+                mpirunFlags: ["--map-by", "node"])
+            let (status, _) = Fixtures.wait(job, timeout: 180)
+            #expect(status == 0, "\(Fixtures.text(dir + "/stderr"))")
+            let after = try Fixtures.run("/usr/sbin/ip", ["netns", "exec", "mnist-h1", "cat", counter]).stdout
+            let bytes =
+                Double(after.trimmingCharacters(in: .whitespacesAndNewlines))! - Double(
+                    before.trimmingCharacters(in: .whitespacesAndNewlines))!
+            return (bytes, Fixtures.text(dir + "/stdout"))
+        }
+        let (short, long) = (try sent(steps: 30, save: "\(dir)/hosts.safetensors"), try sent(steps: 130, save: "\(dir)/long.safetensors"))
+        #expect(
+            short.stdout.contains("Reduction: factored, 2 hosts x 2 rank(s): 0.15 MB each way over each host's link a step (float32)"),
+            "\(short.stdout)")
+        let payload = Double(128 * 512 * 4 / 2 + 5133 * 4)
+        let perStep = (long.bytes - short.bytes) / 100
+        #expect(perStep > 0.98 * payload && perStep < 1.15 * payload, "\(perStep) bytes a step, \(payload) expected")
+        let local = try Fixtures.mpirun(
+            4, ["--data-dir", Fixtures.dataDirectory, "--no-shuffle", "--max-steps", "30", "--save", "\(dir)/local.safetensors"])
+        #expect(local.status == 0, "\(local.stderr)")
+        let (hosts, one) = (try weights("\(dir)/hosts.safetensors"), try weights("\(dir)/local.safetensors"))
+        #expect(largestDifference(hosts, one) < 1e-5 && hosts != one)
+    }
+
     /// The milliseconds of `plan`'s "Predicted step: X ms" line.
     func predictedStep(_ stdout: String) -> Double {
         guard let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("Predicted step: ") }) else { return .nan }

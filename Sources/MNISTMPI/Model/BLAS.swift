@@ -9,6 +9,22 @@ import Synchronization
 public enum BLAS {
     private static let lock = Mutex(())
 
+    /// The kernels OpenBLAS picked for this CPU (`openblas_get_corename`), e.g. `SkylakeX`.
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// Kernels to ask OpenBLAS for through `OPENBLAS_CORETYPE` (which it reads as it loads),
+    /// when it fell back to its SSE3 ones (`Prescott`) on a CPU it does not know: Debian 12's
+    /// 0.3.21 does so on Sapphire Rapids under KVM ("Intel Xeon Processor"), where its AVX-512
+    /// products are 3.3x faster. Nil when it chose for itself.
+    public static var betterCoreType: String? {
+        guard coreName == "Prescott" else { return nil }
+        switch Kernels.widest {
+        case "avx512": return "SkylakeX"
+        case "avx2": return "Haswell"
+        default: return nil
+        }
+    }
+
     /// C (m x n) = alpha op(A) op(B) + beta C, row-major, op(A) m x k: `cblas_sgemm`.
     static func sgemm(
         _ transA: CBLAS_TRANSPOSE, _ transB: CBLAS_TRANSPOSE, m: Int, n: Int, k: Int,

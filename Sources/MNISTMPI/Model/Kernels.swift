@@ -26,6 +26,9 @@ public enum Kernels {
         return names.firstIndex(of: String(cString: chosen.pointee.name))
     }
 
+    /// The widest variant this CPU runs.
+    public static var widest: String { names[index(of: "")!] }
+
     /// The variant in use: `avx512`, `avx2`, `sse2` or `portable`.
     public static var name: String { names[selected.load(ordering: .relaxed)] }
 

@@ -66,6 +66,7 @@ public struct History: Sendable {
                 ("shuffle", .bool(options.shuffle)),
                 ("dataset", .string(dataset)),
                 ("kernels", .string(Kernels.name)),
+                ("blas_kernels", .string(BLAS.coreName)),
                 ("peak_rss_mb", .array(memory.map { megabytes($0.peakResident) })),
                 ("pss_mb", .array(memory.map { megabytes($0.proportional) })),
                 ("phase_seconds_rank0", .object(Timeline.Phase.allCases.map { ($0.name, .number(phaseSeconds[$0.rawValue])) })),

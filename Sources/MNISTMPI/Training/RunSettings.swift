@@ -3,7 +3,7 @@
 /// limits, ranks, threads, checkpointing and output files are not among them: they may change
 /// between a run and its resumption.
 public struct RunSettings: Sendable, Equatable {
-    /// One recorded setting: its name in checkpoints, and the flag a user changes it with.
+    /// One recorded setting, by its name in checkpoints.
     public enum Name: String, CaseIterable, Sendable {
         case batchSize = "batch_size"
         case dataset
@@ -16,37 +16,14 @@ public struct RunSettings: Sendable, Equatable {
         case shuffle
         case wirePrecision = "wire_precision"
 
-        /// What a user changes to change it.
-        public var flag: String {
-            switch self {
-            case .batchSize: "--batch-size"
-            case .dataset: "--dataset"
-            case .datasetSHA256: "data files with SHA-256 digest"
-            case .epsilon: "RMSprop epsilon"
-            case .learningRate: "--learning-rate"
-            case .reduction: "--deterministic"
-            case .rho: "RMSprop rho"
-            case .seed: "--seed"
-            case .shuffle: "--no-shuffle"
-            case .wirePrecision: "--wire-precision"
-            }
-        }
-
-        /// A recorded value in the flag's terms: shuffle `false` is `--no-shuffle true`, the
-        /// summation order `deterministic-tree/8` is `--deterministic on (--micro-shards 8)`.
-        public func describe(_ value: String) -> String {
-            switch self {
-            case .shuffle: ["true": "false", "false": "true"][value] ?? value
-            case .reduction:
-                value == "allreduce" ? "off" : "on (\(value.replacing("deterministic-tree/", with: "--micro-shards ")))"
-            default: value
-            }
-        }
-
         /// May differ between a checkpoint and the run resuming it: the wire precision matters
         /// only across nodes, and a run may resume on another layout.
         public var mayChangeOnResume: Bool { self == .wirePrecision }
     }
+
+    /// The summation order of every strategy but `--deterministic`'s tree. Checkpoints before
+    /// it had a name of its own recorded it as `allreduce`.
+    public static let layoutDependentOrder = "layout-dependent"
 
     /// The values by name; a checkpoint written before a setting existed lacks it.
     public private(set) var values: [Name: String]
@@ -59,7 +36,7 @@ public struct RunSettings: Sendable, Equatable {
         values = [
             .seed: "\(options.seed)", .batchSize: "\(options.batchSize)", .shuffle: "\(options.shuffle)",
             .learningRate: "\(options.optimizer.learningRate)", .rho: "\(options.optimizer.rho)",
-            .epsilon: "\(options.optimizer.epsilon)", .reduction: options.reduction.summationOrder,
+            .epsilon: "\(options.optimizer.epsilon)", .reduction: options.summationOrder,
             .dataset: options.dataset.name, .datasetSHA256: sha256Hex(Array(checksums.utf8)),
             .wirePrecision: options.wirePrecision.rawValue,
         ]
@@ -73,7 +50,11 @@ public struct RunSettings: Sendable, Equatable {
         (values, unknown) = ([:], [:])
         for (key, value) in metadata where key.hasPrefix(RunSettings.metadataPrefix) {
             let name = String(key.dropFirst(RunSettings.metadataPrefix.count))
-            if let known = Name(rawValue: name) { values[known] = value } else { unknown[name] = value }
+            if let known = Name(rawValue: name) {
+                values[known] = known == .reduction && value == "allreduce" ? RunSettings.layoutDependentOrder : value
+            } else {
+                unknown[name] = value
+            }
         }
     }
 

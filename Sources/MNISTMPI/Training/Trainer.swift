@@ -27,6 +27,8 @@ public final class Trainer {
     private let reduction: GradientReduction
     /// The strategy summing the gradients (`GradientReduction.name`).
     public var reductionName: String { reduction.name }
+    /// Why that strategy, when `auto` chose it.
+    public let automaticChoice: AutomaticReduction?
     private let workspace: Workspace
 
     public var history: [EpochMetrics] { position.history }
@@ -59,8 +61,7 @@ public final class Trainer {
         // The largest batch there is (a batch size beyond the data makes one batch of it all);
         // a rank's share of it is never smaller than its share of the shorter last one.
         let largestBatch = min(options.batchSize, data.count)
-        reduction = try options.reduction.make(
-            comm: comm, architecture: architecture, largestBatch: largestBatch, wire: options.wirePrecision)
+        (reduction, automaticChoice) = try options.makeReduction(comm: comm, architecture: architecture, largestBatch: largestBatch)
         workspace = Workspace(
             architecture, capacity: reduction.rows(batchSize: largestBatch).count, dHidden: reduction.hiddenGradients)
         let (steps, overflow) = divideRoundingUp(data.count, largestBatch).multipliedReportingOverflow(by: options.epochs)

@@ -11,9 +11,15 @@ public struct TrainingOptions: Sendable {
     public var checkpoints: CheckpointStore?
     public var checkpointEverySteps: Int?
     /// How the ranks' gradients are summed.
-    public var reduction = Reduction.allreduce
-    /// The number format of gradient sums between nodes (hierarchical reduction only).
+    public var reduction = ReductionStrategy.allreduce
+    /// With a value (`--deterministic`): gradients summed over this many micro-shards per batch
+    /// in a fixed tree, bitwise the same for every power-of-two rank count that divides it,
+    /// instead of by `reduction`.
+    public var deterministicMicroShards: Int?
+    /// The number format of what crosses between nodes (hierarchical and factored only).
     public var wirePrecision = WirePrecision.float32
+    /// What `plan --save-costs` measured, for `auto` to choose by (nil: measured at start-up).
+    public var plannedCosts: StepModel.Costs?
     /// What is trained on (recorded in checkpoints).
     public var dataset = DatasetSpec.mnist
 
@@ -22,70 +28,31 @@ public struct TrainingOptions: Sendable {
     /// What a checkpoint of this run records: a run resumes only a checkpoint made with the same.
     public var settings: RunSettings { RunSettings(self) }
 
-    /// The gradient reduction strategies (each one file in Parallel/).
-    public enum Reduction: Sendable, Equatable {
-        /// One in-place allreduce of each rank's shard sums.
-        case allreduce
-        /// A reduce-scatter, each rank's optimizer step on its slice, an allgather (ZeRO-1).
-        case sharded
-        /// The sharded step through memory shared by ranks on one machine (no messages).
-        case sharedMemory
-        /// The sharded step over nodes: shared memory on each, only the node sums between them.
-        case hierarchical
-        /// Hosts exchange the batch's hidden-layer gradients, not the first layer's gradient,
-        /// and each rank forms its rows of that from the whole batch (`FactoredReduction`).
-        case factored
-        /// `sharedMemory` when every rank shares one machine's memory, else `hierarchical`
-        /// when every node runs as many ranks, else `allreduce`.
-        case automatic
-        /// Sums over this many micro-shards per batch in a fixed tree: bitwise the same
-        /// results for every power-of-two rank count that divides it.
-        case deterministicTree(microShards: Int)
+    /// The order in which gradients are summed, as checkpoints record it under `reduction`:
+    /// `layout-dependent` (every strategy but the tree adds in an order that depends on the
+    /// ranks and their hosts, and each resumes the others' checkpoints), or
+    /// `deterministic-tree/<micro-shards>`.
+    public var summationOrder: String {
+        deterministicMicroShards.map { "deterministic-tree/\($0)" } ?? RunSettings.layoutDependentOrder
+    }
 
-        /// The order in which the strategy sums, as checkpoints record it under `reduction`:
-        /// `allreduce` (an order that depends on the rank count, which every strategy but the
-        /// tree shares, so each resumes the others' checkpoints), or
-        /// `deterministic-tree/<micro-shards>`.
-        public var summationOrder: String {
-            switch self {
-            case .allreduce, .sharded, .sharedMemory, .hierarchical, .factored, .automatic: return "allreduce"
-            case let .deterministicTree(count): return "deterministic-tree/\(count)"
-            }
+    /// The strategy summing `comm`'s gradients, for batches of up to `largestBatch`, and what
+    /// `auto` chose when it was asked for.
+    func makeReduction(comm: Communicator, architecture: Architecture, largestBatch: Int) throws -> (
+        GradientReduction, AutomaticReduction?
+    ) {
+        if let count = deterministicMicroShards {
+            let tree = TreeReduction(
+                comm: comm, microShards: try MicroShards(count: count, ranks: comm.size),
+                parameterCount: architecture.parameterCount)
+            return (tree, nil)
         }
-
-        /// Whether the sums are bitwise the same for every rank count (`--deterministic`).
-        public var isDeterministic: Bool {
-            if case .deterministicTree = self { true } else { false }
-        }
-
-        /// The strategy, for `comm`'s rank, training `architecture` in batches of up to `largestBatch`.
-        func make(comm: Communicator, architecture: Architecture, largestBatch: Int, wire: WirePrecision) throws
-            -> GradientReduction
-        {
-            let parameterCount = architecture.parameterCount
-            switch self {
-            case .allreduce:
-                return AllreduceReduction(comm: comm, parameterCount: parameterCount)
-            case .sharded:
-                return ShardedReduction(comm: comm, parameterCount: parameterCount)
-            case .sharedMemory:
-                return try SharedMemoryReduction(comm: comm, parameterCount: parameterCount)
-            case .hierarchical:
-                return try HierarchicalReduction(comm: comm, parameterCount: parameterCount, wire: wire)
-            case .factored:
-                return try FactoredReduction(comm: comm, architecture: architecture, capacity: largestBatch, wire: wire)
-            case .automatic:
-                // Every rank learns the same: sharedSegments is nil on all ranks or on none, and
-                // every rank sees the same census of nodes.
-                return (try? SharedMemoryReduction(comm: comm, parameterCount: parameterCount))
-                    ?? (try? HierarchicalReduction(comm: comm, parameterCount: parameterCount, wire: wire))
-                    ?? AllreduceReduction(comm: comm, parameterCount: parameterCount)
-            case let .deterministicTree(count):
-                return TreeReduction(
-                    comm: comm, microShards: try MicroShards(count: count, ranks: comm.size),
-                    parameterCount: parameterCount)
-            }
-        }
+        let choice =
+            reduction == .auto
+            ? AutomaticReduction.choose(
+                comm, architecture: architecture, batchSize: largestBatch, wire: wirePrecision, costs: plannedCosts) : nil
+        let strategy = choice?.strategy ?? reduction
+        return (try strategy.make(comm: comm, architecture: architecture, largestBatch: largestBatch, wire: wirePrecision), choice)
     }
 }
 

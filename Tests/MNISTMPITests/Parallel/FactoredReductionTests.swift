@@ -9,7 +9,7 @@ import Testing
 struct FactoredReductionTests {
     let trainer = TrainerTests()
 
-    func options(_ reduction: TrainingOptions.Reduction, wire: WirePrecision = .float32, batchSize: Int = 64) -> TrainingOptions {
+    func options(_ reduction: ReductionStrategy, wire: WirePrecision = .float32, batchSize: Int = 64) -> TrainingOptions {
         var options = TrainingOptions()
         options.batchSize = batchSize
         options.maxSteps = 30
@@ -103,7 +103,7 @@ struct FactoredReductionTests {
     @Test func unevenNodes() {
         let errors = ThreadCommunicator.run(ranks: 3, nodes: 2) { comm in
             Result {
-                try TrainingOptions.Reduction.factored.make(
+                try ReductionStrategy.factored.make(
                     comm: comm, architecture: Architecture(inputs: 2, hidden: 2, classes: 2), largestBatch: 4, wire: .float32)
             }.map(\.name)
         }

@@ -16,7 +16,7 @@ struct GradientReductionTests {
     }
 
     /// (strategy, ranks, nodes)
-    static let strategies: [(TrainingOptions.Reduction, Int, Int)] = [
+    static let strategies: [(ReductionStrategy, Int, Int)] = [
         (.allreduce, 3, 1), (.sharded, 3, 1), (.sharedMemory, 3, 1), (.hierarchical, 4, 2), (.hierarchical, 6, 3),
     ]
 
@@ -24,7 +24,7 @@ struct GradientReductionTests {
     /// the others' parts as they were); after `shareWeights` every rank holds all of them, as
     /// one RMSprop step over the summed gradients computes them by hand.
     @Test(arguments: strategies)
-    func updateStepsThisRanksPartAndShareWeightsTheRest(strategy: TrainingOptions.Reduction, ranks: Int, nodes: Int) throws {
+    func updateStepsThisRanksPartAndShareWeightsTheRest(strategy: ReductionStrategy, ranks: Int, nodes: Int) throws {
         let initial = (0..<Self.count).map { Float($0 % 11) * 0.01 - 0.05 }
         let (expected, velocity) = (FloatBuffer(initial), FloatBuffer(count: Self.count))
         let total = FloatBuffer((0..<Self.count).map { i in (1...ranks).map { Float($0) * 0.001 * Float(i % 7) }.reduce(0, +) })

@@ -8,7 +8,7 @@ import Testing
 struct HierarchicalReductionTests {
     let trainer = TrainerTests()
 
-    func options(_ reduction: TrainingOptions.Reduction, wire: WirePrecision = .float32) -> TrainingOptions {
+    func options(_ reduction: ReductionStrategy, wire: WirePrecision = .float32) -> TrainingOptions {
         var options = TrainingOptions()
         options.batchSize = 64
         options.maxSteps = 30
@@ -59,23 +59,14 @@ struct HierarchicalReductionTests {
         #expect(oneNode[0].parameters.map(\.bitPattern) == oneNodeFloat[0].parameters.map(\.bitPattern))
     }
 
-    /// Nodes with different rank counts: `hierarchical` refuses, `automatic` falls back to allreduce.
+    /// Nodes with different rank counts: `hierarchical` refuses on every rank.
     @Test func unevenNodes() {
-        let names = ThreadCommunicator.run(ranks: 3, nodes: 2) { comm in
-            let explicit = Result {
-                try TrainingOptions.Reduction.hierarchical.make(
+        let refused = ThreadCommunicator.run(ranks: 3, nodes: 2) { comm in
+            Result {
+                try ReductionStrategy.hierarchical.make(
                     comm: comm, architecture: Architecture(inputs: 2, hidden: 2, classes: 2), largestBatch: 4, wire: .float32)
-            }
-            let automatic = try! TrainingOptions.Reduction.automatic.make(
-                comm: comm, architecture: Architecture(inputs: 2, hidden: 2, classes: 2), largestBatch: 4, wire: .float32)
-            return [(try? explicit.get()).map { _ in "made" } ?? "refused", automatic.name]
+            }.map(\.name)
         }
-        #expect(names.allSatisfy { $0 == ["refused", "allreduce"] })
-        let even = ThreadCommunicator.run(ranks: 4, nodes: 2) { comm in
-            try! TrainingOptions.Reduction.automatic.make(
-                comm: comm, architecture: Architecture(inputs: 2, hidden: 2, classes: 2), largestBatch: 4, wire: .float32
-            ).name
-        }
-        #expect(even == Array(repeating: "hierarchical", count: 4))
+        #expect(refused.allSatisfy { if case .failure(let e) = $0 { (e as? UnevenNodes)?.strategy == "hierarchical" } else { false } })
     }
 }

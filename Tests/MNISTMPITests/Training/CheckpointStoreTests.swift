@@ -50,7 +50,7 @@ struct CheckpointStoreTests {
         let changes: [(RunSettings.Name, (inout TrainingOptions) -> Void)] = [
             (.seed, { $0.seed = 1 }), (.batchSize, { $0.batchSize = 64 }), (.shuffle, { $0.shuffle = false }),
             (.learningRate, { $0.optimizer.learningRate = 0.01 }), (.rho, { $0.optimizer.rho = 0.8 }),
-            (.reduction, { $0.reduction = .deterministicTree(microShards: 8) }), (.dataset, { $0.dataset = .fashionMNIST }),
+            (.reduction, { $0.deterministicMicroShards = 8 }), (.dataset, { $0.dataset = .fashionMNIST }),
             (.epsilon, { $0.optimizer.epsilon = 1e-6 }),
         ]
         for (setting, change) in changes {
@@ -82,6 +82,12 @@ struct CheckpointStoreTests {
         }
         let newer = try reload { $0["setting.momentum"] = "0.5" }
         #expect(throws: ResumeMismatch.unknownSetting("momentum")) { try newer.checkResumable(with: TrainingOptions().settings) }
+        // The summation order of every strategy but the tree, recorded as `allreduce` before it
+        // was named for what it is: such a checkpoint still resumes, and is written anew by the new name.
+        #expect(file.metadata["setting.reduction"] == "layout-dependent")
+        let named = try reload { $0["setting.reduction"] = "allreduce" }
+        try named.checkResumable(with: TrainingOptions().settings)
+        #expect(named.settings.metadata["setting.reduction"] == "layout-dependent")
         file.metadata = newer.settings.metadata
         #expect(file.metadata["setting.momentum"] == "0.5", "unknown settings are kept when the checkpoint is written again")
     }

@@ -8,8 +8,8 @@ struct TimelineTests {
     /// (each starts where the last ended, to the microsecond the trace keeps), for every
     /// strategy (the factored one computes the first layer's gradient after the reduction);
     /// the run's totals are the events' sums.
-    @Test(arguments: [TrainingOptions.Reduction.allreduce, .sharded, .sharedMemory, .factored])
-    func eachStepIsItsPhasesInOrder(strategy: TrainingOptions.Reduction) throws {
+    @Test(arguments: [ReductionStrategy.allreduce, .sharded, .sharedMemory, .factored])
+    func eachStepIsItsPhasesInOrder(strategy: ReductionStrategy) throws {
         let trainer = TrainerTests()
         var options = TrainingOptions()
         options.maxSteps = 3

@@ -25,7 +25,7 @@ struct TrainerTests {
     /// run's), first writes a checkpoint after that many steps, and the run goes on from it.
     func train(
         _ options: TrainingOptions, on data: Split, ranks: Int, nodes: Int = 1, resumeAfter: Int? = nil,
-        firstRanks: Int? = nil, firstReduction: TrainingOptions.Reduction? = nil
+        firstRanks: Int? = nil, firstReduction: ReductionStrategy? = nil
     ) -> [(parameters: [Float], velocity: [Float], history: [EpochMetrics])] {
         let initial = architecture.glorotInitialization(seed: options.seed).array
         let store = CheckpointStore(directory: Fixtures.temporaryDirectory())
@@ -100,8 +100,8 @@ struct TrainerTests {
         #expect(three[0].history.map(\.loss) != [])
     }
 
-    @Test(arguments: [2, 3, 4], [TrainingOptions.Reduction.allreduce, .sharded, .sharedMemory])
-    func everyRankEndsWithIdenticalWeights(ranks: Int, reduction: TrainingOptions.Reduction) {
+    @Test(arguments: [2, 3, 4], [ReductionStrategy.allreduce, .sharded, .sharedMemory])
+    func everyRankEndsWithIdenticalWeights(ranks: Int, reduction: ReductionStrategy) {
         var options = TrainingOptions()
         options.batchSize = 64
         options.maxSteps = 12
@@ -128,8 +128,8 @@ struct TrainerTests {
 
     /// The sharded optimizers take the same steps as the plain allreduce, up to the order of
     /// the float sums, for any rank count (50 steps); their checkpoints resume at another rank count.
-    @Test(arguments: [1, 2, 3, 4], [TrainingOptions.Reduction.sharded, .sharedMemory])
-    func shardedAgreesWithAllreduce(ranks: Int, strategy: TrainingOptions.Reduction) {
+    @Test(arguments: [1, 2, 3, 4], [ReductionStrategy.sharded, .sharedMemory])
+    func shardedAgreesWithAllreduce(ranks: Int, strategy: ReductionStrategy) {
         var options = TrainingOptions()
         options.batchSize = 64
         options.maxSteps = 50

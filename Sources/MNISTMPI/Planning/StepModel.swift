@@ -32,6 +32,9 @@ public struct StepModel: Sendable {
         /// Forward and backward of one sample on one core, for shards of each of
         /// `Calibration.rows` rows (interpolated between them).
         public var secondsPerSample: [Double]
+        /// The part of that spent on the first layer's kernel gradient (the product the
+        /// factored strategy does over the whole batch), at the same rows.
+        public var firstLayerSecondsPerSample: [Double]
         /// One RMSprop step of one parameter on one core.
         public var optimizerSecondsPerParameter: Double
         /// Between two hosts, and between two ranks of one host.
@@ -44,10 +47,11 @@ public struct StepModel: Sendable {
         public var wireSecondsPerValue: [WirePrecision: Double]
 
         public init(
-            secondsPerSample: [Double], optimizerSecondsPerParameter: Double, link: Path, memory: Path,
-            networkCoreSecondsPerByte: Double, wireSecondsPerValue: [WirePrecision: Double]
+            secondsPerSample: [Double], firstLayerSecondsPerSample: [Double], optimizerSecondsPerParameter: Double, link: Path,
+            memory: Path, networkCoreSecondsPerByte: Double, wireSecondsPerValue: [WirePrecision: Double]
         ) {
             self.secondsPerSample = secondsPerSample
+            self.firstLayerSecondsPerSample = firstLayerSecondsPerSample
             self.optimizerSecondsPerParameter = optimizerSecondsPerParameter
             self.link = link
             self.memory = memory
@@ -56,23 +60,28 @@ public struct StepModel: Sendable {
         }
 
         /// Seconds per sample for a shard of `rows`.
-        public func secondsPerSample(rows: Int) -> Double {
+        public func secondsPerSample(rows: Int) -> Double { Self.interpolate(secondsPerSample, rows) }
+
+        /// Seconds per sample of the first layer's kernel gradient over `rows`.
+        public func firstLayerSecondsPerSample(rows: Int) -> Double { Self.interpolate(firstLayerSecondsPerSample, rows) }
+
+        /// `values` (one at each of `Calibration.rows`) at `rows`, linearly between them.
+        private static func interpolate(_ values: [Double], _ rows: Int) -> Double {
             let table = Calibration.rows
-            guard let upper = table.firstIndex(where: { $0 >= rows }) else { return secondsPerSample.last! }
-            guard upper > 0 else { return secondsPerSample[0] }
+            guard let upper = table.firstIndex(where: { $0 >= rows }) else { return values.last! }
+            guard upper > 0 else { return values[0] }
             let (r0, r1) = (Double(table[upper - 1]), Double(table[upper]))
             let t = (Double(rows) - r0) / (r1 - r0)
-            return secondsPerSample[upper - 1] * (1 - t) + secondsPerSample[upper] * t
+            return values[upper - 1] * (1 - t) + values[upper] * t
         }
     }
 
     /// Where the ranks run and how they sum.
     public struct Layout: Sendable, Equatable {
-        public enum Strategy: String, Sendable, CaseIterable {
-            /// One MPI_Allreduce of the whole gradient (OpenMPI's choice at this size: Rabenseifner's).
-            case allreduce
-            case hierarchical
-        }
+        /// The strategies the model follows: `allreduce` (one MPI_Allreduce of the whole
+        /// gradient; OpenMPI's choice at this size is Rabenseifner's), `hierarchical` (on one
+        /// host the same as `shared-memory`), `factored`.
+        public static let modelled: [ReductionStrategy] = [.allreduce, .hierarchical, .factored]
 
         /// The most hosts and ranks a host the model follows (it walks every rank's messages
         /// and every host's link round by round).
@@ -84,13 +93,15 @@ public struct StepModel: Sendable {
         public var coresPerHost: Double
         /// Consecutive ranks on one host (mpirun's default), or round-robin over hosts (`--map-by node`).
         public var byNode: Bool
-        public var strategy: Strategy
+        /// One of `modelled`.
+        public var strategy: ReductionStrategy
         public var wire: WirePrecision
 
         public init(
             hosts: Int, ranksPerHost: Int, coresPerHost: Double, byNode: Bool = false,
-            strategy: Strategy = .hierarchical, wire: WirePrecision = .float32
+            strategy: ReductionStrategy = .hierarchical, wire: WirePrecision = .float32
         ) {
+            precondition(Self.modelled.contains(strategy), "the step model does not follow \(strategy)")
             self.hosts = hosts
             self.ranksPerHost = ranksPerHost
             self.coresPerHost = coresPerHost
@@ -124,21 +135,36 @@ public struct StepModel: Sendable {
     }
 
     public let costs: Costs
-    public let parameters: Int
+    public let architecture: Architecture
     public let batchSize: Int
+    public var parameters: Int { architecture.parameterCount }
 
-    public init(costs: Costs, parameters: Int = Architecture().parameterCount, batchSize: Int = 128) {
+    public init(costs: Costs, architecture: Architecture = Architecture(), batchSize: Int = 128) {
         self.costs = costs
-        self.parameters = parameters
+        self.architecture = architecture
         self.batchSize = batchSize
     }
 
     public func predict(_ layout: Layout) -> Prediction {
         let rows = divideRoundingUp(batchSize, layout.ranks)
-        let compute = Double(rows) * costs.secondsPerSample(rows: rows) * layout.sharing
+        var compute = Double(rows) * costs.secondsPerSample(rows: rows) * layout.sharing
         let gradientBytes = Double(parameters * 4)
         var onHost = 0.0, optimizer: Double, rounds: [Round]
         switch layout.strategy {
+        case .factored:
+            // A rank's shard without its first-layer product, then its rows of that product over
+            // the whole batch; on the host, three barriers and a copy of the other ranks' rows
+            // of the new kernel; every rank steps its kernel rows and all of the rest.
+            let r = Double(layout.ranksPerHost)
+            let kernel = Double(architecture.w1.count)
+            let wholeBatch = Double(batchSize) * costs.firstLayerSecondsPerSample(rows: batchSize) / r
+            compute =
+                (Double(rows) * (costs.secondsPerSample(rows: rows) - costs.firstLayerSecondsPerSample(rows: rows)) + wholeBatch)
+                * layout.sharing
+            let copied = kernel * 4 * (r - 1) / r
+            onHost = 3 * costs.memory.latency + copied * costs.memory.secondsPerByte / 2 * layout.sharing
+            rounds = allgatherOfHiddenGradients(layout)
+            optimizer = (kernel / r + Double(parameters) - kernel) * costs.optimizerSecondsPerParameter * layout.sharing
         case .hierarchical:
             // On the host, between two barriers: each rank reads every rank's sums of its slice
             // (the gradient once), then copies the other ranks' slices of the new weights.
@@ -147,7 +173,7 @@ public struct StepModel: Sendable {
             onHost = 2 * costs.memory.latency + copied * costs.memory.secondsPerByte / 2 * layout.sharing
             rounds = ring(layout)
             optimizer = Double(parameters) / r * costs.optimizerSecondsPerParameter * layout.sharing
-        case .allreduce:
+        default:
             rounds = rabenseifner(layout, bytes: gradientBytes)
             optimizer = Double(parameters) * costs.optimizerSecondsPerParameter * layout.sharing
         }
@@ -187,6 +213,41 @@ public struct StepModel: Sendable {
         round.coreSeconds = round.sent.map { $0 * costs.networkCoreSecondsPerByte }
         round.work = values * (costs.wireSecondsPerValue[layout.wire] ?? 0) * layout.sharing
         return Array(repeating: round, count: 2 * (layout.hosts - 1))
+    }
+
+    /// The factored strategy across hosts: a ring of N - 1 rounds in which a host's ranks pass on
+    /// one host's hidden-layer gradients of the batch (batch / N rows), its first rank also that
+    /// host's second-layer sums in float32; each rank decodes the rows it receives.
+    func allgatherOfHiddenGradients(_ layout: Layout) -> [Round] {
+        guard layout.hosts > 1 else { return [] }
+        let a = architecture, n = Double(layout.hosts), r = Double(layout.ranksPerHost)
+        let values = Double(batchSize) / n * Double(a.hidden)
+        let secondLayer = Double(reductionBufferCount(parameterCount: a.parameterCount) - a.w2.offset)
+        let bytes = values * Double(layout.wire.bytesPerValue) + secondLayer * 4
+        var round = Round(hosts: layout.hosts)
+        round.sent = [Double](repeating: bytes, count: layout.hosts)
+        round.received = round.sent
+        round.coreSeconds = round.sent.map { $0 * costs.networkCoreSecondsPerByte }
+        round.work = values / r * (costs.wireSecondsPerValue[layout.wire] ?? 0) * layout.sharing
+        return Array(repeating: round, count: layout.hosts - 1)
+    }
+
+    /// The strategies `fastest` weighs for `layout`: on one host not `factored`, whose extra
+    /// loads and copies there the model leaves out (predicted 17% faster than shared-memory at
+    /// np 2, measured 6% slower: docs/performance.md).
+    public static func candidates(_ layout: Layout) -> [ReductionStrategy] {
+        layout.hosts == 1 ? [.allreduce, .hierarchical] : Layout.modelled
+    }
+
+    /// The candidate strategy with the fastest predicted step for `layout` (its strategy
+    /// ignored), and the runner-up. On one host `hierarchical` stands for `shared-memory`.
+    public func fastest(_ layout: Layout) -> (best: (ReductionStrategy, Prediction), runnerUp: (ReductionStrategy, Prediction)) {
+        let ranked = Self.candidates(layout).map { strategy -> (ReductionStrategy, Prediction) in
+            var candidate = layout
+            candidate.strategy = strategy
+            return (strategy, predict(candidate))
+        }.sorted { $0.1.total < $1.1.total }
+        return (ranked[0], ranked[1])
     }
 
     /// OpenMPI's reduce-scatter by recursive halving then allgather by recursive doubling

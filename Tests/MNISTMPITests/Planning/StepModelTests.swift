@@ -8,7 +8,8 @@ struct StepModelTests {
     let memoryBeta = 1e-10, stackBeta = 5e-10  // 10 GB/s through memory, 2 GB/s through the network stack
     var costs: StepModel.Costs {
         StepModel.Costs(
-            secondsPerSample: Calibration.rows.map { 20e-6 + 1e-6 / Double($0) }, optimizerSecondsPerParameter: 1e-9,
+            secondsPerSample: Calibration.rows.map { 20e-6 + 1e-6 / Double($0) },
+            firstLayerSecondsPerSample: Calibration.rows.map { 10e-6 + 0.5e-6 / Double($0) }, optimizerSecondsPerParameter: 1e-9,
             link: .init(latency: alpha, secondsPerByte: beta), memory: .init(latency: 1e-6, secondsPerByte: memoryBeta),
             networkCoreSecondsPerByte: stackBeta, wireSecondsPerValue: [.float32: 0, .bfloat16: 0])
     }
@@ -26,6 +27,48 @@ struct StepModelTests {
         #expect(bf16.linkBytes == n / 2)
         // One host: nothing on the link.
         #expect(model.predict(.init(hosts: 1, ranksPerHost: 2, coresPerHost: 2)).network == 0)
+    }
+
+    /// The factored strategy: N - 1 ring rounds, each carrying one host's rows of the batch's
+    /// hidden-layer gradients (wire precision) and its second-layer sums (float32); each rank
+    /// computes its shard without the first layer's product, then its 1/R of that product over
+    /// the whole batch; each steps its kernel rows and all of the rest.
+    @Test func factoredSendsTheHiddenGradientsAndComputesTheFirstLayerOverTheBatch() {
+        let a = Architecture(), model = StepModel(costs: costs)
+        let secondLayer = Double(a.parameterCount + Tail.allCases.count - a.w2.offset) * 4
+        let two = model.predict(.init(hosts: 2, ranksPerHost: 2, coresPerHost: 2, strategy: .factored))
+        #expect(two.linkBytes == 64 * 512 * 4 + secondLayer)
+        #expect(abs(two.network - (alpha + (64 * 512 * 4 + secondLayer) * beta)) < 1e-12)
+        let four = model.predict(.init(hosts: 4, ranksPerHost: 1, coresPerHost: 1, strategy: .factored, wire: .bfloat16))
+        #expect(four.linkBytes == 3 * (32 * 512 * 2 + secondLayer))
+        // 32 rows a rank, then half the kernel's product over 128 rows.
+        let c = costs
+        let compute =
+            32 * (c.secondsPerSample(rows: 32) - c.firstLayerSecondsPerSample(rows: 32)) + 128 * c.firstLayerSecondsPerSample(rows: 128) / 2
+        #expect(abs(two.compute - compute) < 1e-12)
+        let kernel = Double(a.w1.count)
+        #expect(abs(two.optimizer - (kernel / 2 + Double(a.parameterCount) - kernel) * 1e-9) < 1e-15)
+        // One rank alone does the very same work either way.
+        let alone = (
+            StepModel.Layout(hosts: 1, ranksPerHost: 1, coresPerHost: 1, strategy: .factored),
+            StepModel.Layout(hosts: 1, ranksPerHost: 1, coresPerHost: 1)
+        )
+        #expect(abs(model.predict(alone.0).compute - model.predict(alone.1).compute) < 1e-12)
+    }
+
+    /// `fastest` ranks the modelled strategies: across a slow link the factored one, which
+    /// sends a tenth of the bytes; the runner-up is the next fastest.
+    @Test func fastestTakesTheQuickestPrediction() {
+        var slow = costs
+        slow.link.secondsPerByte = 8 / 1e9
+        let model = StepModel(costs: slow)
+        let layout = StepModel.Layout(hosts: 2, ranksPerHost: 2, coresPerHost: 2)
+        let (best, runnerUp) = model.fastest(layout)
+        #expect(best.0 == .factored && best.1 == model.predict(.init(hosts: 2, ranksPerHost: 2, coresPerHost: 2, strategy: .factored)))
+        let others = [ReductionStrategy.hierarchical, .allreduce].map { strategy in
+            model.predict(.init(hosts: 2, ranksPerHost: 2, coresPerHost: 2, strategy: strategy)).total
+        }
+        #expect(runnerUp.1.total == others.min()! && best.1.total < runnerUp.1.total)
     }
 
     /// Every ring step encodes the chunk a rank sends and decodes and adds the one it receives:

@@ -96,36 +96,47 @@ public enum Calibration {
         return max(1, cores.array.filter { $0 > 0 }.count)
     }
 
-    /// Seconds of forward and backward per sample, one thread, at each of `rows`, each run
-    /// starting from caches that other work has passed through, as in a training step.
-    public static func computePerSample(_ architecture: Architecture = Architecture(), repetitions: Int = 30) -> [Double] {
-        let elsewhere = OtherWork()
+    /// Seconds of forward and backward per sample, one thread, at each of `rows`, and of the
+    /// first layer's kernel gradient alone (part of the same), each run starting from caches
+    /// that other work has passed through, as in a training step.
+    /// With `coldCaches` false, runs follow one another (a quick, slightly optimistic measure).
+    public static func computePerSample(_ architecture: Architecture = Architecture(), repetitions: Int = 30, coldCaches: Bool = true) -> (
+        step: [Double], firstLayer: [Double]
+    ) {
+        let elsewhere = OtherWork(active: coldCaches)
         let parameters = architecture.glorotInitialization(seed: 1)
         let gradients = FloatBuffer(count: reductionBufferCount(parameterCount: architecture.parameterCount))
         var rng = SplitMix64(seed: 2, stream: 0)
         let data = Split(
             images: (0..<(128 * Split.imageSize)).map { _ in UInt8(rng.next(below: 256)) },
             labels: (0..<128).map { _ in UInt8(rng.next(below: 10)) })
-        return rows.map { n in
+        let perRows = rows.map { n in
             let workspace = Workspace(architecture, capacity: n)
             workspace.load(data, indices: (0..<Int32(n)).map { $0 })
-            return median(repetitions, before: elsewhere.run) {
+            let step = median(repetitions, before: elsewhere.run) {
                 Network.forward(parameters, workspace, rows: 0..<n)
                 _ = Network.backward(parameters, workspace, rows: 0..<n, gradients: gradients.pointer)
-            } / Double(n)
+            }
+            let firstLayer = median(repetitions, before: elsewhere.run) {
+                Network.firstLayerGradients(workspace, rows: 0..<n, into: gradients.pointer)
+            }
+            return (step / Double(n), firstLayer / Double(n))
         }
+        return (perRows.map(\.0), perRows.map(\.1))
     }
 
     /// Seconds of one RMSprop step per parameter, one thread, from caches as a training step
     /// leaves them, publishing the new weights as the sharded strategies do.
-    public static func optimizerPerParameter(count: Int = Architecture().parameterCount, repetitions: Int = 30) -> Double {
+    public static func optimizerPerParameter(
+        count: Int = Architecture().parameterCount, repetitions: Int = 30, coldCaches: Bool = true
+    ) -> Double {
         let (weights, velocity, gradients) = (FloatBuffer(count: count), FloatBuffer(count: count), FloatBuffer(count: count))
         let published = FloatBuffer(count: count)
         gradients.fill(0.01)
         let parts = UnsafeMutableBufferPointer<UnsafePointer<Float>?>.allocate(capacity: 1)
         defer { parts.deallocate() }
         parts[0] = UnsafePointer(gradients.pointer)
-        let elsewhere = OtherWork()
+        let elsewhere = OtherWork(active: coldCaches)
         return median(repetitions, before: elsewhere.run) {
             RMSprop().step(
                 weights: weights.pointer, velocity: velocity.pointer, gradientParts: UnsafeBufferPointer(parts),
@@ -146,6 +157,34 @@ public enum Calibration {
         } / Double(count)
     }
 
+    /// Every cost `StepModel` needs, for the job `comm` runs (every rank calls it; the root
+    /// gets the costs, the others nil): the link to the first rank on another host (none: a
+    /// link that costs nothing), the path to a second rank on rank 0's host (none: a memory
+    /// copy), the network stack with every rank exchanging at once, and rank 0's compute.
+    /// `quick`: a few runs each, from warm caches, as a training job's start-up affords.
+    public static func costs(_ comm: Communicator, hostOf: [Int], cores: Int, quick: Bool = false) -> StepModel.Costs? {
+        let repetitions = quick ? 3 : 20
+        let remote = hostOf.firstIndex { $0 != hostOf[0] }
+        let local = hostOf.indices.first { $0 != 0 && hostOf[$0] == hostOf[0] }
+        let link = remote.map { exchanges(comm, with: $0, repetitions: repetitions).path }
+        let atOnce = remote.map { _ in exchangesAtOnce(comm, hostOf: hostOf, repetitions: repetitions).path }
+        let memory = local.map { exchanges(comm, with: $0, repetitions: repetitions).path }
+        guard comm.isRoot else { return nil }
+        // The host's ranks each exchanged B bytes at once, over `busyCores` cores, in about
+        // slope x B seconds: a byte costs a core slope x busyCores / ranks.
+        let ranksHere = hostOf.filter { $0 == hostOf[0] }.count
+        let busyCores = Double(min(ranksHere, cores))
+        let compute = computePerSample(repetitions: quick ? 3 : 30, coldCaches: !quick)
+        return StepModel.Costs(
+            secondsPerSample: compute.step, firstLayerSecondsPerSample: compute.firstLayer,
+            optimizerSecondsPerParameter: optimizerPerParameter(repetitions: quick ? 3 : 30, coldCaches: !quick),
+            link: link ?? StepModel.Path(latency: 0, secondsPerByte: 0),
+            memory: memory ?? memoryCopyPath(),
+            networkCoreSecondsPerByte: (atOnce?.secondsPerByte ?? 0) * busyCores / Double(ranksHere),
+            wireSecondsPerValue: Dictionary(
+                uniqueKeysWithValues: WirePrecision.allCases.map { ($0, wirePerValue($0, repetitions: quick ? 3 : 30)) }))
+    }
+
     /// A path through memory when no second rank shares this host: 1 us, and two copies of
     /// each byte (MPI's shared-memory transport copies in and out), timed with memcpy.
     public static func memoryCopyPath(bytes: Int = 1 << 22) -> StepModel.Path {
@@ -163,7 +202,8 @@ public enum Calibration {
     /// 64 MB, more than this machine's caches hold (the training set alone is 47 MB), so that
     /// the piece finds its buffers where a step would, not in the cache the last run left.
     struct OtherWork {
-        let buffer = FloatBuffer(count: 16 << 20)
+        let buffer: FloatBuffer
+        init(active: Bool = true) { buffer = FloatBuffer(count: active ? 16 << 20 : 0) }
         func run() { buffer.pointer.update(repeating: buffer[0] + 1, count: buffer.count) }
     }
 
