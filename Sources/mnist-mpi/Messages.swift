@@ -12,7 +12,7 @@ enum Messages {
             return "--deterministic needs a power-of-two number of ranks that divides the \(m) micro-shards of a batch (got \(ranks) ranks)"
         case is SharedMemoryReduction.Unavailable:
             return
-                "--reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, allreduce or sharded"
+                "--reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, factored, allreduce or sharded"
         case let error as UnevenNodes:
             return
                 "--reduction \(error.strategy) needs the same number of ranks on every node: give every host in the hostfile the same slots (or use mpirun --npernode N), or use --reduction allreduce"

@@ -41,7 +41,7 @@ import Testing
         defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
         let dir = Fixtures.temporaryDirectory()
         let flags = ["--no-shuffle", "--max-steps", "30", "--save"]
-        let remote = try acrossHosts(flags + ["\(dir)/hosts.safetensors"], dir: dir)
+        let remote = try acrossHosts(flags + ["\(dir)/hosts.safetensors", "--reduction", "hierarchical"], dir: dir)
         let (status, _) = Fixtures.wait(remote, timeout: 120)
         #expect(status == 0, "\(Fixtures.text(dir + "/stderr"))")
         let local = try Fixtures.mpirun(2, ["--data-dir", Fixtures.dataDirectory] + flags + ["\(dir)/local.safetensors"])
@@ -49,7 +49,11 @@ import Testing
         // Rank 0 says how the gradients are summed, and across hosts what that sends.
         let link = "Reduction: hierarchical, 2 hosts x 1 rank(s): 1.63 MB each way over each host's link a step (float32)"
         #expect(Fixtures.text(dir + "/stdout").contains(link), "\(Fixtures.text(dir + "/stdout"))")
-        #expect(local.stdout.contains("Reduction: shared-memory, 2 ranks on one host"), "\(local.stdout)")
+        // auto on one host: shared memory, with the model's prediction and runner-up.
+        #expect(
+            local.stdout.contains(
+                /Reduction: shared-memory \(auto: predicted [0-9.]+ ms a step; runner-up allreduce [0-9.]+ ms\), 2 ranks on one host/),
+            "\(local.stdout)")
         // Two ranks: each gradient element is a + b whichever way it travels, so the bits agree.
         #expect(
             try ModelFile.load("\(dir)/hosts.safetensors", Architecture()).array
@@ -64,7 +68,7 @@ import Testing
         let job = try acrossHosts(["--max-steps", "5"], dir: dir, np: 3, perHost: 2)
         let (status, _) = Fixtures.wait(job, timeout: 120)
         #expect(status == 0, "\(Fixtures.text(dir + "/stderr"))")
-        let line = "Reduction: allreduce, 2 hosts of 1 to 2 ranks (hierarchical needs as many ranks on every host)"
+        let line = "Reduction: allreduce, 2 hosts of 1 to 2 ranks (hierarchical and factored need as many ranks on every host)"
         #expect(Fixtures.text(dir + "/stdout").contains(line), "\(Fixtures.text(dir + "/stdout"))")
         let asked = Fixtures.temporaryDirectory()
         let refused = try acrossHosts(["--max-steps", "5", "--reduction", "hierarchical"], dir: asked, np: 3, perHost: 2)
@@ -85,7 +89,7 @@ import Testing
         #expect(status == 1)
         #expect(
             Fixtures.text(dir + "/stderr").contains(
-                "mnist-mpi: error: --reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, allreduce or sharded"
+                "mnist-mpi: error: --reduction shared-memory needs every rank on one node, and these ranks span several: use --reduction hierarchical, factored, allreduce or sharded"
             ),
             "\(Fixtures.text(dir + "/stderr"))")
     }
@@ -130,7 +134,7 @@ import Testing
 
     func largestDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max()! }
 
-    /// 2 hosts x 2 ranks (by slot and by node) and 2 x 3: the hierarchical default takes the
+    /// 2 hosts x 2 ranks (by slot and by node) and 2 x 3: the hierarchical reduction takes the
     /// steps of 4 (6) ranks on one node up to float rounding, and says it ran hierarchical;
     /// with bfloat16 on the wire the weights stay close.
     @Test(arguments: [(4, 2, [String]()), (4, 2, ["--map-by", "node"]), (6, 3, [String]())])
@@ -139,8 +143,8 @@ import Testing
         let dir = Fixtures.temporaryDirectory()
         let flags = ["--no-shuffle", "--max-steps", "30"]
         try trainAcrossHosts(
-            flags + ["--save", "\(dir)/hosts.safetensors", "--history", "\(dir)/h.json"], np: np, perHost: perHost,
-            mpirunFlags: mapping)
+            flags + ["--reduction", "hierarchical", "--save", "\(dir)/hosts.safetensors", "--history", "\(dir)/h.json"], np: np,
+            perHost: perHost, mpirunFlags: mapping)
         let local = try Fixtures.mpirun(
             np, ["--data-dir", Fixtures.dataDirectory] + flags + ["--save", "\(dir)/local.safetensors", "--history", "\(dir)/local.json"])
         #expect(local.status == 0, "\(local.stderr)")
@@ -161,7 +165,8 @@ import Testing
         #expect(largestDifference(hosts, one) < 1e-5)
         #expect(hosts != one || np == 2)  // summed in another order: the comparison above is not of one run with itself
         try trainAcrossHosts(
-            flags + ["--save", "\(dir)/bf16.safetensors", "--wire-precision", "bfloat16"], np: np, perHost: perHost,
+            flags + ["--reduction", "hierarchical", "--save", "\(dir)/bf16.safetensors", "--wire-precision", "bfloat16"], np: np,
+            perHost: perHost,
             mpirunFlags: mapping)
         let bf16 = try weights("\(dir)/bf16.safetensors")
         #expect(largestDifference(bf16, one) > 1e-6 && largestDifference(bf16, one) < 0.02)
@@ -251,7 +256,8 @@ import Testing
                 before.trimmingCharacters(in: .whitespacesAndNewlines))!
         }
         let gradient = Double(Architecture().parameterCount * 4)
-        for (extra, expected) in [([String](), gradient), (["--wire-precision", "bfloat16"], gradient / 2)] {
+        let hierarchical = ["--reduction", "hierarchical"]
+        for (extra, expected) in [(hierarchical, gradient), (hierarchical + ["--wire-precision", "bfloat16"], gradient / 2)] {
             // Start-up traffic varies a little between runs (retransmissions): 2% below the payload is allowed.
             let perStep = (try sent(extra, steps: 110) - sent(extra, steps: 10)) / 100
             #expect(perStep > 0.98 * expected && perStep < expected * 1.1, "\(extra): \(perStep) bytes a step, \(expected) expected")

@@ -132,6 +132,7 @@ import Testing
         #expect(done["JobState"] == "COMPLETED" && done["ExitCode"] == "0:0", "\(done)\n\(log)")
         #expect(log.contains("on h[1-2], 4 tasks"), "\(log)")
         #expect(log.contains("Training on 60000 samples: 4 rank(s)"), "\(log)")
-        #expect(Fixtures.text("\(dir)/h.json").contains(#""reduction":"hierarchical""#), "\(Fixtures.text("\(dir)/h.json"))")
+        // auto's choice across the hosts: one of the strategies that send only what hosts must.
+        #expect(Fixtures.text("\(dir)/h.json").contains(/"reduction":"(hierarchical|factored)"/), "\(Fixtures.text("\(dir)/h.json"))")
     }
 }

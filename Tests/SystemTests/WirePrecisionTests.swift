@@ -5,10 +5,13 @@ import Testing
 /// `--wire-precision` is refused where it would do nothing, and recorded where it runs.
 @Suite struct WirePrecisionTests {
     @Test(arguments: [["--reduction", "allreduce"], ["--reduction", "sharded"], ["--reduction", "shared-memory"], ["--deterministic"]])
-    func bfloat16NeedsTheHierarchy(flags: [String]) throws {
+    func bfloat16NeedsAReductionAcrossNodes(flags: [String]) throws {
         let out = try Fixtures.run(Fixtures.releaseBinary, flags + ["--wire-precision", "bfloat16"])
         #expect(out.status == 64)
-        #expect(out.stderr.contains("--wire-precision bfloat16 applies to the hierarchical reduction only"), "\(out.stderr)")
+        #expect(
+            out.stderr.contains(
+                "--wire-precision bfloat16 applies to the reductions across nodes only (--reduction hierarchical, factored or auto)"),
+            "\(out.stderr)")
     }
 
     @Test func recordedInTheHistory() throws {
