@@ -150,15 +150,24 @@ import Testing
         #expect(local.status == 0, "\(local.stderr)")
         #expect(Fixtures.text("\(dir)/h.json").contains(#""reduction":"hierarchical""#), "\(Fixtures.text("\(dir)/h.json"))")
         #expect(Fixtures.text("\(dir)/h.json").contains(#""hosts":2,"#) && Fixtures.text("\(dir)/local.json").contains(#""hosts":1,"#))
-        // The training set is held once per host: a rank other than its host's first holds
-        // neither a copy (47 MB) nor a mapping of the host's copy, at its peak.
-        let firsts = mapping.isEmpty ? Set(stride(from: 0, to: np, by: perHost)) : Set(0..<(np / perHost))
-        for (history, first) in [("\(dir)/h.json", firsts), ("\(dir)/local.json", [0])] {
+        // The training set is held once per host: its first rank wrote the host's copy (47 MB,
+        // all resident), the others map it and hold no copy of their own. By proportional set
+        // size (a shared page's share in each process that maps it), a host's ranks add up to
+        // at most one copy and 30 MB a rank, and every other rank to at most its share of the
+        // copy and 30 MB (a copy of its own would be 47 MB more).
+        let hostsInJob = np / perHost
+        let hostOf = { (rank: Int) in mapping.isEmpty ? rank / perHost : rank % hostsInJob }
+        for (history, hostCount) in [("\(dir)/h.json", hostsInJob), ("\(dir)/local.json", 1)] {
             let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: history))) as! [String: Any]
-            let peak = try #require(json["peak_rss_mb"] as? [Double])
-            #expect(peak.count == np)
-            for (rank, mb) in peak.enumerated() {
-                #expect(first.contains(rank) ? mb > 47 : mb <= 45, "\(history): rank \(rank) has \(mb) MB: \(peak)")
+            let (peak, pss) = (try #require(json["peak_rss_mb"] as? [Double]), try #require(json["pss_mb"] as? [Double]))
+            #expect(peak.count == np && pss.count == np)
+            for host in 0..<hostCount {
+                let ranks = (0..<np).filter { hostCount == 1 || hostOf($0) == host }
+                #expect(peak[ranks[0]] > 47, "\(history): host \(host)'s first rank wrote the copy: \(peak)")
+                #expect(ranks.map { pss[$0] }.reduce(0, +) <= 47.04 + 30 * Double(ranks.count), "\(history): host \(host): \(pss)")
+                for rank in ranks.dropFirst() {
+                    #expect(pss[rank] <= 47.04 / Double(ranks.count) + 30, "\(history): rank \(rank): \(pss)")
+                }
             }
         }
         let (hosts, one) = (try weights("\(dir)/hosts.safetensors"), try weights("\(dir)/local.safetensors"))

@@ -5,7 +5,8 @@
 #                          [--repeat 3] [--variants "flat hierarchical bf16"]
 # (1 host: the ranks all on h1, the one-node step the link bound adds to.) Variants: flat (our
 # allreduce with OpenMPI's own choice of algorithm), hierarchical, bf16 (hierarchical with
-# bfloat16 on the wire), and flat-<algorithm>: the allreduce with coll_tuned's algorithm forced,
+# bfloat16 on the wire), factored, factored-bf16, auto (what --reduction auto takes, measuring
+# at start-up), and flat-<algorithm>: the allreduce with coll_tuned's algorithm forced,
 # one of linear, nonoverlapping, recursive-doubling, ring, segmented-ring, rabenseifner.
 # A run's step time is its steady state: rank 0's mean step after the first 5 (which set up
 # connections and fault in pages). Each layout runs its variants back to back, --repeat times
@@ -34,6 +35,9 @@ flags_of() {
         flat) echo "|--reduction allreduce" ;;
         hierarchical) echo "|--reduction hierarchical" ;;
         bf16) echo "|--reduction hierarchical --wire-precision bfloat16" ;;
+        factored) echo "|--reduction factored" ;;
+        factored-bf16) echo "|--reduction factored --wire-precision bfloat16" ;;
+        auto) echo "|--reduction auto" ;;
         flat-*)
             local names=(linear nonoverlapping recursive-doubling ring segmented-ring rabenseifner) i
             for i in "${!names[@]}"; do

@@ -1,11 +1,10 @@
 /// The pixels of a split's images: an array of this process, or bytes that the ranks of one
 /// node share, so that the node holds them once however many ranks read them: in memory this
-/// process maps (kept alive by `owner`), or in a shared-memory file it reads from.
+/// process maps (kept alive by `owner`).
 public struct ImageBytes: RandomAccessCollection, @unchecked Sendable {
     private enum Storage {
         case array([UInt8])
         case shared(UnsafePointer<UInt8>, count: Int, owner: AnyObject)
-        case file(SharedMemoryFile)
     }
     private let storage: Storage
 
@@ -16,9 +15,6 @@ public struct ImageBytes: RandomAccessCollection, @unchecked Sendable {
         storage = .shared(start, count: count, owner: owner)
     }
 
-    /// Read through `file`, which another process of the node writes.
-    init(reading file: SharedMemoryFile) { storage = .file(file) }
-
     /// Whether the bytes are in memory shared by a node's ranks.
     public var isShared: Bool { if case .array = storage { false } else { true } }
 
@@ -27,7 +23,6 @@ public struct ImageBytes: RandomAccessCollection, @unchecked Sendable {
         switch storage {
         case let .array(array): array.count
         case let .shared(_, count, _): count
-        case let .file(file): file.count
         }
     }
 
@@ -38,14 +33,10 @@ public struct ImageBytes: RandomAccessCollection, @unchecked Sendable {
         return byte
     }
 
-    /// Copies bytes `range` to `target`: the training loop's way in, which reads a shared file
-    /// without mapping it.
+    /// Copies bytes `range` to `target`.
     public func copyBytes(in range: Range<Int>, to target: UnsafeMutablePointer<UInt8>) {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "index out of range")
-        switch storage {
-        case let .file(file): file.read(range, into: target)
-        default: withUnsafeBufferPointer { target.update(from: $0.baseAddress! + range.lowerBound, count: range.count) }
-        }
+        withUnsafeBufferPointer { target.update(from: $0.baseAddress! + range.lowerBound, count: range.count) }
     }
 
     /// Lets `Array(images)` and slices copy the bytes at once rather than one subscript at a time.
@@ -53,17 +44,11 @@ public struct ImageBytes: RandomAccessCollection, @unchecked Sendable {
         try withUnsafeBufferPointer(body)
     }
 
-    /// All the bytes at once; read into a temporary array from a shared file.
+    /// All the bytes at once, where they are.
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         switch storage {
         case let .array(array): return try array.withUnsafeBufferPointer(body)
         case let .shared(start, count, _): return try body(UnsafeBufferPointer(start: start, count: count))
-        case let .file(file):
-            let copy = [UInt8](unsafeUninitializedCapacity: file.count) { buffer, initialized in
-                if file.count > 0 { file.read(0..<file.count, into: buffer.baseAddress!) }
-                initialized = file.count
-            }
-            return try copy.withUnsafeBufferPointer(body)
         }
     }
 }

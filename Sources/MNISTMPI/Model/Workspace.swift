@@ -12,8 +12,6 @@ public final class Workspace {
     public let logits: FloatBuffer
     public let dLogits: FloatBuffer
     public let dHidden: FloatBuffer
-    /// One image's bytes, as `load` reads them.
-    private let pixels: UnsafeMutablePointer<UInt8>
 
     /// - Parameter dHidden: where to keep the hidden layer's gradients (capacity x hidden floats
     ///   that outlive the workspace); nil: memory of its own.
@@ -29,23 +27,21 @@ public final class Workspace {
         self.dHidden =
             dHidden.map { FloatBuffer(viewing: $0, count: capacity * architecture.hidden) }
             ?? FloatBuffer(count: capacity * architecture.hidden)
-        pixels = .allocate(capacity: architecture.inputs)
     }
 
     deinit {
         labels.deallocate()
-        pixels.deallocate()
     }
 
     /// Copies samples `indices` of `split` into `x` (as `pixel / 255`) and `labels`.
     public func load<C: Collection>(_ split: Split, indices: C) where C.Element == Int32 {
         precondition(indices.count <= capacity)
         let size = architecture.inputs
-        for (row, index) in indices.enumerated() {
-            let start = Int(index) * size
-            split.images.copyBytes(in: start..<(start + size), to: pixels)
-            Kernels.table.scale_bytes(pixels, x.pointer + row * size, size)
-            labels[row] = Int32(split.labels[Int(index)])
+        split.images.withUnsafeBufferPointer { images in
+            for (row, index) in indices.enumerated() {
+                Kernels.table.scale_bytes(images.baseAddress! + Int(index) * size, x.pointer + row * size, size)
+                labels[row] = Int32(split.labels[Int(index)])
+            }
         }
     }
 }

@@ -3,20 +3,18 @@
 /// rank steps all of the weights.
 public final class AllreduceReduction: ContiguousShards {
     public let shard: ShardSums
-    private let storage: FloatBuffer
     private let parts: GradientParts
 
     public init(comm: Communicator, parameterCount: Int) {
-        storage = FloatBuffer(count: reductionBufferCount(parameterCount: parameterCount))
-        shard = ShardSums(comm: comm, parameterCount: parameterCount, sums: storage.pointer)
-        parts = GradientParts([UnsafePointer(storage.pointer)])
+        shard = ShardSums(comm: comm, parameterCount: parameterCount)
+        parts = GradientParts([UnsafePointer(shard.sums)])
     }
 
     public var name: String { "allreduce" }
 
     public func reduce(stopRequested: Bool) {
         shard.markStop(stopRequested)
-        shard.comm.allreduceSum(shard.sums, count: storage.count)
+        shard.comm.allreduceSum(shard.sums, count: reductionBufferCount(parameterCount: shard.parameterCount))
     }
 
     public var tail: UnsafePointer<Float> { UnsafePointer(shard.sums + shard.parameterCount) }

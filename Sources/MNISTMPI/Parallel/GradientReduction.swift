@@ -130,6 +130,14 @@ public struct ShardSums {
     let parameterCount: Int
     /// `reductionBufferCount(parameterCount:)` floats.
     let sums: UnsafeMutablePointer<Float>
+    /// The memory of `sums` when it is this rank's own.
+    private let storage: FloatBuffer?
+
+    /// Sums in memory of the rank's own, or at `sums` (memory its node shares).
+    init(comm: Communicator, parameterCount: Int, sums: UnsafeMutablePointer<Float>? = nil) {
+        storage = sums == nil ? FloatBuffer(count: reductionBufferCount(parameterCount: parameterCount)) : nil
+        (self.comm, self.parameterCount, self.sums) = (comm, parameterCount, sums ?? storage!.pointer)
+    }
 
     func rows(batchSize: Int) -> Range<Int> {
         Sharding.shard(batchSize: batchSize, ranks: comm.size, rank: comm.rank)

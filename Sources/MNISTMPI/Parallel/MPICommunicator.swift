@@ -132,8 +132,8 @@ public final class MPICommunicator: Communicator {
                 fill(UnsafeMutableRawBufferPointer(start: file.mapping, count: count))
             }
             barrier()  // written before it is read
-            return file.map { ImageBytes(shared: $0.mapping!.assumingMemoryBound(to: UInt8.self), count: count, owner: $0) }
-                ?? ImageBytes(reading: reader!)
+            let mapped = (file ?? reader)!
+            return ImageBytes(shared: mapped.mapping.assumingMemoryBound(to: UInt8.self), count: count, owner: mapped)
         } catch {
             report(
                 CommunicationFailure(

@@ -6,7 +6,6 @@
 /// for a checkpoint, which so stays independent of the rank count.
 public final class ShardedReduction: ContiguousShards {
     public let shard: ShardSums
-    private let storage: FloatBuffer
     /// This rank's slice of the gradient sums after the reduce-scatter.
     private let slice: FloatBuffer
     private let parts: GradientParts
@@ -15,8 +14,7 @@ public final class ShardedReduction: ContiguousShards {
     private let blocks: Blocks
 
     public init(comm: Communicator, parameterCount: Int) {
-        storage = FloatBuffer(count: reductionBufferCount(parameterCount: parameterCount))
-        shard = ShardSums(comm: comm, parameterCount: parameterCount, sums: storage.pointer)
+        shard = ShardSums(comm: comm, parameterCount: parameterCount)
         blocks = Blocks(count: parameterCount, ranks: comm.size)
         slice = FloatBuffer(count: blocks.ranges[comm.rank].count)
         parts = GradientParts([UnsafePointer(slice.pointer)])

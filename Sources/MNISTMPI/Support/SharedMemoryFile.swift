@@ -3,15 +3,15 @@
 #endif
 
 /// Bytes that one process of a node writes and the node's other processes read, in a POSIX
-/// shared-memory object (a file in /dev/shm). The writer maps it; the readers copy from it
-/// with `pread` and never map it, so Linux's resident size of a reader counts the rows it is
-/// reading, not the whole object (a mapped shared page counts in full in every process that
-/// touched it). The name is removed once every reader has opened it: nothing outlives the job.
+/// shared-memory object (a file in /dev/shm), mapped by each: the node holds them once. (Linux
+/// counts a mapped shared page in full in the resident size of every process that touched it;
+/// the proportional set size, PSS, divides it among them.) The name is removed once every
+/// reader has opened it: nothing outlives the job.
 final class SharedMemoryFile {
     let count: Int
     private let descriptor: Int32
-    /// The writer's mapping; nil in a reader.
-    let mapping: UnsafeMutableRawPointer?
+    /// The writer's mapping, or a reader's (read-only).
+    let mapping: UnsafeMutableRawPointer
 
     /// A new object of `count` bytes, named `name` (a leading `/`, unique on the node), mapped for writing.
     init(creating name: String, count: Int) throws(FileError) {
@@ -30,32 +30,24 @@ final class SharedMemoryFile {
         mapping = start
     }
 
-    /// The object `name`, opened for reading.
+    /// The object `name`, mapped for reading.
     init(reading name: String, count: Int) throws(FileError) {
         self.count = count
         descriptor = shm_open(name, O_RDONLY, 0)
         guard descriptor >= 0 else { throw FileError.errno("/dev/shm" + name, "cannot open") }
-        mapping = nil
+        guard let start = mmap(nil, max(count, 1), PROT_READ, MAP_SHARED, descriptor, 0), start != MAP_FAILED else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw FileError(file: "/dev/shm" + name, reason: "cannot map \(count) bytes: \(reason)")
+        }
+        mapping = start
     }
 
     deinit {
-        if let mapping { munmap(mapping, max(count, 1)) }
+        munmap(mapping, max(count, 1))
         close(descriptor)
     }
 
     /// Removes the name (the writer's and readers' descriptors stay valid).
     static func removeName(_ name: String) { shm_unlink(name) }
-
-    /// Copies bytes `range` to `target`.
-    func read(_ range: Range<Int>, into target: UnsafeMutableRawPointer) {
-        precondition(range.lowerBound >= 0 && range.upperBound <= count)
-        var done = 0
-        while done < range.count {
-            let n = pread(descriptor, target + done, range.count - done, off_t(range.lowerBound + done))
-            if n < 0 && errno == EINTR { continue }
-            // A read of memory this process holds open fails only if the kernel cannot copy.
-            precondition(n > 0, "reading shared memory failed: \(String(cString: strerror(errno)))")
-            done += n
-        }
-    }
 }
