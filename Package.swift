@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "mnist-mpi",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mnist-mpi", targets: ["mnist-mpi"]),
         .library(name: "MNISTMPI", targets: ["MNISTMPI"]),

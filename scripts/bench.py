@@ -24,7 +24,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(REPO, ".build", "release", "mnist-mpi")
 FLOOR = os.path.join(REPO, ".build", "gemm_floor")
 # Multiply-adds x 2 per training sample: forward (784x512 + 512x10) and backward without the
-# input gradient (784x512 + 2 x 512x10); see DESIGN.md, "Numbers of these machines".
+# input gradient (784x512 + 2 x 512x10); see ../shared/DESIGN.md, "Numbers of these machines".
 FLOP_PER_SAMPLE = 2 * (784 * 512 + 512 * 10) + 2 * (784 * 512 + 2 * 512 * 10)
 
 
@@ -74,6 +74,16 @@ def floor_epoch_seconds(epochs):
     return [max(pair) for pair in zip(*outputs)]
 
 
+def blas_kernels():
+    """The OpenBLAS kernels the trainer runs with (it restarts itself with better ones where
+    OpenBLAS falls back to its SSE3 kernels), so that the floor runs the same ones."""
+    with tempfile.TemporaryDirectory() as tmp:
+        history = os.path.join(tmp, "history.json")
+        subprocess.run([BINARY, "--max-steps", "1", "--history", history], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+        with open(history) as f:
+            return json.load(f)["blas_kernels"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -86,6 +96,9 @@ def main():
 
     peak, cores, mhz, per_cycle = peak_gflops()
     build_floor()
+    # Every run, floor and trainer, with the trainer's kernels.
+    os.environ.setdefault("OPENBLAS_CORETYPE", blas_kernels())
+    print(f"OpenBLAS kernels: {os.environ['OPENBLAS_CORETYPE']}")
     ranks = [int(x) for x in args.ranks.split(",")]
     print(f"machine: {cores} cores x {mhz:.0f} MHz x {per_cycle} FLOP/cycle = {peak:.0f} GFLOP/s FP32 peak (cpuinfo MHz; the boost clock is higher)")
     print(f"model: {FLOP_PER_SAMPLE * 60000 / 1e9:.1f} GFLOP per epoch; {args.runs} rounds x {args.epochs} epochs; s/epoch over epochs 2-{args.epochs}")

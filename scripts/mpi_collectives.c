@@ -1,6 +1,6 @@
 // Times MPI collectives on the gradient buffer's size (407,053 floats), back to back, and
 // prints the mean per call every 500 calls (12 times), to see how the machine's shared-memory
-// transport behaves over time (README, Performance):
+// transport behaves over time (docs/performance.md, "The bimodal allreduce"):
 //   mpicc -O2 scripts/mpi_collectives.c -o /tmp/mpi_collectives
 //   mpirun --allow-run-as-root -np 2 /tmp/mpi_collectives
 #include <mpi.h>

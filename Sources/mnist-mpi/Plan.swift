@@ -57,15 +57,6 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("Write the measured costs to this file (JSON).", valueName: "file"))
     var saveCosts: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "Print predicted against measured step times for the rows of this scripts/netns/bench.sh CSV whose rate is --rate.",
-            valueName: "csv"))
-    var compare: String?
-
-    @Option(help: ArgumentHelp("The rate column of --compare's rows to use.", valueName: "rate"))
-    var rate = "1gbit"
-
     @OptionGroup var peers: PeerTimeoutOption
 
     func validate() throws {
@@ -108,7 +99,7 @@ struct Plan: ParsableCommand {
                 costs.link.burstBytes = linkBurstKib * 1024
                 // The model follows hosts with equal rank counts: an uneven job is taken at its busiest host's.
                 let jobRanks = ranksOnEachHost(hostOf)
-                if compare == nil, ranksPerHost == nil, jobRanks.min() != jobRanks.max() {
+                if ranksPerHost == nil, jobRanks.min() != jobRanks.max() {
                     Terminal.error(
                         "mnist-mpi: note: this job's hosts run \(jobRanks.min()!) to \(jobRanks.max()!) ranks; the prediction is for \(jobRanks.max()!) on each (--ranks-per-host to choose)"
                     )
@@ -120,16 +111,12 @@ struct Plan: ParsableCommand {
                     wire: wirePrecision)
                 let model = StepModel(costs: costs)
                 let sharing = (layout.sharing * 10).rounded() / 10
-                if compare == nil, sharing > 2 {
+                if sharing > 2 {
                     Terminal.error(
                         "mnist-mpi: note: \(format(sharing, decimals: sharing == sharing.rounded() ? 0 : 1)) ranks take turns on each core: the model leaves out the time slicing between them, which made such layouts run slower than predicted (docs/performance.md, \"Where the model misses\")"
                     )
                 }
-                if let compare {
-                    print(try PlanReport.comparison(model, csv: FileIO.read(compare), rate: rate))
-                } else {
-                    print(PlanReport.describe(model, layout, reduction: reduction))
-                }
+                print(PlanReport.describe(model, layout, reduction: reduction))
             }
         }
     }

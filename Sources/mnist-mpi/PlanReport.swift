@@ -107,35 +107,6 @@ enum PlanReport {
         return lines.joined(separator: "\n")
     }
 
-    /// Predicted against measured for the bench rows at `rate`, as CSV with the ratio.
-    static func comparison(_ model: StepModel, csv: [UInt8], rate: String) throws -> String {
-        var out = ["rate,hosts,per_host,mapping,variant,measured_ms,predicted_ms,measured_over_predicted,link_bytes,predicted_link_bytes"]
-        for line in String(decoding: csv, as: UTF8.self).split(separator: "\n").dropFirst() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 8, f[0] == rate, let hosts = Int(f[1]), let per = Int(f[2]), let measured = Double(f[6]) else { continue }
-            let largest = StepModel.Layout.largest
-            guard (1...largest.hosts).contains(hosts), (1...largest.ranksPerHost).contains(per) else {
-                throw ValidationError(
-                    "--compare: the row '\(line)' names \(hosts) host(s) x \(per) rank(s); the model follows 1 to \(largest.hosts) x 1 to \(largest.ranksPerHost)"
-                )
-            }
-            let strategy: ReductionStrategy = f[5] == "allreduce" ? .allreduce : f[5] == "factored" ? .factored : .hierarchical
-            // Emulated host K runs on core (K - 1) mod cores: with more hosts than cores, the
-            // busiest core holds ceil(hosts / cores) of them.
-            let cores = 1 / Double(divideRoundingUp(max(hosts, 1), Launcher.onlineCores))
-            let layout = StepModel.Layout(
-                hosts: hosts, ranksPerHost: per, coresPerHost: cores, byNode: f[3] != "slot",
-                strategy: strategy, wire: f[4] == "bf16" ? .bfloat16 : .float32)
-            let p = model.predict(layout)
-            out.append(
-                [
-                    f[0], f[1], f[2], f[3], f[4], f[6], milliseconds(p.total), format(measured / 1e3 / p.total, decimals: 2),
-                    f[7], format(p.linkBytes, decimals: 0),
-                ].joined(separator: ","))
-        }
-        return out.joined(separator: "\n")
-    }
-
     /// The costs in a file `plan --save-costs` wrote.
     static func loadCosts(_ path: String) throws -> StepModel.Costs {
         let json = try JSON.parse(FileIO.read(path))

@@ -32,7 +32,7 @@ ours = predict("--index", "0..9")
 p_ours = np.array([r["probabilities"] for r in ours], np.float64)
 x = test_images()[:10].reshape(10, 784).astype(np.float32) / 255
 
-# 1. safetensors + NumPy: the README's forward pass.
+# 1. safetensors + NumPy: the forward pass of docs/interop.md.
 w = load_file(f"{work}/model.safetensors")
 h = np.maximum(x @ w["dense.kernel"] + w["dense.bias"], 0)
 z = h @ w["dense_1.kernel"] + w["dense_1.bias"]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Predicted against measured step time as an SVG scatter (log-log), one colour per link rate,
 with the +-25% band: scripts/netns/plot_model.py OUT.svg COMPARISON.csv...
-(the CSVs are `mnist-mpi plan --costs ... --compare bench.csv --rate R`)."""
+(the CSVs are `scripts/netns/compare.py COSTS bench.csv R`)."""
 import csv, math, sys
 
 out, files = sys.argv[1], sys.argv[2:]

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The across-hosts table of docs/performance.md from a bench.sh CSV and the comparisons
-`mnist-mpi plan --compare` printed for it (one per rate):
+`scripts/netns/compare.py` printed for it (one per rate):
     scripts/netns/table.py BENCH.csv COMPARISON.csv...
 Per layout: ms/step of each variant, the MB host h1's link sent per step, the link bound (the
 bytes 2 (N - 1) / N of the gradient must cross at 125 MB/s, plus the same variant's step on one
