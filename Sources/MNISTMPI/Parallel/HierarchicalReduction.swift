@@ -1,7 +1,7 @@
 /// The sharded strategy (ZeRO stage 1) across nodes, in two levels, so that only each node's
 /// sum crosses the network. The parameters are cut into one slice per rank of a node; position
-/// `r` on every node owns slice `r`. Each rank computes its contiguous shard of the batch, as in
-/// `AllreduceReduction`, into its segment of memory its node shares; then
+/// `r` on every node owns slice `r`. Each rank computes its contiguous shard of the batch
+/// (`ShardSums`) into its segment of memory its node shares; then
 ///
 ///     barrier     every rank of the node has written its gradient sums
 ///     node sum    rank r adds up slice r of its node's sums (in node order)
@@ -9,7 +9,7 @@
 ///                 reduce-scatter then a ring allgather over `peers`, in `wire` precision,
 ///                 accumulating in float32 at every hop; the reduce-scatter's messages also
 ///                 carry every node's tail (loss, correct count, stop) in float32
-///     update      rank r takes the RMSprop step for slice r and publishes its new weights
+///     update      rank r's `OwnedUpdate`: the trainer steps slice r and publishes its new weights
 ///     barrier     every slice is published
 ///     copy        each rank copies the other slices of its node
 ///

@@ -1,11 +1,11 @@
 /// The sharded strategy (ZeRO stage 1) for ranks on one machine, through memory they share
-/// instead of messages. Each rank computes its contiguous shard of the batch, as in
-/// `AllreduceReduction`, into its own shared segment; then
+/// instead of messages. Each rank computes its contiguous shard of the batch (`ShardSums`) into
+/// its own shared segment; then
 ///
 ///     barrier     every rank's gradient sums are written
-///     update      rank r adds up slice r of every rank's sums (in rank order), takes the RMSprop
-///                 step for that slice, and publishes the slice's new weights in its segment,
-///                 in one pass over the slice (`RMSprop.step(gradientParts:publishing:)`)
+///     update      rank r's `OwnedUpdate`: the trainer adds up slice r of every rank's sums (in
+///                 rank order), takes the RMSprop step for that slice, and publishes the slice's
+///                 new weights in its segment, in one pass (`RMSprop.step(gradientParts:publishing:)`)
 ///     barrier     every slice is published
 ///     copy        each rank copies the other ranks' slices of the weights
 ///
