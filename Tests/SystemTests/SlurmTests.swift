@@ -100,10 +100,12 @@ import Testing
         #expect(srun.stderr.components(separatedBy: message).count == 3, "\(srun.stderr)")
     }
 
-    /// The batch script across two emulated hosts (scripts/netns), a slurmd on each, submitted
-    /// with `sbatch -N 2`: mpirun starts the second host's ranks through Slurm (srun), and the
-    /// job runs the hierarchical reduction, which it takes only when ranks span hosts.
-    @Test func batchJobsSpanHosts() throws {
+    /// Across two emulated hosts (scripts/netns), a slurmd on each: `srun --mpi=pmix` starts
+    /// every rank itself, and the batch script, submitted with `sbatch -N 2`, runs the job
+    /// through srun (its choice where Slurm offers PMIx) and through mpirun (asked for), which
+    /// starts the second host's ranks through Slurm. Every way the ranks span the hosts and run
+    /// a reduction across them, hierarchical or factored as auto chose.
+    @Test func jobsSpanHostsThroughSrunAndMpirun() throws {
         let hosts = "\(Fixtures.repo)/scripts/netns/hosts.sh"
         let network = try Fixtures.run(hosts, ["up", "2"])
         defer { _ = try? Fixtures.run(hosts, ["down"]) }
@@ -111,28 +113,38 @@ import Testing
         let up = try Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["up", cluster, "--hosts", "2"], timeout: 90)
         defer { _ = try? Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["down", cluster]) }
         try #require(up.status == 0, "the Slurm cluster did not start: \(up.stdout)\(up.stderr)")
-        let dir = Fixtures.temporaryDirectory()
-        let submitted = try slurm(
-            "sbatch",
+        let line = /Reduction: (hierarchical|factored) \(auto: [^)]*\), 2 hosts x 2 rank\(s\)/
+        let direct = try slurm(
+            "srun",
             [
-                "--parsable", "-N", "2", "--ntasks-per-node=2", "--output=\(dir)/job.out", "--chdir=\(Fixtures.repo)",
-                "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch", "--data-dir", Fixtures.dataDirectory, "--max-steps", "30",
-                "--history", "\(dir)/h.json",
+                "--mpi=pmix", "-N", "2", "--ntasks-per-node=2", Fixtures.releaseBinary, "--data-dir", Fixtures.dataDirectory, "--max-steps",
+                "30",
             ],
-            extra: [
-                "CHECKPOINT_DIR": "\(dir)/ck",
-                // The hosts' link is the only way between them; each host's ranks on its own core.
-                "MPIRUN_FLAGS":
-                    "--bind-to none --mca btl tcp,self,vader --mca btl_tcp_if_include 10.231.0.0/24 --mca oob_tcp_if_include 10.231.0.0/24",
-            ])
-        #expect(submitted.status == 0, "\(submitted.stderr)")
-        let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let done = try waitForState(id, ["COMPLETED", "FAILED", "CANCELLED"], timeout: 180)
-        let log = Fixtures.text("\(dir)/job.out")
-        #expect(done["JobState"] == "COMPLETED" && done["ExitCode"] == "0:0", "\(done)\n\(log)")
-        #expect(log.contains("on h[1-2], 4 tasks"), "\(log)")
-        #expect(log.contains("Training on 60000 samples: 4 rank(s)"), "\(log)")
-        // auto's choice across the hosts: one of the strategies that send only what hosts must.
-        #expect(Fixtures.text("\(dir)/h.json").contains(/"reduction":"(hierarchical|factored)"/), "\(Fixtures.text("\(dir)/h.json"))")
+            timeout: 120)
+        #expect(direct.status == 0 && direct.stdout.contains(line), "\(direct.stdout)\(direct.stderr)")
+        for launcher in ["", "mpirun"] {
+            let dir = Fixtures.temporaryDirectory()
+            let submitted = try slurm(
+                "sbatch",
+                [
+                    "--parsable", "-N", "2", "--ntasks-per-node=2", "--output=\(dir)/job.out", "--chdir=\(Fixtures.repo)",
+                    "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch", "--data-dir", Fixtures.dataDirectory, "--max-steps", "30",
+                    "--history", "\(dir)/h.json",
+                ],
+                extra: [
+                    "CHECKPOINT_DIR": "\(dir)/ck", "MNIST_MPI_LAUNCHER": launcher,
+                    // The hosts' link is the only way between them; each host's ranks on its own core.
+                    "MPIRUN_FLAGS":
+                        "--bind-to none --mca btl tcp,self,vader --mca btl_tcp_if_include 10.231.0.0/24 --mca oob_tcp_if_include 10.231.0.0/24",
+                ])
+            #expect(submitted.status == 0, "\(submitted.stderr)")
+            let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let done = try waitForState(id, ["COMPLETED", "FAILED", "CANCELLED"], timeout: 180)
+            let log = Fixtures.text("\(dir)/job.out")
+            #expect(done["JobState"] == "COMPLETED" && done["ExitCode"] == "0:0", "\(done)\n\(log)")
+            #expect(log.contains("on h[1-2], 4 tasks through \(launcher.isEmpty ? "srun" : launcher)"), "\(log)")
+            #expect(log.contains("Training on 60000 samples: 4 rank(s)") && log.contains(line), "\(log)")
+            #expect(Fixtures.text("\(dir)/h.json").contains(/"reduction":"(hierarchical|factored)"/), "\(Fixtures.text("\(dir)/h.json"))")
+        }
     }
 }

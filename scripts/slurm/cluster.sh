@@ -10,6 +10,9 @@
 # from h1's network (ip netns exec mnist-h1 sbatch ...), where slurmctld is reachable.
 # cred_expire=10 (default 120) also sets how long Slurm holds a requeued job before it may
 # start again (until the old job's credentials expire), so the requeue test takes seconds.
+# Each host has a /tmp of Slurm's own (TmpFS, bound from DIR/tmp/hK in its mount namespace), as
+# a real node does: srun --mpi=pmix makes a per-node directory there that the emulated hosts
+# would otherwise share ("pmixp_mkdir: ... File exists").
 # Needs Debian's slurm-wlm and munge (`scripts/install-deps.sh tests` installs them) and root.
 set -euo pipefail
 action="${1:?usage: cluster.sh up|down DIR [--hosts N]}"
@@ -17,6 +20,7 @@ dir="$(mkdir -p "${2:?usage: cluster.sh up|down DIR [--hosts N]}" && cd "$2" && 
 hosts=0
 [ "${3:-}" = --hosts ] && hosts="${4:?--hosts needs a count}"
 node="$(hostname -s)"
+tmpfs=/run/mnist-slurm-tmp
 if [ "$hosts" -gt 0 ]; then
     for k in $(seq 1 "$hosts"); do
         ip netns list | grep -q "^mnist-h$k\b" || { echo "cluster.sh: no test host h$k: run scripts/netns/hosts.sh up $hosts first" >&2; exit 1; }
@@ -39,7 +43,7 @@ as_host() {
     if [ "$hosts" -eq 0 ]; then "$@"; return; fi
     ip netns exec "mnist-h$k" unshare --uts --mount --propagation private \
         taskset -c "$(( (k - 1) % $(nproc) ))" /bin/sh -c \
-        "hostname h$k && mount -t tmpfs -o size=1g tmpfs /dev/shm && mount --bind '$dir/hosts' /etc/hosts && $cgroups && exec \"\$@\"" sh "$@"
+        "hostname h$k && mount -t tmpfs -o size=1g tmpfs /dev/shm && mount --bind '$dir/hosts' /etc/hosts && mkdir -p '$dir/tmp/h$k' && mount --bind '$dir/tmp/h$k' $tmpfs && $cgroups && exec \"\$@\"" sh "$@"
 }
 
 case "$action" in
@@ -50,7 +54,7 @@ up)
         fd="${fd##*/}"
         [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true
     done
-    mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
+    mkdir -p "$dir/state" "$dir/spool" "$dir/munge" "$tmpfs"
     chown munge:munge "$dir/munge" && chmod 755 "$dir/munge"  # munged wants its socket directory searchable by all
     if [ ! -f "$dir/munge/munge.key" ]; then
         dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
@@ -91,6 +95,7 @@ SlurmdParameters=config_overrides
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 MpiDefault=none
+TmpFS=$tmpfs
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core

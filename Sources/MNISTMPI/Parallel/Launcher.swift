@@ -23,8 +23,35 @@ public struct Launcher: Sendable {
     /// This process's rank in the job, if a launcher started it.
     public var rank: Int? { integer("OMPI_COMM_WORLD_RANK") ?? integer("PMIX_RANK") ?? integer("PMI_RANK") }
 
-    /// Ranks of this job on this node.
-    public var localRankCount: Int? { integer("OMPI_COMM_WORLD_LOCAL_SIZE") ?? integer("MPI_LOCALNRANKS") }
+    /// Ranks of this job on this node: mpirun's count, or under `srun` this node's entry of the
+    /// step's tasks per node.
+    public var localRankCount: Int? {
+        if let count = integer("OMPI_COMM_WORLD_LOCAL_SIZE") ?? integer("MPI_LOCALNRANKS") { return count }
+        guard let node = integer("SLURM_NODEID"), let perNode = variable("SLURM_STEP_TASKS_PER_NODE").flatMap(Self.tasksPerNode),
+            perNode.indices.contains(node)
+        else { return nil }
+        return perNode[node]
+    }
+
+    /// Slurm's tasks on each node, from its compressed form: "2(x3),1" is [2, 2, 2, 1].
+    static func tasksPerNode(_ text: String) -> [Int]? {
+        var nodes: [Int] = []
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: "(")
+            guard let tasks = Int(parts[0]) else { return nil }
+            var repeats = 1
+            if parts.count == 2 {
+                guard parts[1].hasPrefix("x"), parts[1].hasSuffix(")"), let n = Int(parts[1].dropFirst().dropLast()), n > 0,
+                    n <= 1 << 20
+                else { return nil }
+                repeats = n
+            } else if parts.count > 2 {
+                return nil
+            }
+            nodes += Array(repeating: tasks, count: repeats)
+        }
+        return nodes.isEmpty ? nil : nodes
+    }
 
     /// Fails when `srun` started this process as one of several tasks without wiring MPI to
     /// Slurm: every task would train alone, each believing it is rank 0 of 1. Before MPI_Init

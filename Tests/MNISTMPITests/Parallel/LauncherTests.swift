@@ -17,6 +17,20 @@ struct LauncherTests {
         #expect(Launcher(environment: ["MPI_LOCALNRANKS": "2"]).localRankCount == 2)
     }
 
+    /// Under srun (no mpirun variables) a node's ranks are its entry of the step's tasks per
+    /// node, which Slurm writes compressed; a malformed list is no answer.
+    @Test func localRanksUnderSrunComeFromSlurmsTasksPerNode() {
+        let step = { (list: String, node: String) in
+            Launcher(environment: ["SLURM_STEP_TASKS_PER_NODE": list, "SLURM_NODEID": node]).localRankCount
+        }
+        #expect(step("2(x3),1", "0") == 2 && step("2(x3),1", "2") == 2 && step("2(x3),1", "3") == 1)
+        #expect(step("4", "0") == 4 && step("4", "1") == nil)
+        #expect(step("2(x", "0") == nil && step("x(2)", "0") == nil && step("2(y3)", "0") == nil && step("", "0") == nil)
+        #expect(Launcher.tasksPerNode("3,1(x2)") == [3, 1, 1])
+        let both = ["OMPI_COMM_WORLD_LOCAL_SIZE": "4", "SLURM_STEP_TASKS_PER_NODE": "2(x2)", "SLURM_NODEID": "0"]
+        #expect(Launcher(environment: both).localRankCount == 4, "mpirun's count first")
+    }
+
     /// srun without PMI: refused before MPI_Init (no PMI variables) and after (a world of one);
     /// mpirun's processes, a batch script's own step and wired srun tasks pass.
     @Test func slurmTasksWithoutMPIWiringAreRefused() throws {
