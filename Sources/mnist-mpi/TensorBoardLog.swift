@@ -6,7 +6,7 @@ import MNISTMPI
 ///     DIR/train        batch_loss, batch_accuracy   running means over the epoch, at each global step
 ///                      epoch_loss, epoch_accuracy, epoch_learning_rate      at each epoch (0-based)
 ///                      step_time_ms/<phase>         rank 0's mean milliseconds per step in each phase
-///                                                   (load, forward, backward, reduction, optimizer, gather), per epoch
+///                                                   (load, forward, backward, reduction, first_layer, optimizer, gather), per epoch
 ///     DIR/validation   epoch_loss, epoch_accuracy   the test set after each epoch, with --validate
 ///
 /// An epoch's events are flushed once its checkpoint is written (when the next epoch starts, or

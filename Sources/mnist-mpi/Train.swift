@@ -33,7 +33,7 @@ struct Train: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Write a per-step timeline of every rank (load, forward, backward, reduction, optimizer, gather) as a Chrome trace (chrome://tracing, Perfetto).",
+            "Write a per-step timeline of every rank (load, forward, backward, reduction, first_layer with --reduction factored, optimizer, gather) as a Chrome trace (chrome://tracing, Perfetto).",
             valueName: "file"))
     var profile: String?
 
