@@ -37,8 +37,14 @@ struct MNISTMPICommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            if (Launcher.current.rank ?? 0) == 0 { exit(withError: error) }
-            Glibc.exit(exitCode(for: error).rawValue)
+            let code = exitCode(for: error)
+            if (Launcher.current.rank ?? 0) == 0 {
+                // --help and the like to standard output; an error in one write to standard
+                // error, so that mpirun's own lines about a rank's exit cannot land inside it.
+                guard code != .success else { exit(withError: error) }
+                Terminal.error(fullMessage(for: error))
+            }
+            Glibc.exit(code.rawValue)
         }
     }
 }
