@@ -4,10 +4,12 @@
 public final class AllreduceReduction: ContiguousShards {
     public let shard: ShardSums
     private let parts: GradientParts
+    public let updates: [OwnedUpdate]
 
     public init(comm: Communicator, parameterCount: Int) {
         shard = ShardSums(comm: comm, parameterCount: parameterCount)
         parts = GradientParts([UnsafePointer(shard.sums)])
+        updates = [parts.update(0..<parameterCount)]
     }
 
     public var name: String { "allreduce" }
@@ -19,5 +21,4 @@ public final class AllreduceReduction: ContiguousShards {
 
     public var tail: UnsafePointer<Float> { UnsafePointer(shard.sums + shard.parameterCount) }
 
-    public var updates: [OwnedUpdate] { [parts.update(0..<shard.parameterCount)] }
 }

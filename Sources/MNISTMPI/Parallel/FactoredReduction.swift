@@ -49,6 +49,8 @@ public final class FactoredReduction: GradientReduction, NodeSliceOwner {
     private let rest: FloatBuffer
     private let kernelParts: GradientParts
     private let restParts: GradientParts
+    /// This rank's kernel rows (published for the node), and every tensor after the kernel.
+    public let updates: [OwnedUpdate]
     private let outgoing: UnsafeMutableRawBufferPointer
     private let incoming: UnsafeMutableRawBufferPointer
     /// The size of the batch under way (from `forEachPiece`).
@@ -80,6 +82,7 @@ public final class FactoredReduction: GradientReduction, NodeSliceOwner {
         rest = FloatBuffer(count: reductionBufferCount(parameterCount: a.parameterCount) - a.b1.offset)
         kernelParts = GradientParts([UnsafePointer(kernelRows.pointer)])
         restParts = GradientParts([UnsafePointer(rest.pointer)])
+        updates = [segments.ownSlice(kernelParts), restParts.update(a.b1.offset..<a.parameterCount)]
         let mostRows = divideRoundingUp(divideRoundingUp(capacity, hosts), node.size)
         let messageBytes = mostRows * a.hidden * wire.bytesPerValue + secondLayer * MemoryLayout<Float>.size
         outgoing = .allocate(byteCount: messageBytes, alignment: 64)
@@ -138,28 +141,13 @@ public final class FactoredReduction: GradientReduction, NodeSliceOwner {
         let mine = rows(host: host, position: node.node.rank)
         if hosts > 1 { wire.round(shared + mine.lowerBound * a.hidden, count: mine.count * a.hidden) }
         node.node.barrier()
-        if node.node.rank == 0 {
-            let sums = hostSums(host)
-            sums.update(from: node.segments[0] + a.w2.offset, count: secondLayer)
-            for segment in node.segments.dropFirst() {
-                for k in 0..<secondLayer { sums[k] += segment[a.w2.offset + k] }
-            }
-        }
+        if node.node.rank == 0 { node.sum(a.w2.offset..<(a.w2.offset + secondLayer), into: hostSums(host)) }
         ringAllgather()
         node.node.barrier()
-        let total = rest.pointer + (a.w2.offset - a.b1.offset)
-        total.update(from: hostSums(0), count: secondLayer)
-        for h in 1..<hosts {
-            let sums = hostSums(h)
-            for k in 0..<secondLayer { total[k] += sums[k] }
-        }
+        sumInOrder(hosts, count: secondLayer, into: rest.pointer + (a.w2.offset - a.b1.offset)) { UnsafePointer(hostSums($0)) }
     }
 
     public var tail: UnsafePointer<Float> { UnsafePointer(rest.pointer + (architecture.parameterCount - architecture.b1.offset)) }
-
-    public var updates: [OwnedUpdate] {
-        [node.ownSlice(kernelParts), restParts.update(architecture.b1.offset..<architecture.parameterCount)]
-    }
 
     /// Hands every host's d rows of this position around the ring of `peers` (N - 1 steps, each
     /// passing on what arrived in the last), with the hosts' second-layer sums from position 0.

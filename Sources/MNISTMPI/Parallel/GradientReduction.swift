@@ -94,6 +94,17 @@ extension RMSprop {
     }
 }
 
+/// `part(0) + part(1) + ... + part(parts - 1)`, added in that order (the same bits on every
+/// rank that adds the same parts), `count` floats into `target`. Allocates nothing: the step
+/// calls it.
+func sumInOrder(_ parts: Int, count: Int, into target: UnsafeMutablePointer<Float>, part: (Int) -> UnsafePointer<Float>) {
+    target.update(from: part(0), count: count)
+    for p in 1..<max(parts, 1) {
+        let values = part(p)
+        for k in 0..<count { target[k] += values[k] }
+    }
+}
+
 /// The pointers an `OwnedUpdate` lists, allocated once and kept by the strategy.
 final class GradientParts {
     let pointers: UnsafeMutableBufferPointer<UnsafePointer<Float>?>

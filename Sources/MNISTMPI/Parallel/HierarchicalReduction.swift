@@ -31,6 +31,7 @@ public final class HierarchicalReduction: ContiguousShards, NodeSliceOwner {
     private let slice: UnsafeMutablePointer<Float>
     private let sliceBuffer: FloatBuffer
     private let parts: GradientParts
+    public let updates: [OwnedUpdate]
     private let outgoing: UnsafeMutableRawBufferPointer
     private let incoming: UnsafeMutableRawBufferPointer
     /// Every node's tail sums, node after node, and their sum.
@@ -51,6 +52,7 @@ public final class HierarchicalReduction: ContiguousShards, NodeSliceOwner {
         sliceBuffer = FloatBuffer(count: node.size > 1 ? mine.count : 0)
         slice = node.size > 1 ? sliceBuffer.pointer : shared.segments[0] + mine.lowerBound
         parts = GradientParts([UnsafePointer(slice)])
+        updates = [shared.ownSlice(parts)]
         let messageBytes = chunks.ranges[0].count * wire.bytesPerValue + Self.tailBytes
         outgoing = .allocate(byteCount: messageBytes, alignment: 64)
         incoming = .allocate(byteCount: messageBytes, alignment: 64)
@@ -70,20 +72,12 @@ public final class HierarchicalReduction: ContiguousShards, NodeSliceOwner {
         shard.markStop(stopRequested)
         node.node.barrier()
         let mine = node.slices.ranges[node.node.rank]
-        if node.node.size > 1 {
-            slice.update(from: node.segments[0] + mine.lowerBound, count: mine.count)
-            for segment in node.segments.dropFirst() {
-                let part = segment + mine.lowerBound
-                for i in 0..<mine.count { slice[i] += part[i] }
-            }
-        }
+        if node.node.size > 1 { node.sum(mine, into: slice) }
         node.sumTails(into: tailSums)
         ringAllreduce(slice)
     }
 
     public var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
-
-    public var updates: [OwnedUpdate] { [node.ownSlice(parts)] }
 
     private static let tailBytes = Tail.allCases.count * MemoryLayout<Float>.size
 

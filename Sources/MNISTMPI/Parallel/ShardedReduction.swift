@@ -9,6 +9,7 @@ public final class ShardedReduction: ContiguousShards {
     /// This rank's slice of the gradient sums after the reduce-scatter.
     private let slice: FloatBuffer
     private let parts: GradientParts
+    public let updates: [OwnedUpdate]
     /// The loss, correct and stop slots, summed over the ranks by a small allreduce.
     private let tailSums: FloatBuffer
     private let blocks: Blocks
@@ -18,6 +19,7 @@ public final class ShardedReduction: ContiguousShards {
         blocks = Blocks(count: parameterCount, ranks: comm.size)
         slice = FloatBuffer(count: blocks.ranges[comm.rank].count)
         parts = GradientParts([UnsafePointer(slice.pointer)])
+        updates = [parts.update(blocks.ranges[comm.rank])]
         tailSums = FloatBuffer(count: Tail.allCases.count)
     }
 
@@ -31,8 +33,6 @@ public final class ShardedReduction: ContiguousShards {
     }
 
     public var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
-
-    public var updates: [OwnedUpdate] { [parts.update(blocks.ranges[shard.comm.rank])] }
 
     public func shareWeights(_ parameters: FloatBuffer) {
         shard.comm.allgather(parameters.pointer, blocks: blocks)

@@ -22,6 +22,7 @@ public final class SharedMemoryReduction: ContiguousShards, NodeSliceOwner {
     let node: NodeSegments
     /// This rank's slice of every rank's gradient sums, for the update.
     private let parts: GradientParts
+    public let updates: [OwnedUpdate]
     private let tailSums: FloatBuffer
 
     public struct Unavailable: Error, Equatable {}
@@ -32,6 +33,7 @@ public final class SharedMemoryReduction: ContiguousShards, NodeSliceOwner {
         self.node = node
         let mine = node.slices.ranges[comm.rank].lowerBound
         parts = GradientParts(node.segments.map { UnsafePointer($0 + mine) })
+        updates = [node.ownSlice(parts)]
         tailSums = FloatBuffer(count: Tail.allCases.count)
         shard = ShardSums(comm: comm, parameterCount: parameterCount, sums: node.segments[comm.rank])
     }
@@ -46,7 +48,6 @@ public final class SharedMemoryReduction: ContiguousShards, NodeSliceOwner {
 
     public var tail: UnsafePointer<Float> { UnsafePointer(tailSums.pointer) }
 
-    public var updates: [OwnedUpdate] { [node.ownSlice(parts)] }
 }
 
 /// A strategy whose ranks of a node each step one slice of `node` and publish it there.
@@ -99,12 +100,14 @@ struct NodeSegments {
         parts.update(slices.ranges[node.rank], publishing: published(by: node.rank))
     }
 
+    /// Floats `range` of every rank's segment, added in node order, into `target`.
+    func sum(_ range: Range<Int>, into target: UnsafeMutablePointer<Float>) {
+        sumInOrder(segments.count, count: range.count, into: target) { UnsafePointer(segments[$0] + range.lowerBound) }
+    }
+
     /// The few tail slots of every rank, added in node order: the same bits on every rank.
     func sumTails(into sums: FloatBuffer) {
-        sums.fill(0)
-        for segment in segments {
-            for k in 0..<sums.count { sums[k] += segment[parameterCount + k] }
-        }
+        sum(parameterCount..<(parameterCount + sums.count), into: sums.pointer)
     }
 
     /// After the barrier that follows publishing: the other ranks' slices of the new weights.

@@ -53,6 +53,7 @@ public final class TreeReduction: GradientReduction {
     private let incoming: FloatBuffer
     private let parameterCount: Int
     private let parts: GradientParts
+    public let updates: [OwnedUpdate]
 
     public init(comm: Communicator, microShards: MicroShards, parameterCount: Int) {
         self.comm = comm
@@ -62,6 +63,7 @@ public final class TreeReduction: GradientReduction {
         buffers = microShards.owned(by: comm.rank, of: comm.size).map { _ in FloatBuffer(count: count) }
         incoming = FloatBuffer(count: count)
         parts = GradientParts([UnsafePointer(buffers[0].pointer)])
+        updates = [parts.update(0..<parameterCount)]
     }
 
     public func rows(batchSize: Int) -> Range<Int> {
@@ -111,8 +113,6 @@ public final class TreeReduction: GradientReduction {
     var sums: UnsafeMutablePointer<Float> { buffers[0].pointer }
 
     public var tail: UnsafePointer<Float> { UnsafePointer(sums + parameterCount) }
-
-    public var updates: [OwnedUpdate] { [parts.update(0..<parameterCount)] }
 
     private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { target[i] += source[i] }
