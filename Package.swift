@@ -31,11 +31,19 @@ let package = Package(
                 "CMPI", "CBLAS", "CZlib", "CCrypto", "CHDF5", "CSystem", "CKernels",
             ]
         ),
+        // The release binary carries the Swift runtime and Foundation (what `swift build
+        // --static-swift-stdlib` does, plus the two archives FoundationEssentials needs), so a
+        // compute node without the toolchain runs it: ldd lists only Debian's libraries.
         .executableTarget(
             name: "mnist-mpi",
             dependencies: [
                 "MNISTMPI", "CStopSignal", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-static-stdlib", "-l_FoundationCShims", "-l_FoundationCollections"],
+                    .when(platforms: [.linux], configuration: .release))
             ]
         ),
         // Paths, fixtures and process helpers shared by the two test targets.
