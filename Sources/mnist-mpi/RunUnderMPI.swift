@@ -40,8 +40,7 @@ func runUnderMPI(peerTimeout: Double = 60, _ work: (MPICommunicator) throws -> V
             "mnist-mpi: error: rank \(failure.rank): \(failure.what) failed: \(failure.message)\(failure.code.map { " (MPI error \($0))" } ?? ""); ending the job"
         )
     }
-    // For tests: MNIST_MPI_TEST_MPI_ERROR=<rank> makes that rank's next MPI call fail.
-    if let failing = getenv("MNIST_MPI_TEST_MPI_ERROR"), String(cString: failing) == "\(rank)" { comm.failACallForTesting() }
+    TestHooks.afterMPIInit(comm)
     var failure: Error?
     do {
         try work(comm)
@@ -62,13 +61,9 @@ func runOnRankZero(_ work: () throws -> Void) throws {
 
 /// The phases of a job, named in the watchdog's message.
 enum Phase {
-    /// Tells the watchdog what this rank does from now on. For tests of a frozen rank,
-    /// `MNIST_MPI_TEST_FREEZE=<phase>@<rank>` makes that rank stop itself (SIGSTOP) on entering
-    /// that phase.
+    /// Tells the watchdog what this rank does from now on.
     static func enter(_ phase: String, watchdog: Watchdog?, rank: Int) {
         watchdog?.phase = phase
-        if let freeze = getenv("MNIST_MPI_TEST_FREEZE"), String(cString: freeze) == "\(phase)@\(rank)" {
-            raise(SIGSTOP)
-        }
+        TestHooks.entering(phase, rank: rank)
     }
 }

@@ -20,7 +20,7 @@ public final class MPICommunicator: Communicator {
     public let size: Int
     public let localSize: Int
     public let watchdog: Watchdog?
-    private let handle: MPIHandle<MPI_Comm>
+    let handle: MPIHandle<MPI_Comm>
     /// This process's rank in the world, for messages.
     private let worldRank: Int
     /// Shared-memory windows made by `sharedSegments`, freed by `finalize`.
@@ -304,7 +304,7 @@ public final class MPICommunicator: Communicator {
 
     public func time() -> Double { MPI_Wtime() }
 
-    private func check(_ status: Int32, _ call: String) {
+    func check(_ status: Int32, _ call: String) {
         if status != cmpi_success() {
             var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
             var length: Int32 = 0
@@ -312,13 +312,6 @@ public final class MPICommunicator: Communicator {
             report(CommunicationFailure(what: call, code: status, rank: worldRank, message: String(nulTerminated: text)))
             abort(code: 1)
         }
-    }
-
-    /// Makes a call MPI refuses (a send to a rank that does not exist), for testing that an MPI
-    /// error ends the job through `check`.
-    public func failACallForTesting() {
-        var byte: UInt8 = 0
-        check(MPI_Send(&byte, 1, cmpi_byte(), Int32(size + 7), 0, handle.value), "MPI_Send")
     }
 }
 
