@@ -9,7 +9,8 @@ scripts/install-deps.sh build
 scripts/get-data.sh >/dev/null
 swift build -c release 2>&1 | grep -v '^\[' || true
 test -x .build/release/mnist-mpi
-launcher=(mpirun -np "$np")
+# scripts/mpirun.conf: a node whose link dies ends the job in seconds, not minutes.
+launcher=(mpirun --tune scripts/mpirun.conf -np "$np")
 # mpirun refuses to run as root without these; and more ranks than cores needs --oversubscribe.
 [ "$(id -u)" -eq 0 ] && launcher+=(--allow-run-as-root)
 [ "$np" -gt "$(nproc)" ] && launcher+=(--oversubscribe)

@@ -7,7 +7,7 @@ import Testing
 /// scripts/slurm/mnist-mpi.sbatch on a real Slurm cluster (Debian's slurm-wlm and munge,
 /// started by scripts/slurm/cluster.sh): on one node a whole job, a preempted job that requeues
 /// and resumes, and `srun` without PMI refused with a clear message; a job across two emulated
-/// hosts.
+/// hosts, and jobs there that lose a host's ranks or its link and complete all the same.
 @Suite(.serialized) struct SlurmTests {
     let cluster = Fixtures.temporaryDirectory()
     var environment: [String: String] { ["SLURM_CONF": "\(cluster)/slurm.conf"] }
@@ -145,6 +145,74 @@ import Testing
             #expect(log.contains("on h[1-2], 4 tasks through \(launcher.isEmpty ? "srun" : launcher)"), "\(log)")
             #expect(log.contains("Training on 60000 samples: 4 rank(s)") && log.contains(line), "\(log)")
             #expect(Fixtures.text("\(dir)/h.json").contains(/"reduction":"(hierarchical|factored)"/), "\(Fixtures.text("\(dir)/h.json"))")
+        }
+    }
+
+    /// The batch script relaunches a job inside its allocation: on two emulated hosts, a
+    /// 5-epoch job checkpointing every 100 steps loses (a) every rank of host 2, killed in epoch
+    /// 2, and completes on both hosts; then (b) host 2's link, cut in epoch 2, and completes on
+    /// host 1 alone. Each prints how long it took from the failure to training again.
+    @Test func jobsRecoverInsideTheirAllocation() throws {
+        let hosts = "\(Fixtures.repo)/scripts/netns/hosts.sh"
+        let network = try Fixtures.run(hosts, ["up", "2"])
+        defer { _ = try? Fixtures.run(hosts, ["down"]) }
+        try #require(network.status == 0, "\(network.stderr)")
+        let up = try Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["up", cluster, "--hosts", "2"], timeout: 90)
+        defer { _ = try? Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["down", cluster]) }
+        try #require(up.status == 0, "the Slurm cluster did not start: \(up.stdout)\(up.stderr)")
+
+        for failure in ["ranks of h2 killed", "link of h2 cut"] {
+            let dir = Fixtures.temporaryDirectory()
+            let submitted = try slurm(
+                "sbatch",
+                [
+                    "--parsable", "-N", "2", "--ntasks-per-node=2", "--output=\(dir)/job.out", "--chdir=\(Fixtures.repo)",
+                    "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch", "--data-dir", Fixtures.dataDirectory, "--checkpoint-every", "100",
+                    "--peer-timeout", "5",
+                ],
+                extra: ["CHECKPOINT_DIR": "\(dir)/ck"])
+            try #require(submitted.status == 0, "\(submitted.stderr)")
+            let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            // Epoch 2 is steps 470-938.
+            try #require(
+                Fixtures.waitFor("\(dir)/ck/checkpoint-00000600.safetensors", timeout: 120), "\(Fixtures.text("\(dir)/job.out"))")
+            if failure.hasPrefix("ranks") {
+                let killed = try Fixtures.run(
+                    "/bin/sh",
+                    [
+                        "-c",
+                        "for p in $(pgrep -f '^\(Fixtures.releaseBinary) .*\(dir)/ck'); do [ \"$(nsenter -t $p -u hostname)\" = h2 ] && kill -KILL $p && echo $p; done",
+                    ])
+                #expect(killed.stdout.split(separator: "\n").count == 2, "\(killed.stdout)\(killed.stderr)")
+            } else {
+                #expect(try Fixtures.run(hosts, ["cut", "h2"]).status == 0)
+            }
+            let failed = Date()
+            // Training again: the relaunch's Reduction line, printed before its first step.
+            let log = "\(dir)/job.out"
+            var recovered: Double?
+            while recovered == nil && Date().timeIntervalSince(failed) < 240 {
+                if Fixtures.text(log).components(separatedBy: "Reduction: ").count == 3 { recovered = Date().timeIntervalSince(failed) }
+                usleep(100_000)
+            }
+            let done = try waitForState(id, ["COMPLETED", "FAILED", "CANCELLED"], timeout: 240)
+            let text = Fixtures.text(log)
+            #expect(done["JobState"] == "COMPLETED" && done["ExitCode"] == "0:0", "\(done)\n\(text)")
+            #expect(text.contains("restart 1 of 2") && text.contains("Resuming from the checkpoint at step"), "\(text)")
+            let resumed = text.firstMatch(of: /Resuming from the checkpoint at step ([0-9]+)/).map { String($0.1) } ?? "?"
+            if failure.hasPrefix("ranks") {
+                #expect(text.contains("relaunching on h1 h2 (2 2 tasks)"), "\(text)")
+                let accuracy = text.firstMatch(of: /Test accuracy: ([0-9.]+)/).flatMap { Double($0.1) } ?? 0
+                #expect(accuracy >= 0.975, "\(text)")
+            } else {
+                #expect(text.contains("node h2 does not answer; leaving it out") && text.contains("relaunching on h1 (2 tasks)"), "\(text)")
+                #expect(text.contains("2 ranks on one host") && text.contains("Test accuracy: 0.9"), "\(text)")
+            }
+            // Nothing of the job is left on host 1.
+            let left = try Fixtures.run(
+                "/bin/sh", ["-c", "for p in $(pgrep -f '\(dir)/ck'); do [ \"$(nsenter -t $p -u hostname)\" = h1 ] && echo $p; done"])
+            #expect(left.stdout.isEmpty, "left running on h1: \(left.stdout)")
+            print("recovery (\(failure)): training again \(recovered.map { String(format: "%.1f", $0) } ?? "never") s after the failure, from step \(resumed)")
         }
     }
 }

@@ -10,6 +10,8 @@
 # from h1's network (ip netns exec mnist-h1 sbatch ...), where slurmctld is reachable.
 # cred_expire=10 (default 120) also sets how long Slurm holds a requeued job before it may
 # start again (until the old job's credentials expire), so the requeue test takes seconds.
+# SlurmdTimeout=30 (default 300): a host whose link is cut is marked down after 30 s, so a job
+# that finished without it is COMPLETED in seconds rather than COMPLETING for minutes.
 # Each host has a /tmp of Slurm's own (TmpFS, bound from DIR/tmp/hK in its mount namespace), as
 # a real node does: srun --mpi=pmix makes a per-node directory there that the emulated hosts
 # would otherwise share ("pmixp_mkdir: ... File exists").
@@ -103,6 +105,7 @@ ReturnToService=2
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 MinJobAge=600
+SlurmdTimeout=30
 $nodes
 PartitionName=debug Nodes=$names Default=YES MaxTime=INFINITE State=UP
 CONF
