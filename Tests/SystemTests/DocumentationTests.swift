@@ -64,7 +64,7 @@ import Testing
                             let next = index + 1 < words.count ? words[index + 1] : ""
                             owner = "mnist-mpi \(subcommands.contains(next) ? next : "train")"
                             allowed = flags[subcommands.contains(next) ? next : "train"]
-                        } else if word.hasPrefix("scripts/"), FileManager.default.fileExists(atPath: "\(Fixtures.repo)/\(word)") {
+                        } else if word.hasPrefix("scripts/"), FileManager.default.isExecutableFile(atPath: "\(Fixtures.repo)/\(word)") {
                             // The script's own flags and those of the scripts it hands over to (bench.sh: bench.py).
                             let script = Fixtures.text("\(Fixtures.repo)/\(word)")
                             let texts = [script] + script.matches(of: /scripts\/[A-Za-z0-9_.\/-]+/).map { Fixtures.text("\(Fixtures.repo)/\($0.0)") }
