@@ -67,7 +67,9 @@ import Testing
                         } else if word.hasPrefix("scripts/"), FileManager.default.isExecutableFile(atPath: "\(Fixtures.repo)/\(word)") {
                             // The script's own flags and those of the scripts it hands over to (bench.sh: bench.py).
                             let script = Fixtures.text("\(Fixtures.repo)/\(word)")
-                            let texts = [script] + script.matches(of: /scripts\/[A-Za-z0-9_.\/-]+/).map { Fixtures.text("\(Fixtures.repo)/\($0.0)") }
+                            let texts =
+                                [script]
+                                + script.matches(of: /scripts\/[A-Za-z0-9_.\/-]+/).map { Fixtures.text("\(Fixtures.repo)/\($0.0)") }
                             owner = word
                             allowed = anyOfOurs.union(texts.flatMap { $0.matches(of: /--[a-z][a-z0-9-]*/).map { String($0.0) } })
                         } else if let allowed, let flag = word.firstMatch(of: /^"?(--[a-z][a-z0-9-]*)/)?.1 {

@@ -212,7 +212,9 @@ import Testing
             let left = try Fixtures.run(
                 "/bin/sh", ["-c", "for p in $(pgrep -f '\(dir)/ck'); do [ \"$(nsenter -t $p -u hostname)\" = h1 ] && echo $p; done"])
             #expect(left.stdout.isEmpty, "left running on h1: \(left.stdout)")
-            print("recovery (\(failure)): training again \(recovered.map { String(format: "%.1f", $0) } ?? "never") s after the failure, from step \(resumed)")
+            print(
+                "recovery (\(failure)): training again \(recovered.map { String(format: "%.1f", $0) } ?? "never") s after the failure, from step \(resumed)"
+            )
         }
     }
 }
