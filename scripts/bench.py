@@ -7,7 +7,7 @@ These machines drift by up to 2x between minutes, so each round runs the floor a
 count back to back, and the speed that counts is the ratio to the floor of the same round.
 Prints, per np: the median ratio to the floor over the rounds, seconds per epoch over epochs
 2-5 of all runs (median, min, max), samples/s, achieved GFLOP/s and its share of this machine's
-FP32 peak, the share of rank 0's step time spent exchanging (the reduction and the gather of the
+float32 peak (measured by scripts/peak_flops.c on every core at once), the share of rank 0's step time spent exchanging (the reduction and the gather of the
 new weights, waiting included), start-up time, peak RSS per rank, and the wall time of a whole
 run. np 1 is a single process without mpirun. Numbers only: benchmarks are not tests, nothing
 here asserts a timing.
@@ -23,26 +23,28 @@ import argparse, json, os, statistics, subprocess, sys, tempfile, time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(REPO, ".build", "release", "mnist-mpi")
 FLOOR = os.path.join(REPO, ".build", "gemm_floor")
+PEAK = os.path.join(REPO, ".build", "peak_flops")
 # Multiply-adds x 2 per training sample: forward (784x512 + 512x10) and backward without the
 # input gradient (784x512 + 2 x 512x10); see ../shared/DESIGN.md, "Numbers of these machines".
 FLOP_PER_SAMPLE = 2 * (784 * 512 + 512 * 10) + 2 * (784 * 512 + 2 * 512 * 10)
 
 
-def peak_gflops():
-    """Cores x clock x FP32 FLOP/cycle (32 with AVX2+FMA: two 8-wide FMA units)."""
-    cores, mhz, flags = 0, 0.0, ""
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            key = key.strip()
-            if key == "processor":
-                cores += 1
-            elif key == "cpu MHz":
-                mhz = max(mhz, float(value))
-            elif key == "flags":
-                flags = value
-    per_cycle = 32 if ("avx2" in flags and "fma" in flags) else 16 if "avx" in flags else 8
-    return cores * mhz * 1e-3 * per_cycle, cores, mhz, per_cycle
+def measured_peaks():
+    """The machine's peak GFLOP/s, float32 and (where the CPU has AVX512_BF16) bfloat16, from
+    scripts/peak_flops.c run on every core at once: the sum of what each core reaches."""
+    flags = ["gcc", "-O2", "-o", PEAK, os.path.join(REPO, "scripts", "peak_flops.c")]
+    subprocess.run(flags, check=True)
+    cores = os.cpu_count()
+    procs = [subprocess.Popen(["taskset", "-c", str(c), PEAK, "2"], stdout=subprocess.PIPE, text=True) for c in range(cores)]
+    peaks = {}
+    for p in procs:
+        out, _ = p.communicate()
+        if p.returncode != 0:
+            sys.exit("bench: scripts/peak_flops.c failed")
+        for line in out.splitlines():
+            kind, value = line.split()
+            peaks[kind] = peaks.get(kind, 0.0) + float(value)
+    return peaks, cores
 
 
 def run(np_, epochs, extra):
@@ -94,13 +96,15 @@ def main():
     args = parser.parse_args()
     variants = [("", [])] + [(v.partition("=")[0], v.partition("=")[2].split()) for v in args.variant]
 
-    peak, cores, mhz, per_cycle = peak_gflops()
+    peaks, cores = measured_peaks()
+    peak = peaks["float32"]
     build_floor()
     # Every run, floor and trainer, with the trainer's kernels.
     os.environ.setdefault("OPENBLAS_CORETYPE", blas_kernels())
     print(f"OpenBLAS kernels: {os.environ['OPENBLAS_CORETYPE']}")
     ranks = [int(x) for x in args.ranks.split(",")]
-    print(f"machine: {cores} cores x {mhz:.0f} MHz x {per_cycle} FLOP/cycle = {peak:.0f} GFLOP/s FP32 peak (cpuinfo MHz; the boost clock is higher)")
+    bf16 = f", bfloat16 {peaks['bfloat16']:.0f} (AVX512_BF16)" if "bfloat16" in peaks else ", no bfloat16 instructions"
+    print(f"machine: {cores} cores, measured peak (scripts/peak_flops.c, every core at once) float32 {peak:.0f} GFLOP/s{bf16}")
     print(f"model: {FLOP_PER_SAMPLE * 60000 / 1e9:.1f} GFLOP per epoch; {args.runs} rounds x {args.epochs} epochs; s/epoch over epochs 2-{args.epochs}")
     rows = [(np_, name, flags) for name, flags in variants for np_ in ranks]
     floors, results = [], {(np_, name): [] for np_, name, _ in rows}

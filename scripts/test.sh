@@ -41,7 +41,7 @@ wait "$prebuilding" || { cat "$prebuilt"; echo "test.sh: a sanitizer or fuzzing 
 # Every parser of outside bytes under libFuzzer + ASan for a bounded time, then the unit tests
 # and a short job with every subcommand under AddressSanitizer and ThreadSanitizer.
 stage fuzzing
-scripts/deadline.sh 1200 scripts/fuzz.sh all "${FUZZ_SECONDS:-30}"
+scripts/deadline.sh 1200 scripts/fuzz.sh all "${FUZZ_SECONDS:-20}"
 stage AddressSanitizer
 scripts/deadline.sh 1200 scripts/sanitize.sh address
 stage ThreadSanitizer
