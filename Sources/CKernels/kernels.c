@@ -20,9 +20,9 @@ static inline __attribute__((always_inline)) void rmsprop_body(float *restrict w
 
 // Block by block, so that each block of summed gradients is still in L1 for the update.
 static inline __attribute__((always_inline)) void rmsprop_parts_body(float *restrict w, float *restrict v,
-                                                                     const float *const *parts, long nparts,
-                                                                     float *restrict published, long n, float batch,
-                                                                     float rho, float one_minus_rho, float lr, float eps) {
+                                                                     const float *const *parts, long nparts, long n,
+                                                                     float batch, float rho, float one_minus_rho,
+                                                                     float lr, float eps) {
     enum { block = 1024 };
     float sums[block] __attribute__((aligned(64)));
     for (long start = 0; start < n; start += block) {
@@ -34,7 +34,6 @@ static inline __attribute__((always_inline)) void rmsprop_parts_body(float *rest
             for (long i = 0; i < m; i++) sums[i] += part[i];
         }
         rmsprop_body(w + start, v + start, sums, m, batch, rho, one_minus_rho, lr, eps);
-        if (published) memcpy(published + start, w + start, (size_t)m * sizeof(float));
     }
 }
 
@@ -64,9 +63,9 @@ static inline __attribute__((always_inline)) void scale_bytes_body(const uint8_t
                                         float e) {                                                                   \
         rmsprop_body(w, v, s, n, b, r, o, l, e);                                                                     \
     }                                                                                                                \
-    target static void rmsprop_parts_##suffix(float *w, float *v, const float *const *p, long k, float *out, long n,   \
-                                              float b, float r, float o, float l, float e) {                         \
-        rmsprop_parts_body(w, v, p, k, out, n, b, r, o, l, e);                                                       \
+    target static void rmsprop_parts_##suffix(float *w, float *v, const float *const *p, long k, long n, float b,     \
+                                              float r, float o, float l, float e) {                                  \
+        rmsprop_parts_body(w, v, p, k, n, b, r, o, l, e);                                                            \
     }                                                                                                                \
     target static void relu_##suffix(float *h, long n) { relu_body(h, n); }                                         \
     target static void relu_backward_##suffix(const float *h, float *dh, long n) { relu_backward_body(h, dh, n); }  \

@@ -188,6 +188,8 @@ import Testing
                 #expect(try Fixtures.run(hosts, ["cut", "h2"]).status == 0)
             }
             let failed = Date()
+            // What a relaunch can lose: the steps after the newest checkpoint at the failure.
+            let newestAtFailure = try CheckpointStore(directory: "\(dir)/ck").steps().first ?? 0
             // Training again: the relaunch's Reduction line, printed before its first step.
             let log = "\(dir)/job.out"
             var recovered: Double?
@@ -213,7 +215,7 @@ import Testing
                 "/bin/sh", ["-c", "for p in $(pgrep -f '\(dir)/ck'); do [ \"$(nsenter -t $p -u hostname)\" = h1 ] && echo $p; done"])
             #expect(left.stdout.isEmpty, "left running on h1: \(left.stdout)")
             print(
-                "recovery (\(failure)): training again \(recovered.map { String(format: "%.1f", $0) } ?? "never") s after the failure, from step \(resumed)"
+                "recovery (\(failure)): training again \(recovered.map { String(format: "%.1f", $0) } ?? "never") s after the failure, from step \(resumed) (the newest checkpoint at the failure: step \(newestAtFailure), the next due 100 steps later)"
             )
         }
     }

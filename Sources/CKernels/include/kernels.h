@@ -14,11 +14,10 @@ typedef struct {
     /// w -= lr g / sqrt(v + eps).
     void (*rmsprop)(float *w, float *v, const float *sums, long n, float batch, float rho, float one_minus_rho,
                     float lr, float eps);
-    /// rmsprop with sums = parts[0] + parts[1] + ... (in that order), then published = w unless
-    /// published is NULL: the sharded step on a slice whose gradient parts lie in other ranks'
-    /// shared memory.
-    void (*rmsprop_parts)(float *w, float *v, const float *const *parts, long nparts, float *published, long n,
-                          float batch, float rho, float one_minus_rho, float lr, float eps);
+    /// rmsprop with sums = parts[0] + parts[1] + ... (in that order): the sharded step on a
+    /// slice whose gradient parts lie in other ranks' shared memory.
+    void (*rmsprop_parts)(float *w, float *v, const float *const *parts, long nparts, long n, float batch, float rho,
+                          float one_minus_rho, float lr, float eps);
     /// h = max(h, 0) in place (NaN stays NaN).
     void (*relu)(float *h, long n);
     /// dh = 0 where !(h > 0).

@@ -24,20 +24,18 @@ public struct RMSprop: Sendable, Equatable {
             learningRate, epsilon)
     }
 
-    /// `step` with gradient sums `parts[0] + parts[1] + ...` (added in that order), then the
-    /// new weights copied to `published` when given. One part and nothing to publish is the
-    /// plain step (the same bits, without the pass that adds the parts).
+    /// `step` with gradient sums `parts[0] + parts[1] + ...` (added in that order, a block at a
+    /// time while it is in cache). One part is the plain step.
     public func step(
         weights: UnsafeMutablePointer<Float>, velocity: UnsafeMutablePointer<Float>,
-        gradientParts parts: UnsafeBufferPointer<UnsafePointer<Float>?>,
-        publishing published: UnsafeMutablePointer<Float>?, batchSize: Int, count: Int
+        gradientParts parts: UnsafeBufferPointer<UnsafePointer<Float>?>, batchSize: Int, count: Int
     ) {
-        if parts.count == 1, published == nil, let sums = parts[0] {
+        if parts.count == 1, let sums = parts[0] {
             step(weights: weights, velocity: velocity, gradientSums: sums, batchSize: batchSize, count: count)
             return
         }
         Kernels.table.rmsprop_parts(
-            weights, velocity, parts.baseAddress, parts.count, published, count, Float(batchSize),
-            Float(rho), Float(1 - rho), learningRate, epsilon)
+            weights, velocity, parts.baseAddress, parts.count, count, Float(batchSize), Float(rho), Float(1 - rho),
+            learningRate, epsilon)
     }
 }

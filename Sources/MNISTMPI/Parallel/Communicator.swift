@@ -30,6 +30,10 @@ public protocol Communicator: AnyObject {
     /// segment at index r, alive as long as the communicator), when all ranks share one
     /// machine's memory; nil otherwise. Called by every rank together.
     func sharedSegments(count: Int) -> [UnsafeMutablePointer<Float>]?
+    /// `count` floats held once (by rank 0) in memory every rank reads and writes directly,
+    /// alive as long as the communicator, when all ranks share one machine's memory; nil
+    /// otherwise. Called by every rank together.
+    func sharedBuffer(count: Int) -> UnsafeMutablePointer<Float>?
     /// `count` bytes held once by ranks that all share one machine's memory: rank 0 writes
     /// them (`fill` is called on it alone), then every rank reads them. Called by every rank
     /// together.

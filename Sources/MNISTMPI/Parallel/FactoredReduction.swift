@@ -19,16 +19,17 @@
 ///     sum         every rank adds the hosts' second-layer sums in host order
 ///     first layer each rank computes its rows of the kernel's gradient (input pixels, cut over
 ///                 the node's ranks) over the whole batch, and all of the bias's (`Trainer`)
-///     update      each rank steps its kernel rows (and publishes them) and all of the rest
-///     barrier, copy the node's other kernel rows
+///     update      each rank steps its kernel rows of the node's one copy of the weights; the
+///                 node's last rank also steps every tensor after the kernel
+///     barrier
 ///
 /// Every host computes the same bits: the sums go in host order, the whole batch's product is
 /// the same BLAS call everywhere, and with bfloat16 on the wire a host rounds its own d rows as
 /// the others receive them. A host's link carries (N - 1) / N of the batch's d each way, plus
 /// the other hosts' second-layer sums (20 KB each).
 public final class FactoredReduction: GradientReduction, NodeSliceOwner {
-    /// Second-layer gradients and tails; the published kernel rows (the input pixels this
-    /// rank's `WholeBatchFirstLayer` covers).
+    /// Second-layer gradients and tails; the weights. Each rank's slice is its kernel rows (the
+    /// input pixels its `WholeBatchFirstLayer` covers), the last rank's also every tensor after.
     let node: NodeSegments
     /// The ranks at this rank's position on every node.
     private let peers: Communicator
@@ -49,7 +50,7 @@ public final class FactoredReduction: GradientReduction, NodeSliceOwner {
     private let rest: FloatBuffer
     private let kernelParts: GradientParts
     private let restParts: GradientParts
-    /// This rank's kernel rows (published for the node), and every tensor after the kernel.
+    /// This rank's kernel rows, and on the node's last rank every tensor after the kernel.
     public let updates: [OwnedUpdate]
     private let outgoing: UnsafeMutableRawBufferPointer
     private let incoming: UnsafeMutableRawBufferPointer
@@ -68,7 +69,8 @@ public final class FactoredReduction: GradientReduction, NodeSliceOwner {
         peers.allreduceSum(hostOfPeer.pointer, count: peers.size)
         let a = architecture
         let kernelSlices = Blocks(count: a.inputs, ranks: node.size).ranges.map { ($0.lowerBound * a.hidden)..<($0.upperBound * a.hidden) }
-        guard let segments = NodeSegments(node, parameterCount: a.parameterCount, slices: Blocks(ranges: kernelSlices)) else {
+        let slices = kernelSlices.dropLast() + [kernelSlices.last!.lowerBound..<a.parameterCount]
+        guard let segments = NodeSegments(node, parameterCount: a.parameterCount, slices: Blocks(ranges: Array(slices))) else {
             preconditionFailure("the ranks of one node share no memory")
         }
         let secondLayer = reductionBufferCount(parameterCount: a.parameterCount) - a.w2.offset
@@ -82,7 +84,9 @@ public final class FactoredReduction: GradientReduction, NodeSliceOwner {
         rest = FloatBuffer(count: reductionBufferCount(parameterCount: a.parameterCount) - a.b1.offset)
         kernelParts = GradientParts([UnsafePointer(kernelRows.pointer)])
         restParts = GradientParts([UnsafePointer(rest.pointer)])
-        updates = [segments.ownSlice(kernelParts), restParts.update(a.b1.offset..<a.parameterCount)]
+        updates =
+            [kernelParts.update(kernelSlices[node.rank])]
+            + (node.rank == node.size - 1 ? [restParts.update(a.b1.offset..<a.parameterCount)] : [])
         let mostRows = divideRoundingUp(divideRoundingUp(capacity, hosts), node.size)
         let messageBytes = mostRows * a.hidden * wire.bytesPerValue + secondLayer * MemoryLayout<Float>.size
         outgoing = .allocate(byteCount: messageBytes, alignment: 64)
@@ -130,7 +134,7 @@ public final class FactoredReduction: GradientReduction, NodeSliceOwner {
     public var hiddenGradients: UnsafeMutablePointer<Float>? { shared }
 
     public var firstLayer: WholeBatchFirstLayer? {
-        let kernel = node.slices.ranges[node.node.rank]
+        let kernel = node.slices.ranges[node.node.rank].clamped(to: 0..<architecture.b1.offset)
         let inputs = (kernel.lowerBound / architecture.hidden)..<(kernel.upperBound / architecture.hidden)
         return WholeBatchFirstLayer(inputs: inputs, kernel: kernelRows.pointer, bias: rest.pointer)
     }

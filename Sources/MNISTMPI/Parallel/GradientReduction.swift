@@ -11,6 +11,9 @@
 ///     updates:  the optimizer step of the weights this rank owns, from the batch's sums
 ///     shareWeights:  the new weights, the same on every rank
 ///
+/// The weights themselves are held where the strategy says (`holdWeights`): a copy on each
+/// rank, or one copy a node's ranks share.
+///
 /// Each piece's buffer is the gradient sums (laid out as the parameters) followed by the
 /// `Tail` slots.
 public protocol GradientReduction: AnyObject {
@@ -37,8 +40,13 @@ public protocol GradientReduction: AnyObject {
     /// After `reduce` (and `firstLayer`): the parts of the weights this rank steps, with the
     /// batch's gradient sums of each.
     var updates: [OwnedUpdate] { get }
-    /// After the `updates`: the other ranks' parts of the new weights into `parameters`, which
-    /// are then the same on every rank (nothing to do for a strategy whose ranks step them all).
+    /// The weights the trainer steps, starting as `initial`: a copy of this rank's own, or the
+    /// node's one copy in memory its ranks share, where each rank's `updates` step its parts in
+    /// place. Called by every rank together, once.
+    func holdWeights(_ initial: FloatBuffer) -> FloatBuffer
+    /// After the `updates`: the other ranks' parts of the new weights into `parameters` (what
+    /// `holdWeights` returned), which are then the same on every rank: nothing to do for a
+    /// strategy whose ranks step them all, a wait for the node's ranks where they share them.
     func shareWeights(_ parameters: FloatBuffer)
     /// Makes `velocity` whole on every rank, for a checkpoint (a strategy that keeps only a
     /// slice of the optimizer state up to date gathers the others' slices).
@@ -50,15 +58,18 @@ extension GradientReduction {
     public var firstLayer: WholeBatchFirstLayer? { nil }
     public func gatherOptimizerState(_ velocity: FloatBuffer) {}
     public func shareWeights(_ parameters: FloatBuffer) {}
+    public func holdWeights(_ initial: FloatBuffer) -> FloatBuffer {
+        let weights = FloatBuffer(count: initial.count)
+        weights.copy(from: initial)
+        return weights
+    }
 }
 
-/// A part of the parameters a rank takes the optimizer step for: the batch's gradient sums of
-/// it as parts added in order (the node's ranks' buffers, or one finished sum), and where its
-/// new weights go for the node's other ranks to copy (nil: nobody copies them).
+/// A part of the parameters a rank takes the optimizer step for, and the batch's gradient sums
+/// of it as parts added in order (the node's ranks' buffers, or one finished sum).
 public struct OwnedUpdate {
     public let parameters: Range<Int>
     public let gradientParts: UnsafeBufferPointer<UnsafePointer<Float>?>
-    public let published: UnsafeMutablePointer<Float>?
 }
 
 /// The first layer's gradient of a whole batch, computed by each rank for its rows of the
@@ -89,7 +100,7 @@ extension RMSprop {
             let range = update.parameters
             step(
                 weights: parameters.pointer + range.lowerBound, velocity: velocity.pointer + range.lowerBound,
-                gradientParts: update.gradientParts, publishing: update.published, batchSize: batchSize, count: range.count)
+                gradientParts: update.gradientParts, batchSize: batchSize, count: range.count)
         }
     }
 }
@@ -116,8 +127,8 @@ final class GradientParts {
 
     deinit { pointers.deallocate() }
 
-    func update(_ parameters: Range<Int>, publishing published: UnsafeMutablePointer<Float>? = nil) -> OwnedUpdate {
-        OwnedUpdate(parameters: parameters, gradientParts: UnsafeBufferPointer(pointers), published: published)
+    func update(_ parameters: Range<Int>) -> OwnedUpdate {
+        OwnedUpdate(parameters: parameters, gradientParts: UnsafeBufferPointer(pointers))
     }
 }
 

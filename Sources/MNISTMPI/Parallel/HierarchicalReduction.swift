@@ -9,13 +9,13 @@
 ///                 reduce-scatter then a ring allgather over `peers`, in `wire` precision,
 ///                 accumulating in float32 at every hop; the reduce-scatter's messages also
 ///                 carry every node's tail (loss, correct count, stop) in float32
-///     update      rank r's `OwnedUpdate`: the trainer steps slice r and publishes its new weights
-///     barrier     every slice is published
-///     copy        each rank copies the other slices of its node
+///     update      rank r's `OwnedUpdate`: the trainer steps slice r of the node's one copy of
+///                 the weights (`NodeSegments.weights`)
+///     barrier     every slice is stepped
 ///
 /// A node's link carries 2 (N - 1) / N of the gradient each way per step for N nodes (in
 /// float32; half that in bfloat16), split over the node's ranks, which send in parallel. Each
-/// piece of the sum is finished by one rank and copied bit for bit everywhere else (rounded to
+/// piece of the sum is finished by one rank and sent bit for bit everywhere else (rounded to
 /// the wire's precision first, also by its owner), so every rank takes the same step.
 public final class HierarchicalReduction: ContiguousShards, NodeSliceOwner {
     public let shard: ShardSums

@@ -108,6 +108,10 @@ public final class MPICommunicator: Communicator {
         sharedWindow(bytes: count * 4)?.map { $0.bindMemory(to: Float.self, capacity: count) }
     }
 
+    public func sharedBuffer(count: Int) -> UnsafeMutablePointer<Float>? {
+        sharedWindow(bytes: rank == 0 ? count * 4 : 0)?[0].bindMemory(to: Float.self, capacity: count)
+    }
+
     /// In a shared-memory file (`SharedMemoryFile`) that rank 0 maps and writes and the other
     /// ranks read without mapping, so that their resident size does not count it; a private
     /// array when this is the node's only rank. A file that cannot be made or opened ends the job.
@@ -165,14 +169,16 @@ public final class MPICommunicator: Communicator {
         windows.append(MPIHandle(value: window!))
         check(MPI_Win_lock_all(Int32(cmpi_mode_nocheck()), window), "MPI_Win_lock_all")
         // The node's ranks are the world's, in the same order (split keys tie: world rank decides).
-        let starts = (0..<size).map { r -> UnsafeMutableRawPointer in
+        let segments = (0..<size).map { r -> (start: UnsafeMutableRawPointer, bytes: Int) in
             var bytes: MPI_Aint = 0, unit: Int32 = 0
             var start: UnsafeMutableRawPointer?
             check(MPI_Win_shared_query(window, Int32(r), &bytes, &unit, &start), "MPI_Win_shared_query")
-            return start!
+            return (start!, Int(bytes))
         }
+        let starts = segments.map(\.start)
         if barrierState == nil {
-            let state = (starts[0] + barrierOffset).bindMemory(to: UInt32.self, capacity: 2)
+            // The last 64 bytes of rank 0's part (whose size the ranks may not know alike).
+            let state = (starts[0] + segments[0].bytes - 64).bindMemory(to: UInt32.self, capacity: 2)
             if rank == 0 { state.update(repeating: 0, count: 2) }
             barrier()  // an MPI_Barrier still: the zeroed state is seen before its first use
             barrierState = state

@@ -4,19 +4,18 @@
 ///
 ///     barrier     every rank's gradient sums are written
 ///     update      rank r's `OwnedUpdate`: the trainer adds up slice r of every rank's sums (in
-///                 rank order), takes the RMSprop step for that slice, and publishes the slice's
-///                 new weights in its segment, in one pass (`RMSprop.step(gradientParts:publishing:)`)
-///     barrier     every slice is published
-///     copy        each rank copies the other ranks' slices of the weights
+///                 rank order) and takes the RMSprop step for that slice of the node's one copy
+///                 of the weights, in one pass (`RMSprop.step(gradientParts:)`)
+///     barrier     every slice is stepped
 ///
 /// Each gradient is read once, by the rank that owns its slice, with no copy into or out of
-/// MPI's buffers; 1/np of the optimizer work per rank. The weights come out the same on every
-/// rank (one rank computes each slice; the others copy its bits).
+/// MPI's buffers; 1/np of the optimizer work per rank, and no copy of the weights at all: the
+/// node's ranks compute with the one copy they share (`NodeSegments.weights`).
 ///
-/// A segment holds the rank's gradient sums and `Tail` slots, then the new weights of its slice
-/// (room for the largest slice). Nobody writes where another rank may still be reading: sums
-/// are read before the second barrier and rewritten only after it; published weights are read
-/// after it and rewritten only after the next step's first.
+/// A segment holds the rank's gradient sums and `Tail` slots. Nobody writes where another rank
+/// may still be reading: sums are read before the second barrier and rewritten only after it;
+/// the weights are read by forward and backward before the first barrier and written only
+/// between the two.
 public final class SharedMemoryReduction: ContiguousShards, NodeSliceOwner {
     public let shard: ShardSums
     let node: NodeSegments
@@ -50,16 +49,23 @@ public final class SharedMemoryReduction: ContiguousShards, NodeSliceOwner {
 
 }
 
-/// A strategy whose ranks of a node each step one slice of `node` and publish it there.
+/// A strategy whose ranks of a node each step one slice of the node's one copy of the weights.
 protocol NodeSliceOwner: GradientReduction {
     var node: NodeSegments { get }
 }
 
 extension NodeSliceOwner {
-    /// After every rank of the node has published its slice: the others' slices.
+    /// The node's one copy, in memory its ranks share; its first rank writes `initial` there.
+    public func holdWeights(_ initial: FloatBuffer) -> FloatBuffer {
+        precondition(initial.count == node.parameterCount)
+        if node.node.rank == 0 { node.weights.update(from: initial.pointer, count: initial.count) }
+        node.node.barrier()
+        return FloatBuffer(viewing: node.weights, count: node.parameterCount)
+    }
+
+    /// Once every rank of the node has stepped its slice, the weights are new for all.
     public func shareWeights(_ parameters: FloatBuffer) {
         node.node.barrier()
-        node.copyOtherSlices(into: parameters)
     }
 
     /// Each rank keeps its slice of the velocity up to date; a checkpoint gathers the node's.
@@ -68,36 +74,34 @@ extension NodeSliceOwner {
     }
 }
 
-/// The segments the ranks of one node share, laid out as `SharedMemoryReduction` describes
-/// (gradient sums, `Tail` slots, then the published weights of the rank's slice), and what
-/// both sharded strategies on shared memory do with them.
+/// The memory the ranks of one node share, as `SharedMemoryReduction` describes it (each
+/// rank's segment of gradient sums and `Tail` slots; the node's one copy of the weights), and
+/// what the strategies on shared memory do with it.
 struct NodeSegments {
     /// The node's ranks (a communicator whose ranks share memory).
     let node: Communicator
     let parameterCount: Int
-    /// The parameters cut into one slice per rank of the node.
+    /// The parameters cut into one slice per rank of the node, which that rank steps.
     let slices: Blocks
     /// Every rank's segment, in node order.
     let segments: [UnsafeMutablePointer<Float>]
+    /// The weights every rank of the node computes with.
+    let weights: UnsafeMutablePointer<Float>
 
     /// Nil when `node`'s ranks do not all share this machine's memory (called by all together).
     /// - Parameter slices: the parts of the parameters the node's ranks step, one each (by
     ///   default the parameters cut evenly).
     init?(_ node: Communicator, parameterCount: Int, slices: Blocks? = nil) {
+        guard let segments = node.sharedSegments(count: reductionBufferCount(parameterCount: parameterCount)),
+            let weights = node.sharedBuffer(count: parameterCount)
+        else { return nil }
         let slices = slices ?? Blocks(count: parameterCount, ranks: node.size)
-        let count = reductionBufferCount(parameterCount: parameterCount) + slices.ranges.map(\.count).max()!
-        guard let segments = node.sharedSegments(count: count) else { return nil }
-        (self.node, self.parameterCount, self.slices, self.segments) = (node, parameterCount, slices, segments)
+        (self.node, self.parameterCount, self.slices, self.segments, self.weights) = (node, parameterCount, slices, segments, weights)
     }
 
-    /// Where `rank` publishes the new weights of its slice.
-    func published(by rank: Int) -> UnsafeMutablePointer<Float> {
-        segments[rank] + reductionBufferCount(parameterCount: parameterCount)
-    }
-
-    /// This rank's slice, stepped from `parts` and published for the node's other ranks.
+    /// This rank's slice, stepped from `parts`.
     func ownSlice(_ parts: GradientParts) -> OwnedUpdate {
-        parts.update(slices.ranges[node.rank], publishing: published(by: node.rank))
+        parts.update(slices.ranges[node.rank])
     }
 
     /// Floats `range` of every rank's segment, added in node order, into `target`.
@@ -108,12 +112,5 @@ struct NodeSegments {
     /// The few tail slots of every rank, added in node order: the same bits on every rank.
     func sumTails(into sums: FloatBuffer) {
         sum(parameterCount..<(parameterCount + sums.count), into: sums.pointer)
-    }
-
-    /// After the barrier that follows publishing: the other ranks' slices of the new weights.
-    func copyOtherSlices(into parameters: FloatBuffer) {
-        for (r, slice) in slices.ranges.enumerated() where r != node.rank {
-            (parameters.pointer + slice.lowerBound).update(from: published(by: r), count: slice.count)
-        }
     }
 }

@@ -130,6 +130,10 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         sharedBuffers(floats: count, onEveryRank: true)?.map { $0.assumingMemoryBound(to: Float.self) }
     }
 
+    public func sharedBuffer(count: Int) -> UnsafeMutablePointer<Float>? {
+        sharedBuffers(floats: count, onEveryRank: false)?[0].assumingMemoryBound(to: Float.self)
+    }
+
     public func bytesHeldOnce(count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) -> ImageBytes {
         let start = sharedBuffers(floats: divideRoundingUp(max(count, 1), 4), onEveryRank: false)![0]
         if rank == 0 { fill(UnsafeMutableRawBufferPointer(start: start, count: count)) }

@@ -126,12 +126,11 @@ public enum Calibration {
     }
 
     /// Seconds of one RMSprop step per parameter, one thread, from caches as a training step
-    /// leaves them, publishing the new weights as the sharded strategies do.
+    /// leaves them.
     public static func optimizerPerParameter(
         count: Int = Architecture().parameterCount, repetitions: Int = 30, coldCaches: Bool = true
     ) -> Double {
         let (weights, velocity, gradients) = (FloatBuffer(count: count), FloatBuffer(count: count), FloatBuffer(count: count))
-        let published = FloatBuffer(count: count)
         gradients.fill(0.01)
         let parts = UnsafeMutableBufferPointer<UnsafePointer<Float>?>.allocate(capacity: 1)
         defer { parts.deallocate() }
@@ -140,7 +139,7 @@ public enum Calibration {
         return median(repetitions, before: elsewhere.run) {
             RMSprop().step(
                 weights: weights.pointer, velocity: velocity.pointer, gradientParts: UnsafeBufferPointer(parts),
-                publishing: published.pointer, batchSize: 128, count: count)
+                batchSize: 128, count: count)
         } / Double(count)
     }
 

@@ -14,7 +14,8 @@ public final class Trainer {
     public let architecture: Architecture
     public let options: TrainingOptions
     public let data: Split
-    /// Weights, laid out as `architecture` says; identical on every rank.
+    /// Weights, laid out as `architecture` says; identical on every rank (one copy a node shares
+    /// with the strategies that step slices of it in place).
     public let parameters: FloatBuffer
     /// RMSprop's running mean of squared gradients, same layout.
     public let velocity: FloatBuffer
@@ -46,15 +47,14 @@ public final class Trainer {
         self.architecture = architecture
         self.options = options
         self.data = data
-        parameters = FloatBuffer(count: architecture.parameterCount)
-        parameters.copy(from: initialParameters)
         velocity = FloatBuffer(count: architecture.parameterCount)
         self.runID = resume?.runID ?? runID
+        var start = initialParameters
         if let resume {
             guard resume.position.batchInEpoch <= divideRoundingUp(data.count, options.batchSize) else {
                 throw Checkpoint.LoadError.bad(file: "checkpoint", field: "batch_in_epoch")
             }
-            parameters.copy(from: FloatBuffer(resume.parameters))
+            start = FloatBuffer(resume.parameters)
             velocity.copy(from: FloatBuffer(resume.velocity))
             position = resume.position
         }
@@ -62,6 +62,7 @@ public final class Trainer {
         // a rank's share of it is never smaller than its share of the shorter last one.
         let largestBatch = min(options.batchSize, data.count)
         (reduction, automaticChoice) = try options.makeReduction(comm: comm, architecture: architecture, largestBatch: largestBatch)
+        parameters = reduction.holdWeights(start)
         workspace = Workspace(
             architecture, capacity: reduction.rows(batchSize: largestBatch).count, dHidden: reduction.hiddenGradients)
         let (steps, overflow) = divideRoundingUp(data.count, largestBatch).multipliedReportingOverflow(by: options.epochs)

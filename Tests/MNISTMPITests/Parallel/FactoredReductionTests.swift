@@ -79,7 +79,8 @@ struct FactoredReductionTests {
     }
 
     /// Hosts whose weights differ (one host's first weight nudged by one ulp, as a CPU that
-    /// rounds differently would) end the job on every rank; equal weights pass the check.
+    /// rounds differently would: the copy its two ranks share) end the job on every rank,
+    /// naming both of that host's ranks; equal weights pass the check.
     @Test func hostsThatDisagreeEndTheJob() {
         var options = options(.factored)
         options.maxSteps = 5
@@ -91,11 +92,12 @@ struct FactoredReductionTests {
             try! t.train()
             let agreed = Result { try t.checkRanksAgree() }
             if comm.rank == 3 { t.parameters[0] = t.parameters[0].nextUp }
+            comm.barrier()  // nudged before any rank looks
             return (agreed: (try? agreed.get()) != nil, after: Result { try t.checkRanksAgree() })
         }
         #expect(outcomes.allSatisfy { $0.agreed })
         for outcome in outcomes {
-            #expect(throws: TrainingError.ranksDisagree(epoch: 1, ranks: 1)) { try outcome.after.get() }
+            #expect(throws: TrainingError.ranksDisagree(epoch: 1, ranks: 2)) { try outcome.after.get() }
         }
     }
 
