@@ -150,8 +150,9 @@ import Testing
 
     /// The batch script relaunches a job inside its allocation: on two emulated hosts, a
     /// 5-epoch job checkpointing every 100 steps loses (a) every rank of host 2, killed in epoch
-    /// 2, and completes on both hosts; then (b) host 2's link, cut in epoch 2, and completes on
-    /// host 1 alone. Each prints how long it took from the failure to training again.
+    /// 2, and completes on both hosts, launched by srun and by mpirun; then (b) host 2's link,
+    /// cut in epoch 2, and completes on host 1 alone. Each prints how long it took from the
+    /// failure to training again.
     @Test func jobsRecoverInsideTheirAllocation() throws {
         let hosts = "\(Fixtures.repo)/scripts/netns/hosts.sh"
         let network = try Fixtures.run(hosts, ["up", "2"])
@@ -161,7 +162,12 @@ import Testing
         defer { _ = try? Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["down", cluster]) }
         try #require(up.status == 0, "the Slurm cluster did not start: \(up.stdout)\(up.stderr)")
 
-        for failure in ["ranks of h2 killed", "link of h2 cut"] {
+        let mpirun = [
+            "MNIST_MPI_LAUNCHER": "mpirun",
+            "MPIRUN_FLAGS":
+                "--bind-to none --mca btl tcp,self,vader --mca btl_tcp_if_include 10.231.0.0/24 --mca oob_tcp_if_include 10.231.0.0/24",
+        ]
+        for (failure, launcher) in [("ranks of h2 killed", [:]), ("ranks of h2 killed", mpirun), ("link of h2 cut", [:])] {
             let dir = Fixtures.temporaryDirectory()
             let submitted = try slurm(
                 "sbatch",
@@ -170,7 +176,7 @@ import Testing
                     "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch", "--data-dir", Fixtures.dataDirectory, "--checkpoint-every", "100",
                     "--peer-timeout", "5",
                 ],
-                extra: ["CHECKPOINT_DIR": "\(dir)/ck"])
+                extra: ["CHECKPOINT_DIR": "\(dir)/ck"].merging(launcher) { $1 })
             try #require(submitted.status == 0, "\(submitted.stderr)")
             let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             // Epoch 2 is steps 470-938.
@@ -181,7 +187,11 @@ import Testing
                     "/bin/sh",
                     [
                         "-c",
-                        "for p in $(pgrep -f '^\(Fixtures.releaseBinary) .*\(dir)/ck'); do [ \"$(nsenter -t $p -u hostname)\" = h2 ] && kill -KILL $p && echo $p; done",
+                        // The ranks (not srun or mpirun, whose command lines name them too) on h2.
+                        """
+                        for p in $(pgrep -f 'mnist-mpi --checkpoint-dir \(dir)/ck'); do [ "$(nsenter -t $p -u hostname)" = h2 ] \
+                        && ! grep -qxE 'srun|mpirun' /proc/$p/comm && kill -KILL $p && echo $p; done
+                        """,
                     ])
                 #expect(killed.stdout.split(separator: "\n").count == 2, "\(killed.stdout)\(killed.stderr)")
             } else {
@@ -201,6 +211,7 @@ import Testing
             let text = Fixtures.text(log)
             #expect(done["JobState"] == "COMPLETED" && done["ExitCode"] == "0:0", "\(done)\n\(text)")
             #expect(text.contains("restart 1 of 2") && text.contains("Resuming from the checkpoint at step"), "\(text)")
+            #expect(text.contains("tasks through \(launcher["MNIST_MPI_LAUNCHER"] ?? "srun")"), "\(text)")
             let resumed = text.firstMatch(of: /Resuming from the checkpoint at step ([0-9]+)/).map { String($0.1) } ?? "?"
             if failure.hasPrefix("ranks") {
                 #expect(text.contains("relaunching on h1 h2 (2 2 tasks)"), "\(text)")
@@ -215,7 +226,7 @@ import Testing
                 "/bin/sh", ["-c", "for p in $(pgrep -f '\(dir)/ck'); do [ \"$(nsenter -t $p -u hostname)\" = h1 ] && echo $p; done"])
             #expect(left.stdout.isEmpty, "left running on h1: \(left.stdout)")
             print(
-                "recovery (\(failure)): training again \(recovered.map { String(format: "%.1f", $0) } ?? "never") s after the failure, from step \(resumed) (the newest checkpoint at the failure: step \(newestAtFailure), the next due 100 steps later)"
+                "recovery (\(failure), \(launcher["MNIST_MPI_LAUNCHER"] ?? "srun")): training again \(recovered.map { String(format: "%.1f", $0) } ?? "never") s after the failure, from step \(resumed) (the newest checkpoint at the failure: step \(newestAtFailure), the next due 100 steps later)"
             )
         }
     }
