@@ -22,9 +22,6 @@ export TSAN_OPTIONS="exitcode=86:log_path=$log"
 export SWIFT_BACKTRACE=enable=no
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
-# Under ThreadSanitizer, Swift's runtime was seen once to livelock while several threads made
-# the same generic metadata at the same time (threads spinning in swift_getGenericMetadata).
-# A run that hangs is given one more try; a second hang, like any report, fails.
 # ThreadSanitizer looks for data races, so it runs the suites of the code that runs threads (the
 # Parallel, Planning and Training folders, and the thread helpers), not those of the file
 # parsers, which AddressSanitizer covers, nor the three that train 50 steps on every layout to
@@ -35,6 +32,9 @@ if [ "$sanitizer" = thread ]; then
         | grep -o '[A-Za-z]*Tests' | sort -u | paste -sd '|')"
     filter=(--filter "MNISTMPITests\.($suites)" --skip 'agreesWithHierarchicalOnEveryLayout|agreesWithAllreduceOnEveryLayout|shardedAgreesWithAllreduce')
 fi
+# Under ThreadSanitizer, Swift's runtime was seen once to livelock while several threads made
+# the same generic metadata at the same time (threads spinning in swift_getGenericMetadata).
+# A run that hangs is given one more try; a second hang, like any report, fails.
 unit() { timeout 900 swift test "${build[@]}" --skip-build "${filter[@]}"; }
 unit || { status=$?; [ $status -eq 124 ] || exit $status; echo "sanitize: unit tests hung; once more"; unit; }
 echo "sanitize: $sanitizer unit tests done at ${SECONDS} s"
