@@ -32,8 +32,7 @@ FLOP_PER_SAMPLE = 2 * (784 * 512 + 512 * 10) + 2 * (784 * 512 + 2 * 512 * 10)
 def measured_peaks():
     """The machine's peak GFLOP/s, float32 and (where the CPU has AVX512_BF16) bfloat16, from
     scripts/peak_flops.c run on every core at once: the sum of what each core reaches."""
-    flags = ["gcc", "-O2", "-o", PEAK, os.path.join(REPO, "scripts", "peak_flops.c")]
-    subprocess.run(flags, check=True)
+    subprocess.run(["gcc", "-O2", "-o", PEAK, os.path.join(REPO, "scripts", "peak_flops.c")], check=True)
     cores = os.cpu_count()
     procs = [subprocess.Popen(["taskset", "-c", str(c), PEAK, "2"], stdout=subprocess.PIPE, text=True) for c in range(cores)]
     peaks = {}

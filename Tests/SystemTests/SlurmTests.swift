@@ -59,6 +59,54 @@ import Testing
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Runs `body` with the emulated hosts h1 and h2 up (scripts/netns/hosts.sh, whose path it
+    /// is given) and a slurmd on each, and takes them down after.
+    func onTwoEmulatedHosts(_ body: (_ hosts: String) throws -> Void) throws {
+        let hosts = "\(Fixtures.repo)/scripts/netns/hosts.sh"
+        let network = try Fixtures.run(hosts, ["up", "2"])
+        defer { _ = try? Fixtures.run(hosts, ["down"]) }
+        try #require(network.status == 0, "\(network.stderr)")
+        let up = try Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["up", cluster, "--hosts", "2"], timeout: 90)
+        defer { _ = try? Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["down", cluster]) }
+        try #require(up.status == 0, "the Slurm cluster did not start: \(up.stdout)\(up.stderr)")
+        try body(hosts)
+    }
+
+    /// For the batch script's mpirun across the emulated hosts: their link is the only way
+    /// between them; each host's ranks on its own core.
+    static let mpirunAcrossHosts =
+        "--bind-to none --mca btl tcp,self,vader --mca btl_tcp_if_include 10.231.0.0/24 --mca oob_tcp_if_include 10.231.0.0/24"
+
+    /// Submits the batch script as `sbatch -N 2 --ntasks-per-node=2` with its output in
+    /// `dir`/job.out and the test data; returns the job's id.
+    func submitAcrossHosts(dir: String, _ flags: [String], extra: [String: String]) throws -> String {
+        let submitted = try slurm(
+            "sbatch",
+            [
+                "--parsable", "-N", "2", "--ntasks-per-node=2", "--output=\(dir)/job.out", "--chdir=\(Fixtures.repo)",
+                "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch", "--data-dir", Fixtures.dataDirectory,
+            ] + flags,
+            extra: extra)
+        try #require(submitted.status == 0, "\(submitted.stderr)")
+        return submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The processes whose command line contains `pattern` and that run as emulated host
+    /// `host` (their UTS namespace's hostname), with their command names.
+    func processes(_ pattern: String, on host: String) throws -> [(pid: pid_t, command: String)] {
+        let found = try Fixtures.run(
+            "/bin/sh",
+            [
+                "-c",
+                "for p in $(pgrep -f '\(pattern)'); do [ \"$(nsenter -t $p -u hostname)\" = \(host) ] && echo $p $(cat /proc/$p/comm); done",
+            ])
+        return found.stdout.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 1).map(String.init)
+            guard fields.count == 2, let pid = pid_t(fields[0]) else { return nil }
+            return (pid, fields[1])
+        }
+    }
+
     @Test func batchJobsRunRequeueAndResume() throws {
         let up = try Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["up", cluster], timeout: 90)
         defer { _ = try? Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["down", cluster]) }
@@ -106,13 +154,10 @@ import Testing
     /// starts the second host's ranks through Slurm. Every way the ranks span the hosts and run
     /// a reduction across them, hierarchical or factored as auto chose.
     @Test func jobsSpanHostsThroughSrunAndMpirun() throws {
-        let hosts = "\(Fixtures.repo)/scripts/netns/hosts.sh"
-        let network = try Fixtures.run(hosts, ["up", "2"])
-        defer { _ = try? Fixtures.run(hosts, ["down"]) }
-        try #require(network.status == 0, "\(network.stderr)")
-        let up = try Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["up", cluster, "--hosts", "2"], timeout: 90)
-        defer { _ = try? Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["down", cluster]) }
-        try #require(up.status == 0, "the Slurm cluster did not start: \(up.stdout)\(up.stderr)")
+        try onTwoEmulatedHosts { _ in try spanHosts() }
+    }
+
+    private func spanHosts() throws {
         let line = /Reduction: (hierarchical|factored) \(auto: [^)]*\), 2 hosts x 2 rank\(s\)/
         let direct = try slurm(
             "srun",
@@ -124,21 +169,9 @@ import Testing
         #expect(direct.status == 0 && direct.stdout.contains(line), "\(direct.stdout)\(direct.stderr)")
         for launcher in ["", "mpirun"] {
             let dir = Fixtures.temporaryDirectory()
-            let submitted = try slurm(
-                "sbatch",
-                [
-                    "--parsable", "-N", "2", "--ntasks-per-node=2", "--output=\(dir)/job.out", "--chdir=\(Fixtures.repo)",
-                    "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch", "--data-dir", Fixtures.dataDirectory, "--max-steps", "30",
-                    "--history", "\(dir)/h.json",
-                ],
-                extra: [
-                    "CHECKPOINT_DIR": "\(dir)/ck", "MNIST_MPI_LAUNCHER": launcher,
-                    // The hosts' link is the only way between them; each host's ranks on its own core.
-                    "MPIRUN_FLAGS":
-                        "--bind-to none --mca btl tcp,self,vader --mca btl_tcp_if_include 10.231.0.0/24 --mca oob_tcp_if_include 10.231.0.0/24",
-                ])
-            #expect(submitted.status == 0, "\(submitted.stderr)")
-            let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let id = try submitAcrossHosts(
+                dir: dir, ["--max-steps", "30", "--history", "\(dir)/h.json"],
+                extra: ["CHECKPOINT_DIR": "\(dir)/ck", "MNIST_MPI_LAUNCHER": launcher, "MPIRUN_FLAGS": Self.mpirunAcrossHosts])
             let done = try waitForState(id, ["COMPLETED", "FAILED", "CANCELLED"], timeout: 180)
             let log = Fixtures.text("\(dir)/job.out")
             #expect(done["JobState"] == "COMPLETED" && done["ExitCode"] == "0:0", "\(done)\n\(log)")
@@ -154,46 +187,26 @@ import Testing
     /// cut in epoch 2, and completes on host 1 alone. Each prints how long it took from the
     /// failure to training again.
     @Test func jobsRecoverInsideTheirAllocation() throws {
-        let hosts = "\(Fixtures.repo)/scripts/netns/hosts.sh"
-        let network = try Fixtures.run(hosts, ["up", "2"])
-        defer { _ = try? Fixtures.run(hosts, ["down"]) }
-        try #require(network.status == 0, "\(network.stderr)")
-        let up = try Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["up", cluster, "--hosts", "2"], timeout: 90)
-        defer { _ = try? Fixtures.run("\(Fixtures.repo)/scripts/slurm/cluster.sh", ["down", cluster]) }
-        try #require(up.status == 0, "the Slurm cluster did not start: \(up.stdout)\(up.stderr)")
+        try onTwoEmulatedHosts { hosts in try recover(hosts: hosts) }
+    }
 
-        let mpirun = [
-            "MNIST_MPI_LAUNCHER": "mpirun",
-            "MPIRUN_FLAGS":
-                "--bind-to none --mca btl tcp,self,vader --mca btl_tcp_if_include 10.231.0.0/24 --mca oob_tcp_if_include 10.231.0.0/24",
-        ]
+    private func recover(hosts: String) throws {
+        let mpirun = ["MNIST_MPI_LAUNCHER": "mpirun", "MPIRUN_FLAGS": Self.mpirunAcrossHosts]
         for (failure, launcher) in [("ranks of h2 killed", [:]), ("ranks of h2 killed", mpirun), ("link of h2 cut", [:])] {
             let dir = Fixtures.temporaryDirectory()
-            let submitted = try slurm(
-                "sbatch",
-                [
-                    "--parsable", "-N", "2", "--ntasks-per-node=2", "--output=\(dir)/job.out", "--chdir=\(Fixtures.repo)",
-                    "\(Fixtures.repo)/scripts/slurm/mnist-mpi.sbatch", "--data-dir", Fixtures.dataDirectory, "--checkpoint-every", "100",
-                    "--peer-timeout", "5",
-                ],
+            let id = try submitAcrossHosts(
+                dir: dir, ["--checkpoint-every", "100", "--peer-timeout", "5"],
                 extra: ["CHECKPOINT_DIR": "\(dir)/ck"].merging(launcher) { $1 })
-            try #require(submitted.status == 0, "\(submitted.stderr)")
-            let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             // Epoch 2 is steps 470-938.
             try #require(
                 Fixtures.waitFor("\(dir)/ck/checkpoint-00000600.safetensors", timeout: 120), "\(Fixtures.text("\(dir)/job.out"))")
             if failure.hasPrefix("ranks") {
-                let killed = try Fixtures.run(
-                    "/bin/sh",
-                    [
-                        "-c",
-                        // The ranks (not srun or mpirun, whose command lines name them too) on h2.
-                        """
-                        for p in $(pgrep -f 'mnist-mpi --checkpoint-dir \(dir)/ck'); do [ "$(nsenter -t $p -u hostname)" = h2 ] \
-                        && ! grep -qxE 'srun|mpirun' /proc/$p/comm && kill -KILL $p && echo $p; done
-                        """,
-                    ])
-                #expect(killed.stdout.split(separator: "\n").count == 2, "\(killed.stdout)\(killed.stderr)")
+                // The ranks on h2 (not srun or mpirun, whose command lines name them too).
+                let ranks = try processes("mnist-mpi --checkpoint-dir \(dir)/ck", on: "h2").filter {
+                    !["srun", "mpirun"].contains($0.command)
+                }
+                let killed = ranks.filter { kill($0.pid, SIGKILL) == 0 }
+                #expect(killed.count == 2, "\(ranks)")
             } else {
                 #expect(try Fixtures.run(hosts, ["cut", "h2"]).status == 0)
             }
@@ -222,9 +235,8 @@ import Testing
                 #expect(text.contains("2 ranks on one host") && text.contains("Test accuracy: 0.9"), "\(text)")
             }
             // Nothing of the job is left on host 1.
-            let left = try Fixtures.run(
-                "/bin/sh", ["-c", "for p in $(pgrep -f '\(dir)/ck'); do [ \"$(nsenter -t $p -u hostname)\" = h1 ] && echo $p; done"])
-            #expect(left.stdout.isEmpty, "left running on h1: \(left.stdout)")
+            let left = try processes("\(dir)/ck", on: "h1")
+            #expect(left.isEmpty, "left running on h1: \(left)")
             print(
                 "recovery (\(failure), \(launcher["MNIST_MPI_LAUNCHER"] ?? "srun")): training again \(recovered.map { String(format: "%.1f", $0) } ?? "never") s after the failure, from step \(resumed) (the newest checkpoint at the failure: step \(newestAtFailure), the next due 100 steps later)"
             )
