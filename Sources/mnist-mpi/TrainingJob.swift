@@ -114,7 +114,7 @@ struct TrainingJob {
 
         let plannedCosts = try comm.onRoot { try config.costsFile.map(PlanReport.loadCosts) } ?? nil
         enter("loading the data")
-        let data = comm.distribute(try comm.onRoot { try Dataset.load(config.dataset, from: config.dataDirectory) })
+        let data = try comm.distribute { hold in try Dataset.load(config.dataset, from: config.dataDirectory, holdTrainImages: hold) }
         let architecture = Architecture(classes: config.dataset.classNames.count)
         enter("sending the initial weights")
         let weights = comm.broadcast(

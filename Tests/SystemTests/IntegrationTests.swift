@@ -74,7 +74,8 @@ import Testing
     /// hold none of their own. By proportional set size (a shared page's share in each process
     /// that maps it) the node's ranks add up to at most one copy (47 MB) and 30 MB a rank, and
     /// every rank but the first to at most its share of the copy and 30 MB (a copy of its own
-    /// would be 47 MB more).
+    /// would be 47 MB more). Rank 0 peaks at 90 MiB at most at np 2 and 3 (128 MB when it loaded
+    /// the set into an array of its own and then copied it into the node's).
     @Test(arguments: [
         (2, ["--reduction", "allreduce"]), (3, ["--reduction", "shared-memory"]), (4, ["--reduction", "sharded"]),
         (4, ["--deterministic"]), (2, ["--threads", "2"]),
@@ -86,7 +87,11 @@ import Testing
         #expect(left.isEmpty, "left in /dev/shm: \(left)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/h.json"))) as! [String: Any]
         let (peak, pss) = (try #require(json["peak_rss_mb"] as? [Double]), try #require(json["pss_mb"] as? [Double]))
-        #expect(peak.count == np && peak[0] > 47, "rank 0 loaded the set: \(peak)")
+        // Rank 0 read the set straight into the node's copy: beside the other ranks it holds the
+        // test set (7.8 MB) and, while inflating, the compressed file (9.9 MB), never a copy of
+        // its own (47 MB more).
+        #expect(peak.count == np && peak[0] > 47 && peak[0] - peak.dropFirst().max()! < 25, "rank 0: \(peak) MB")
+        #expect(np > 3 || peak[0] <= 90 * 1.048576, "rank 0 at most 90 MiB: \(peak) MB")
         #expect(pss.count == np && pss.reduce(0, +) <= 47.04 + 30 * Double(np), "\(pss)")
         for (rank, mb) in pss.enumerated().dropFirst() { #expect(mb <= 47.04 / Double(np) + 30, "rank \(rank): \(pss)") }
     }
@@ -96,8 +101,8 @@ import Testing
         #expect(out.status != 0)
         let line = try #require(out.stderr.split(separator: "\n").first { $0.hasPrefix("mnist-mpi: error:") })
         #expect(
-            line.hasPrefix("mnist-mpi: error: rank 0: holding the training images in shared memory failed: /dev/shm/mnist-mpi-")
-                && line.hasSuffix(": cannot hold 47040000 bytes: No space left on device; ending the job"), "\(out.stderr)")
+            line.hasPrefix("mnist-mpi: error: holding the training images in shared memory failed: /dev/shm/mnist-mpi-")
+                && line.hasSuffix(": cannot hold 47040016 bytes: No space left on device"), "\(out.stderr)")
         #expect(left.isEmpty, "left in /dev/shm: \(left)")
     }
 

@@ -106,9 +106,10 @@ public struct Split: Sendable {
     }
 
     /// Checks parsed IDX arrays for shape, matching counts and labels within `classes`.
+    /// - Parameter pixels: the images' pixels, when they are not `images.bytes`.
     public static func validated(
         images: IDXArray, labels: IDXArray, classes: Int,
-        names: (images: String, labels: String), split: String
+        names: (images: String, labels: String), split: String, pixels: ImageBytes? = nil
     ) throws -> Split {
         guard images.shape.count == 3, images.shape[1] == 28, images.shape[2] == 28 else {
             throw IDXError.unexpectedShape(file: names.images, found: images.shape, expected: "[N, 28, 28]")
@@ -119,7 +120,7 @@ public struct Split: Sendable {
         if let bad = labels.bytes.firstIndex(where: { Int($0) >= classes }) {
             throw IDXError.labelOutOfRange(file: names.labels, index: bad, value: labels.bytes[bad], classes: classes)
         }
-        return Split(images: images.bytes, labels: labels.bytes)
+        return Split(images: pixels ?? ImageBytes(images.bytes), labels: labels.bytes)
     }
 }
 
@@ -134,33 +135,58 @@ public struct Dataset: Sendable {
     }
 
     /// Reads, inflates (when gzip), checks and checksums the four files of `spec` in `directory`.
-    public static func load(_ spec: DatasetSpec, from directory: String) throws -> Dataset {
+    /// - Parameter holdTrainImages: memory for the whole training-images file (inflated), which
+    ///   the file is read straight into, header included; nil: an array of this process.
+    public static func load(
+        _ spec: DatasetSpec, from directory: String, holdTrainImages: ((Int) throws -> HeldBytes)? = nil
+    ) throws -> Dataset {
         if FileIO.exists(directory), !FileIO.isDirectory(directory) {
             throw DatasetError.notADirectory(directory)
         }
         var arrays: [IDXArray] = []
+        var trainImages: ImageBytes?
         for (i, file) in spec.files.enumerated() {
             var bytes = try readEither(file, in: directory)
-            if Gzip.isGzip(bytes) { bytes = try Gzip.inflate(bytes, name: file + ".gz") }
-            // Structure first (its messages say more than a checksum can), then the checksum.
             let dimensions = i % 2 == 0 ? 3 : 1
-            _ = try IDX.validatedShape(bytes, dimensions: dimensions, name: file)
-            if let expected = spec.sha256[file] {
-                let actual = sha256Hex(bytes)
-                guard actual == expected else {
-                    throw DatasetError.checksumMismatch(file: file, expected: expected, actual: actual)
+            if i == 0, let holdTrainImages {
+                let held = try holdTrainImages(Gzip.isGzip(bytes) ? try Gzip.declaredSize(bytes, name: file + ".gz") : bytes.count)
+                if Gzip.isGzip(bytes) {
+                    try Gzip.inflate(bytes, name: file + ".gz", into: held.bytes)
+                } else {
+                    bytes.withUnsafeBytes { held.bytes.copyMemory(from: $0) }
                 }
+                let shape = try checked(UnsafeRawBufferPointer(held.bytes), file: file, dimensions: dimensions, spec: spec)
+                trainImages = ImageBytes(held, offset: IDX.headerSize(dimensions))
+                arrays.append(IDXArray(shape: shape, bytes: []))
+                continue
             }
+            if Gzip.isGzip(bytes) { bytes = try Gzip.inflate(bytes, name: file + ".gz") }
+            _ = try checked(bytes, file: file, dimensions: dimensions, spec: spec)
             arrays.append(try IDX.parse(consume bytes, dimensions: dimensions, name: file))
         }
         let classes = spec.classNames.count
         let train = try Split.validated(
             images: arrays[0], labels: arrays[1], classes: classes,
-            names: (spec.files[0], spec.files[1]), split: "training")
+            names: (spec.files[0], spec.files[1]), split: "training", pixels: trainImages)
         let test = try Split.validated(
             images: arrays[2], labels: arrays[3], classes: classes,
             names: (spec.files[2], spec.files[3]), split: "test")
         return Dataset(train: train, test: test)
+    }
+
+    /// Checks an inflated file's structure (its messages say more than a checksum can), then
+    /// its checksum; returns its shape.
+    private static func checked(
+        _ bytes: some RandomAccessCollection<UInt8>, file: String, dimensions: Int, spec: DatasetSpec
+    ) throws -> [Int] {
+        let shape = try IDX.validatedShape(bytes, dimensions: dimensions, name: file)
+        if let expected = spec.sha256[file] {
+            let actual = bytes.withContiguousStorageIfAvailable { sha256Hex(UnsafeRawBufferPointer($0)) }!
+            guard actual == expected else {
+                throw DatasetError.checksumMismatch(file: file, expected: expected, actual: actual)
+            }
+        }
+        return shape
     }
 
     /// `name.gz` if present, else `name`.

@@ -62,11 +62,11 @@ public enum IDX {
     public static func headerSize(_ dimensions: Int) -> Int { 4 + 4 * dimensions }
 
     /// Checks the header against the bytes present and returns the shape it declares.
-    public static func validatedShape(_ file: [UInt8], dimensions: Int, name: String) throws -> [Int] {
+    public static func validatedShape(_ file: some RandomAccessCollection<UInt8>, dimensions: Int, name: String) throws -> [Int] {
         let headerSize = headerSize(dimensions)
         guard file.count >= headerSize else { throw IDXError.tooShort(file: name, bytes: file.count) }
         let expectedMagic: [UInt8] = [0, 0, 0x08, UInt8(dimensions)]
-        let magic = Array(file[0..<4])
+        let magic = Array(file.prefix(4))
         guard magic == expectedMagic else {
             throw IDXError.badMagic(file: name, found: magic, expected: expectedMagic)
         }

@@ -34,10 +34,15 @@ public protocol Communicator: AnyObject {
     /// alive as long as the communicator, when all ranks share one machine's memory; nil
     /// otherwise. Called by every rank together.
     func sharedBuffer(count: Int) -> UnsafeMutablePointer<Float>?
-    /// `count` bytes held once by ranks that all share one machine's memory: rank 0 writes
-    /// them (`fill` is called on it alone), then every rank reads them. Called by every rank
-    /// together.
-    func bytesHeldOnce(count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) -> ImageBytes
+    /// `count` bytes that this rank alone writes, then shares with the ranks of its node
+    /// (`share`). Throws when the node cannot hold them.
+    func holdBytes(count: Int) throws -> HeldBytes
+    /// Rank 0's `held` (nil on the others), which it has written, on every rank, where they
+    /// read it without a copy of their own. The ranks all share one machine's memory. Called by
+    /// every rank together.
+    func share(_ held: HeldBytes?) -> HeldBytes
+    /// Ends every rank's process, reporting that this rank failed at `what` because of `error`.
+    func endJob(failedAt what: String, _ error: Error) -> Never
     /// Returns once every rank has called it; what any rank wrote to shared segments before
     /// it is then visible to all.
     func barrier()

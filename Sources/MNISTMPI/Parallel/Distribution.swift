@@ -1,25 +1,48 @@
 /// What a job sends from the root to every rank before training (the data, the initial
 /// weights), and back to the root after (small per-rank reports).
 extension Communicator {
-    /// The root's training split on every rank, its images held once per node: the first rank
-    /// of each node receives them from the root (between nodes, over the network) into memory
-    /// the node's ranks share (`bytesHeldOnce`), where the others read them. The labels (60 KB)
-    /// are copied to every rank. The test split stays on the root, the only rank that
-    /// evaluates; the others get an empty one. A job of one rank keeps what it loaded. Called
-    /// by every rank together.
-    public func distribute(_ loaded: Dataset?) -> Dataset {
+    /// The training split that the root loads with `load`, on every rank, its images held
+    /// once per node. `load` runs on the root alone (its errors end every rank, as `onRoot`'s)
+    /// and reads the training images into what `holdTrainImages` gives: on a node of several
+    /// ranks, memory they all share (`holdBytes`), so that the root never holds a copy of its
+    /// own beside it. The first rank of each other node receives them from the root (over the
+    /// network) into its node's shared memory; the node's other ranks read them there. The
+    /// labels (60 KB) are copied to every rank. The test split stays on the root, the only
+    /// rank that evaluates; the others get an empty one. Called by every rank together.
+    public func distribute(_ load: (_ holdTrainImages: @escaping (Int) throws -> HeldBytes) throws -> Dataset) throws -> Dataset {
+        let node = size > 1 ? splitByNode() : self
+        // A node of one rank keeps them in its own memory.
+        func hold(_ count: Int) throws(HoldingFailed) -> HeldBytes {
+            guard node.size > 1 else { return HeldBytes(count: count) }
+            do { return try node.holdBytes(count: count) } catch { throw HoldingFailed(reason: error) }
+        }
+        let loaded = try onRoot { () throws -> Dataset in
+            let data = try load(hold)
+            guard size > 1, data.train.images.heldIn == nil else { return data }
+            // `load` did not use `holdTrainImages`: a copy.
+            let held = try hold(data.train.images.count)
+            data.train.images.withUnsafeBufferPointer { held.bytes.copyMemory(from: UnsafeRawBufferPointer($0)) }
+            return Dataset(train: Split(images: ImageBytes(held), labels: data.train.labels), test: data.test)
+        }
         if size == 1, let loaded { return loaded }
         var labels = loaded?.train.labels ?? []
         broadcast(&labels, root: 0)
-        let count = labels.count * Split.imageSize
-        let node = splitByNode()
+        // Where the root's images sit in what holds them (after the file's header, when it read
+        // the whole file into it).
+        let root = loaded?.train.images.heldIn
+        var place = [Int64(root?.offset ?? 0), Int64(root?.held.bytes.count ?? 0)]
+        place.withUnsafeMutableBytes { broadcast($0, root: 0) }
         let firstOfEachNode = split(color: node.rank == 0 ? 0 : 1)  // the root is its rank 0
-        let images = node.bytesHeldOnce(count: count) { images in
-            if isRoot { loaded!.train.images.withUnsafeBufferPointer { images.copyMemory(from: UnsafeRawBufferPointer($0)) } }
-            firstOfEachNode.broadcast(images, root: 0)
+        var held = root?.held
+        if node.rank == 0 {
+            if held == nil {
+                do { held = try hold(Int(place[1])) } catch { endJob(failedAt: HoldingFailed.what, error.reason) }
+            }
+            firstOfEachNode.broadcast(held!.bytes, root: 0)
         }
-        let train = Split(images: images, labels: labels)
-        return Dataset(train: train, test: loaded?.test ?? Split(images: [], labels: []))
+        if node.size > 1 { held = node.share(held) }
+        let images = ImageBytes(held!, offset: Int(place[0]), count: labels.count * Split.imageSize)
+        return Dataset(train: Split(images: images, labels: labels), test: loaded?.test ?? Split(images: [], labels: []))
     }
 
     /// The root's `count` floats on every rank (native byte order: every rank is the same kind
@@ -40,4 +63,11 @@ extension Communicator {
             }
         }
     }
+}
+
+/// The node could not hold the training images in memory its ranks share (/dev/shm full, say).
+public struct HoldingFailed: Error, CustomStringConvertible {
+    static let what = "holding the training images in shared memory"
+    let reason: Error
+    public var description: String { "\(Self.what) failed: \(reason)" }
 }

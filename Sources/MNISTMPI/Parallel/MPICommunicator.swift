@@ -112,38 +112,34 @@ public final class MPICommunicator: Communicator {
         sharedWindow(bytes: rank == 0 ? count * 4 : 0)?[0].bindMemory(to: Float.self, capacity: count)
     }
 
-    /// In a shared-memory file (`SharedMemoryFile`) that rank 0 maps and writes and the other
-    /// ranks read without mapping, so that their resident size does not count it; a private
-    /// array when this is the node's only rank. A file that cannot be made or opened ends the job.
-    public func bytesHeldOnce(count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) -> ImageBytes {
-        guard size > 1 else {
-            return ImageBytes(
-                [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    fill(UnsafeMutableRawBufferPointer(buffer))
-                    initialized = count
-                })
-        }
-        var name = Array("/mnist-mpi-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))".utf8)
+    /// In a new shared-memory file (`SharedMemoryFile`), which `share` opens on the node's
+    /// other ranks and then unlinks.
+    public func holdBytes(count: Int) throws -> HeldBytes {
+        let name = "/mnist-mpi-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+        return HeldBytes(try SharedMemoryFile(creating: name, count: count))
+    }
+
+    /// The other ranks map rank 0's file for reading, so that their resident size does not
+    /// count it. A file that cannot be opened ends the job.
+    public func share(_ held: HeldBytes?) -> HeldBytes {
+        precondition((rank == 0) == (held != nil) && (held == nil || held!.file != nil))
+        var name = Array((held?.file?.name ?? "").utf8)
+        var count = [Int64(held?.bytes.count ?? 0)]
         broadcast(&name, root: 0)
-        let path = String(decoding: name, as: UTF8.self)
+        count.withUnsafeMutableBytes { broadcast($0, root: 0) }
         do {
-            let file = rank == 0 ? try SharedMemoryFile(creating: path, count: count) : nil
-            barrier()  // created before it is opened
-            let reader = rank == 0 ? nil : try SharedMemoryFile(reading: path, count: count)
+            let mine = try held ?? HeldBytes(SharedMemoryFile(reading: String(decoding: name, as: UTF8.self), count: Int(count[0])))
             barrier()  // opened by all before its name goes
-            if let file {
-                SharedMemoryFile.removeName(path)
-                fill(UnsafeMutableRawBufferPointer(start: file.mapping, count: count))
-            }
-            barrier()  // written before it is read
-            let mapped = (file ?? reader)!
-            return ImageBytes(shared: mapped.mapping.assumingMemoryBound(to: UInt8.self), count: count, owner: mapped)
+            held?.file?.removeName()
+            return mine
         } catch {
-            report(
-                CommunicationFailure(
-                    what: "holding the training images in shared memory", code: nil, rank: worldRank, message: error.description))
-            abort(code: 1)
+            endJob(failedAt: HoldingFailed.what, error)
         }
+    }
+
+    public func endJob(failedAt what: String, _ error: Error) -> Never {
+        report(CommunicationFailure(what: what, code: nil, rank: worldRank, message: "\(error)"))
+        abort(code: 1)
     }
 
     /// An MPI-3 shared-memory window (`MPI_Win_allocate_shared`) over the ranks of this node,

@@ -134,11 +134,17 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         sharedBuffers(floats: count, onEveryRank: false)?[0].assumingMemoryBound(to: Float.self)
     }
 
-    public func bytesHeldOnce(count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) -> ImageBytes {
-        let start = sharedBuffers(floats: divideRoundingUp(max(count, 1), 4), onEveryRank: false)![0]
-        if rank == 0 { fill(UnsafeMutableRawBufferPointer(start: start, count: count)) }
-        shared.barrier()
-        return ImageBytes(shared: start.assumingMemoryBound(to: UInt8.self), count: count, owner: self)
+    public func holdBytes(count: Int) throws -> HeldBytes { HeldBytes(count: count) }
+
+    public func share(_ held: HeldBytes?) -> HeldBytes {
+        shared.post(held.map { UnsafeRawPointer(Unmanaged.passUnretained($0).toOpaque()) }, rank: rank)
+        let bytes = Unmanaged<HeldBytes>.fromOpaque(shared.buffer(0)).takeUnretainedValue()
+        shared.barrier()  // every rank holds a reference before rank 0 may drop its own
+        return bytes
+    }
+
+    public func endJob(failedAt what: String, _ error: Error) -> Never {
+        fatalError("rank \(rank): \(what) failed: \(error)")
     }
 
     /// Threads share all memory: every rank (or rank 0 alone) allocates a buffer of `floats`,

@@ -6,9 +6,11 @@ public enum ByteOrder {
         [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
     }
 
-    /// The big-endian UInt32 at `offset` of `bytes` (which must hold four bytes there).
-    public static func readBigEndian(_ bytes: [UInt8], at offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+    /// The big-endian UInt32 `offset` bytes into `bytes` (which must hold four bytes there).
+    public static func readBigEndian(_ bytes: some Collection<UInt8>, at offset: Int) -> UInt32 {
+        let word = bytes.dropFirst(offset).prefix(4)
+        precondition(word.count == 4, "four bytes at \(offset)")
+        return word.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     /// Appends `value`'s bytes, least significant first.

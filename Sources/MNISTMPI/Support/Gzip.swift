@@ -43,49 +43,75 @@ public enum Gzip {
     /// Output grows only as data really inflates, capped at `limit` bytes, so a hostile stream
     /// cannot make us allocate more than that.
     public static func inflate(_ input: [UInt8], name: String, limit: Int = 256 << 20, wrapper: Wrapper = .gzip) throws -> [UInt8] {
+        var output: [UInt8] = []
+        // The trailer's length is a good first guess, as far as the input could really inflate.
+        output.reserveCapacity(min(wrapper == .gzip ? declaredSize(input) ?? 0 : 0, limit, 1032 * input.count))
+        try inflate(input, name: name, wrapper: wrapper) { piece in
+            guard piece.count <= limit - output.count else { throw GzipError.tooLarge(file: name, limit: limit) }
+            output.append(contentsOf: piece)
+        }
+        return output
+    }
+
+    /// Inflates a gzip stream into `target`, which holds exactly the length its trailer declares
+    /// (`declaredSize`): zlib checks that length, and the stream may not write past it.
+    public static func inflate(_ input: [UInt8], name: String, into target: UnsafeMutableRawBufferPointer) throws {
+        var produced = 0
+        try inflate(input, name: name, wrapper: .gzip) { piece in
+            guard piece.count <= target.count - produced else {
+                throw GzipError.corrupt(file: name, reason: "inflates to more than the \(target.count) bytes its trailer declares")
+            }
+            UnsafeMutableRawBufferPointer(rebasing: target[produced..<(produced + piece.count)]).copyMemory(from: piece)
+            produced += piece.count
+        }
+    }
+
+    /// The uncompressed length a gzip stream's trailer declares (ISIZE: the length modulo
+    /// 2^32, so exact below 4 GiB), which only inflating it proves; nil if it has no trailer.
+    public static func declaredSize(_ input: [UInt8]) -> Int? {
+        guard isGzip(input), input.count >= 18 else { return nil }
+        let n = input.count
+        return Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
+    }
+
+    /// `declaredSize`, where it is one this stream could inflate to within `limit`.
+    public static func declaredSize(_ input: [UInt8], name: String, limit: Int = 256 << 20) throws -> Int {
+        guard let size = declaredSize(input) else { throw GzipError.truncated(file: name) }
+        guard size <= limit else { throw GzipError.tooLarge(file: name, limit: limit) }
+        // Deflate expands at most 1032 to 1.
+        guard size <= 1032 * input.count else {
+            throw GzipError.corrupt(file: name, reason: "its trailer declares \(size) bytes, more than its data can hold")
+        }
+        return size
+    }
+
+    /// Inflates `input` a piece at a time through a small buffer, handing each piece to `take`.
+    private static func inflate(
+        _ input: [UInt8], name: String, wrapper: Wrapper, take: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         var stream = z_stream()
-        let windowBits = wrapper.windowBits
-        guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard inflateInit2_(&stream, wrapper.windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw GzipError.corrupt(file: name, reason: "zlib could not start")
         }
         defer { inflateEnd(&stream) }
-
-        // The trailer's ISIZE (uncompressed size mod 2^32) is a good first guess, as far as
-        // the input could really inflate: deflate expands at most 1032 to 1.
-        var capacity = 1 << 16
-        if input.count >= 4 && wrapper == .gzip {
-            let n = input.count
-            let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-            capacity = max(capacity, min(isize, limit, 1032 * n))
-        }
-        var output = [UInt8](repeating: 0, count: capacity)
-        var produced = 0
-        var status: Int32 = Z_OK
+        let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 64)
+        defer { piece.deallocate() }
         try input.withUnsafeBufferPointer { inBuf in
             // zlib only reads through next_in; the pointer is not mutable only for C's sake.
             stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
             stream.avail_in = UInt32(inBuf.count)
             while true {
-                status = output.withUnsafeMutableBufferPointer { outBuf in
-                    stream.next_out = outBuf.baseAddress! + produced
-                    stream.avail_out = UInt32(outBuf.count - produced)
-                    let s = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    produced = outBuf.count - Int(stream.avail_out)
-                    return s
-                }
+                stream.next_out = piece.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                stream.avail_out = UInt32(piece.count)
+                let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                try take(UnsafeRawBufferPointer(rebasing: piece[..<(piece.count - Int(stream.avail_out))]))
                 LocalProgress.tick()
                 switch status {
                 case Z_STREAM_END:
                     return
                 case Z_OK, Z_BUF_ERROR:
-                    if produced == output.count {
-                        // Output full: grow (doubling, up to the limit) and go on.
-                        guard output.count < limit else { throw GzipError.tooLarge(file: name, limit: limit) }
-                        output.append(contentsOf: repeatElement(0, count: min(output.count, limit - output.count)))
-                    } else if stream.avail_in == 0 {
-                        // Room to write but nothing left to read, and no end of stream.
-                        throw GzipError.truncated(file: name)
-                    }
+                    // Room left to write but nothing left to read, and no end of stream.
+                    if stream.avail_out > 0 && stream.avail_in == 0 { throw GzipError.truncated(file: name) }
                 default:
                     let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
                     throw GzipError.corrupt(file: name, reason: reason)
@@ -95,8 +121,6 @@ public enum Gzip {
         if stream.avail_in != 0 {
             throw GzipError.corrupt(file: name, reason: "\(stream.avail_in) bytes after the end of the stream")
         }
-        output.removeLast(output.count - produced)
-        return output
     }
 }
 

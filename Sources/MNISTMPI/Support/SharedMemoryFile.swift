@@ -6,15 +6,19 @@
 /// shared-memory object (a file in /dev/shm), mapped by each: the node holds them once. (Linux
 /// counts a mapped shared page in full in the resident size of every process that touched it;
 /// the proportional set size, PSS, divides it among them.) The name is removed once every
-/// reader has opened it: nothing outlives the job.
+/// reader has opened it, or by the writer when it goes first: nothing outlives the job.
 final class SharedMemoryFile {
+    let name: String
     let count: Int
+    /// Whether this process created the name and has not removed it yet.
+    private var owningName: Bool
     private let descriptor: Int32
     /// The writer's mapping, or a reader's (read-only).
     let mapping: UnsafeMutableRawPointer
 
     /// A new object of `count` bytes, named `name` (a leading `/`, unique on the node), mapped for writing.
     init(creating name: String, count: Int) throws(FileError) {
+        self.name = name
         self.count = count
         descriptor = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else { throw FileError.errno("/dev/shm" + name, "cannot create") }
@@ -28,11 +32,14 @@ final class SharedMemoryFile {
             throw FileError(file: "/dev/shm" + name, reason: "cannot hold \(count) bytes: \(reason)")
         }
         mapping = start
+        owningName = true
     }
 
     /// The object `name`, mapped for reading.
     init(reading name: String, count: Int) throws(FileError) {
+        self.name = name
         self.count = count
+        owningName = false
         descriptor = shm_open(name, O_RDONLY, 0)
         guard descriptor >= 0 else { throw FileError.errno("/dev/shm" + name, "cannot open") }
         guard let start = mmap(nil, max(count, 1), PROT_READ, MAP_SHARED, descriptor, 0), start != MAP_FAILED else {
@@ -44,10 +51,14 @@ final class SharedMemoryFile {
     }
 
     deinit {
+        removeName()
         munmap(mapping, max(count, 1))
         close(descriptor)
     }
 
-    /// Removes the name (the writer's and readers' descriptors stay valid).
-    static func removeName(_ name: String) { shm_unlink(name) }
+    /// Removes the name, if this process created it (the mappings stay valid).
+    func removeName() {
+        if owningName { shm_unlink(name) }
+        owningName = false
+    }
 }

@@ -57,6 +57,27 @@ import Testing
         #expect(data.train.images[785] == UInt8(785 % 256))
     }
 
+    /// Read straight into held memory (a node's shared memory, in a job), the training images
+    /// are the same bytes, and the same checks apply to them.
+    @Test(arguments: [true, false])
+    func readsTheTrainingImagesIntoHeldMemory(gzip: Bool) throws {
+        let dir = Fixtures.temporaryDirectory()
+        let spec = try writeFixture(in: dir, gzip: gzip)
+        var asked: [Int] = []
+        let data = try Dataset.load(spec, from: dir) { count in
+            asked.append(count)
+            return HeldBytes(count: count)
+        }
+        #expect(asked == [16 + 3 * 784], "the whole inflated file, header included")
+        #expect(data.train.images.heldIn?.offset == 16)
+        #expect(Array(data.train.images) == Array(try Dataset.load(spec, from: dir).train.images))
+
+        let tampered = Fixtures.idx(shape: [3, 28, 28], payload: Array(repeating: 7, count: 3 * 784))
+        let stored = gzip ? try Fixtures.gzip(tampered) : tampered
+        try Data(stored).write(to: URL(fileURLWithPath: "\(dir)/train-images-idx3-ubyte\(gzip ? ".gz" : "")"))
+        #expect(throws: DatasetError.self) { try Dataset.load(spec, from: dir, holdTrainImages: HeldBytes.init) }
+    }
+
     @Test func rejectsChecksumMismatch() throws {
         let dir = Fixtures.temporaryDirectory()
         let spec = try writeFixture(in: dir)

@@ -37,4 +37,29 @@ import Testing
             try Gzip.inflate(gz, name: "z.gz", limit: 4096)
         }
     }
+
+    /// Inflated into memory of the size its trailer declares; a trailer that lies either way is
+    /// an error, never a short or overrun buffer.
+    @Test func inflatesIntoTheSizeItsTrailerDeclares() throws {
+        let gz = try Fixtures.gzip(original)
+        let size = try Gzip.declaredSize(gz, name: "f.gz")
+        #expect(size == original.count)
+        let target = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 1, alignment: 1)
+        defer { target.deallocate() }
+        try Gzip.inflate(gz, name: "f.gz", into: UnsafeMutableRawBufferPointer(rebasing: target[..<size]))
+        #expect(Array(target[..<size]) == original)
+
+        for declared in [size - 1, size + 1] {
+            var lying = gz
+            for k in 0..<4 { lying[gz.count - 4 + k] = UInt8(truncatingIfNeeded: declared >> (8 * k)) }
+            #expect(try Gzip.declaredSize(lying, name: "f.gz") == declared)
+            #expect(throws: GzipError.self) {
+                try Gzip.inflate(lying, name: "f.gz", into: UnsafeMutableRawBufferPointer(rebasing: target[..<declared]))
+            }
+        }
+        var huge = gz
+        for k in 0..<4 { huge[gz.count - 4 + k] = 0xff }
+        #expect(throws: GzipError.tooLarge(file: "f.gz", limit: 1 << 20)) { try Gzip.declaredSize(huge, name: "f.gz", limit: 1 << 20) }
+        #expect(throws: GzipError.self) { try Gzip.declaredSize(huge, name: "f.gz") }
+    }
 }
