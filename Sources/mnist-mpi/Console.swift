@@ -38,10 +38,14 @@ enum Console {
 
     /// `Evaluator.evaluate` as Keras's `model.evaluate` shows it: a progress bar over batches
     /// of 32 ending in loss and accuracy, then `<label> accuracy: 0.9804`.
-    static func evaluate(_ parameters: FloatBuffer, _ architecture: Architecture, on split: Split, label: String) -> Evaluation {
+    static func evaluate(
+        _ parameters: FloatBuffer, _ architecture: Architecture, on split: Split, label: String, precision: Precision = .float32
+    ) -> Evaluation {
         let batchSize = 32
         let bar = ProgressBar(total: divideRoundingUp(split.count, batchSize))
-        let evaluation = Evaluator.evaluate(parameters, architecture, on: split, batchSize: batchSize) { bar.update($0, values: []) }
+        let evaluation = Evaluator.evaluate(parameters, architecture, on: split, batchSize: batchSize, precision: precision) {
+            bar.update($0, values: [])
+        }
         bar.finish(values: [("loss", evaluation.loss), ("accuracy", evaluation.accuracy)])
         print("\(label) accuracy: \(format4(evaluation.accuracy))")
         return evaluation

@@ -70,6 +70,7 @@ enum Messages {
         case .datasetSHA256: "data files with SHA-256 digest"
         case .epsilon: "RMSprop epsilon"
         case .learningRate: "--learning-rate"
+        case .precision: "--precision"
         case .reduction: "--deterministic"
         case .rho: "RMSprop rho"
         case .seed: "--seed"

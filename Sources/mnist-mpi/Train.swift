@@ -106,6 +106,12 @@ struct Train: ParsableCommand {
             valueName: "format"))
     var wirePrecision: WirePrecision = .float32
 
+    @Option(
+        help: ArgumentHelp(
+            "How the layers compute, as Keras's dtype policies: float32, or mixed-bfloat16 (Keras's mixed_bfloat16: each Dense layer's inputs, weights and output in bfloat16, its products accumulated in float32 on AVX512_BF16; variables, optimizer, softmax and loss float32). mixed-bfloat16 needs a CPU with AVX512_BF16.",
+            valueName: "policy"))
+    var precision: Precision = .float32
+
     @Flag(
         help:
             "Sum gradients in a fixed tree over micro-shards: bitwise the same weights and metrics for every power-of-two rank count up to --micro-shards."
@@ -165,6 +171,7 @@ struct Train: ParsableCommand {
         config.training.reduction = reduction
         config.training.deterministicMicroShards = deterministic ? microShards : nil
         config.training.wirePrecision = wirePrecision
+        config.training.precision = precision
         config.costsFile = costs
         config.training.dataset = data.spec()
         config.dataDirectory = data.directory(for: config.dataset)
@@ -185,3 +192,5 @@ struct Train: ParsableCommand {
 extension ReductionStrategy: ExpressibleByArgument {}
 
 extension WirePrecision: ExpressibleByArgument {}
+
+extension Precision: ExpressibleByArgument {}

@@ -104,6 +104,15 @@ struct TrainingJob {
             throw JobError(
                 "\(comm.size) ranks cannot share a batch of \(batchSize): use at most \(batchSize) ranks or a larger --batch-size")
         }
+        // Each rank's own CPU: a cluster's nodes may differ.
+        let precision = config.training.precision
+        let unable = FloatBuffer([precision.runsHere ? 0 : 1])
+        comm.allreduceSum(unable.pointer, count: 1)
+        guard unable[0] == 0 else {
+            throw JobError(
+                "--precision \(precision.rawValue) needs AVX512_BF16 on every rank's CPU: \(Int(unable[0])) of \(comm.size) rank(s) lack it (this one runs the \(Kernels.name) kernels\(precision.runsHere ? "" : " without it"))"
+            )
+        }
         // Every file the run will write, before any work that a failed write would lose.
         _ = try comm.onRoot { try config.files.checkWritable() }
         let plan = ThreadPlan(
@@ -277,7 +286,8 @@ struct TrainingJob {
         let validate =
             reports && config.validateEachEpoch
             ? { (parameters: FloatBuffer) in
-                let evaluation = Evaluator.evaluate(parameters, start.architecture, on: start.data.test)
+                let evaluation = Evaluator.evaluate(
+                    parameters, start.architecture, on: start.data.test, precision: config.training.precision)
                 return EpochMetrics.Validation(loss: evaluation.loss, accuracy: evaluation.accuracy)
             } : nil
         var observers: [TrainingObserver] = []
@@ -301,11 +311,12 @@ struct TrainingJob {
     private func report(_ start: Start, _ run: Run) -> Evaluation {
         let (test, parameters) = (start.data.test, run.trainer.parameters)
         print("\nPredictions for the first 10 test images:")
-        let probabilities = Evaluator.predict(parameters, start.architecture, on: test, indices: Array(0..<10))
+        let probabilities = Evaluator.predict(
+            parameters, start.architecture, on: test, indices: Array(0..<10), precision: config.training.precision)
         for (i, p) in probabilities.enumerated() {
             print(Console.prediction("#\(i)", probabilities: p, classNames: config.dataset.classNames, truth: Int(test.labels[i])))
         }
         print("")
-        return Console.evaluate(parameters, start.architecture, on: test, label: "Test")
+        return Console.evaluate(parameters, start.architecture, on: test, label: "Test", precision: config.training.precision)
     }
 }

@@ -38,18 +38,23 @@ import Testing
         #expect(hidden.stdout.components(separatedBy: "Test accuracy: ").count == 3, "\(hidden.stdout)")
     }
 
-    @Test func kernelsCompileForAarch64() throws {
-        let object = Fixtures.temporaryDirectory() + "/kernels.o"
+    @Test(arguments: ["kernels", "bfloat16"])
+    func kernelsCompileForAarch64(file: String) throws {
+        let object = Fixtures.temporaryDirectory() + "/\(file).o"
         let out = try Fixtures.run(
             "/usr/bin/aarch64-linux-gnu-gcc",
             [
                 "-O3", "-fno-math-errno", "-ffp-contract=off", "-std=gnu11", "-Wall", "-Werror", "-c",
-                "\(Fixtures.repo)/Sources/CKernels/kernels.c", "-I", "\(Fixtures.repo)/Sources/CKernels/include",
+                "\(Fixtures.repo)/Sources/CKernels/\(file).c", "-I", "\(Fixtures.repo)/Sources/CKernels/include",
                 "-Wno-unknown-pragmas", "-o", object,
             ])
         #expect(out.status == 0, "\(out.stderr)")
-        let symbols = try Fixtures.run("/usr/bin/aarch64-linux-gnu-nm", [object])
-        #expect(symbols.stdout.contains("kernels_portable") && !symbols.stdout.contains("kernels_avx2"), "\(symbols.stdout)")
+        let symbols = try Fixtures.run("/usr/bin/aarch64-linux-gnu-nm", [object]).stdout
+        if file == "kernels" {
+            #expect(symbols.contains("kernels_portable") && !symbols.contains("kernels_avx2"), "\(symbols)")
+        } else {
+            #expect(symbols.contains("bf16_products_supported"), "no bfloat16 products there, and it says so: \(symbols)")
+        }
         let header = try Fixtures.run("/usr/bin/aarch64-linux-gnu-readelf", ["-h", object])
         #expect(header.stdout.contains("AArch64"))
     }

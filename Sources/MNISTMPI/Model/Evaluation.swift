@@ -22,9 +22,10 @@ public enum Evaluator {
     /// through the float rounding of the loss sum.
     public static func evaluate(
         _ params: FloatBuffer, _ architecture: Architecture, on split: Split,
-        batchSize: Int = 32, progress: ((Int) -> Void)? = nil
+        batchSize: Int = 32, precision: Precision = .float32, progress: ((Int) -> Void)? = nil
     ) -> Evaluation {
-        let ws = Workspace(architecture, capacity: batchSize)
+        let ws = Workspace(architecture, capacity: batchSize, precision: precision)
+        Network.prepare(params, ws)
         let classes = architecture.classes
         var lossSum = 0.0, correct = 0
         var confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes)
@@ -48,9 +49,9 @@ public enum Evaluator {
     /// Class probabilities of the given samples, one row of `classes` values each.
     public static func predict(
         _ params: FloatBuffer, _ architecture: Architecture, on split: Split,
-        indices: [Int]
+        indices: [Int], precision: Precision = .float32
     ) -> [[Float]] {
-        let ws = Workspace(architecture, capacity: max(indices.count, 1))
+        let ws = Workspace(architecture, capacity: max(indices.count, 1), precision: precision)
         ws.load(split, indices: indices.map { Int32($0) })
         return probabilities(params, ws, rows: indices.count)
     }
@@ -58,6 +59,7 @@ public enum Evaluator {
     /// Class probabilities of the first `rows` samples already loaded into `ws`.
     public static func probabilities(_ params: FloatBuffer, _ ws: Workspace, rows: Int) -> [[Float]] {
         let classes = ws.architecture.classes
+        Network.prepare(params, ws)
         Network.forward(params, ws, rows: 0..<rows)
         let p = FloatBuffer(count: rows * classes)
         SoftmaxCrossEntropy.probabilities(logits: ws.logits.pointer, rows: rows, classes: classes, into: p.pointer)

@@ -1,7 +1,21 @@
-/// The forward and backward passes of the whole network over the samples in a workspace.
+import CBLAS
+import CKernels
+
+/// The forward and backward passes of the whole network over the samples in a workspace, in
+/// the workspace's `Precision` (the mixed-precision branch of each beside the float32 one).
 public enum Network {
+    /// Before a step's (or an evaluation's) passes with weights `params`: in mixed precision,
+    /// their bfloat16 copies.
+    public static func prepare(_ params: FloatBuffer, _ ws: Workspace) {
+        guard let b = ws.bfloat16 else { return }
+        let a = ws.architecture, p = params.pointer
+        bf16_pair_rows(p + a.w1.offset, a.inputs, a.hidden, a.hidden, b.w1Pairs)
+        bf16_round(p + a.w2.offset, b.w2.pointer, a.w2.count)
+    }
+
     /// logits = relu(x W1 + b1) W2 + b2 for the given rows of the workspace.
     public static func forward(_ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>) {
+        if let b = ws.bfloat16 { return forward(params, ws, rows: rows, bfloat16: b) }
         let a = ws.architecture, p = params.pointer, first = rows.lowerBound
         let hidden = ws.hidden.pointer + first * a.hidden
         Dense.forward(
@@ -11,6 +25,22 @@ public enum Network {
         Dense.forward(
             x: hidden, rows: rows.count, inputs: a.hidden, outputs: a.classes,
             weight: p + a.w2.offset, bias: p + a.b2.offset, y: ws.logits.pointer + first * a.classes)
+    }
+
+    /// `forward` in mixed precision (`Precision.mixedBFloat16`), after `prepare`.
+    private static func forward(_ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>, bfloat16 b: BFloat16Operands) {
+        let a = ws.architecture, p = params.pointer, first = rows.lowerBound
+        let hidden = ws.hidden.pointer + first * a.hidden, logits = ws.logits.pointer + first * a.classes
+        let x = b.x + first * a.inputs
+        bf16_convert(ws.x.pointer + first * a.inputs, x, rows.count * a.inputs)
+        x.withMemoryRebound(to: UInt32.self, capacity: rows.count * a.inputs / 2) { pairs in
+            bf16_pair_product(rows.count, a.hidden, a.inputs / 2, pairs, a.inputs / 2, 1, b.w1Pairs, a.hidden, hidden, a.hidden)
+        }
+        bf16_bias_round(hidden, p + a.b1.offset, rows.count, a.hidden, 1)
+        BLAS.sgemm(
+            CblasNoTrans, CblasNoTrans, m: rows.count, n: a.classes, k: a.hidden,
+            alpha: 1, a: hidden, lda: a.hidden, b: b.w2.pointer, ldb: a.classes, beta: 0, c: logits, ldc: a.classes)
+        bf16_bias_round(logits, p + a.b2.offset, rows.count, a.classes, 0)
     }
 
     /// After `forward`: writes the gradient of the loss SUM over the rows into `gradients`
@@ -37,19 +67,22 @@ public enum Network {
 
     /// Loss and dL/dlogits of the given rows; returns their loss sum and correct count.
     public static func outputGradient(_ ws: Workspace, rows: Range<Int>) -> (loss: Float, correct: Int) {
-        let c = ws.architecture.classes
-        return SoftmaxCrossEntropy.forwardBackward(
+        let c = ws.architecture.classes, dLogits = ws.dLogits.pointer + rows.lowerBound * c
+        let result = SoftmaxCrossEntropy.forwardBackward(
             logits: ws.logits.pointer + rows.lowerBound * c, labels: ws.labels + rows.lowerBound, rows: rows.count,
-            classes: c, dLogits: ws.dLogits.pointer + rows.lowerBound * c)
+            classes: c, dLogits: dLogits)
+        if ws.bfloat16 != nil { bf16_round(dLogits, dLogits, rows.count * c) }
+        return result
     }
 
     /// dL/dhidden of the given rows, through layer 2 and the ReLU.
     public static func hiddenGradient(_ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>) {
         let a = ws.architecture, first = rows.lowerBound
+        let dHidden = ws.dHidden.pointer + first * a.hidden
         Dense.inputGradient(
             dy: ws.dLogits.pointer + first * a.classes, rows: rows.count, inputs: a.hidden,
-            outputs: a.classes, weight: params.pointer + a.w2.offset,
-            dx: ws.dHidden.pointer + first * a.hidden)
+            outputs: a.classes, weight: ws.bfloat16?.w2.pointer ?? params.pointer + a.w2.offset, dx: dHidden)
+        if ws.bfloat16 != nil { bf16_round(dHidden, dHidden, rows.count * a.hidden) }
         ReLU.backward(
             output: ws.hidden.pointer + first * a.hidden, gradient: ws.dHidden.pointer + first * a.hidden,
             count: rows.count * a.hidden)
@@ -79,9 +112,17 @@ public enum Network {
         bias: UnsafeMutablePointer<Float>
     ) {
         let a = ws.architecture, first = rows.lowerBound
-        Dense.weightGradient(
-            x: ws.x.pointer + first * a.inputs + inputs.lowerBound, xStride: a.inputs,
-            dy: ws.dHidden.pointer + first * a.hidden, rows: rows.count, inputs: inputs.count, outputs: a.hidden,
-            dWeight: kernel, dBias: bias)
+        let dHidden = ws.dHidden.pointer + first * a.hidden
+        guard let b = ws.bfloat16 else {
+            return Dense.weightGradient(
+                x: ws.x.pointer + first * a.inputs + inputs.lowerBound, xStride: a.inputs,
+                dy: dHidden, rows: rows.count, inputs: inputs.count, outputs: a.hidden, dWeight: kernel, dBias: bias)
+        }
+        // dW = xᵀ dy over pairs of samples: x's rows paired column by column, dy's likewise.
+        let pairs = (rows.count + 1) / 2
+        bf16_pair_rows(ws.x.pointer + first * a.inputs + inputs.lowerBound, rows.count, inputs.count, a.inputs, b.xPairs)
+        bf16_pair_rows(dHidden, rows.count, a.hidden, a.hidden, b.dHiddenPairs)
+        bf16_pair_product(inputs.count, a.hidden, pairs, b.xPairs, 1, inputs.count, b.dHiddenPairs, a.hidden, kernel, a.hidden)
+        Kernels.table.column_sums(dHidden, rows.count, a.hidden, bias)
     }
 }

@@ -12,12 +12,19 @@ public final class Workspace {
     public let logits: FloatBuffer
     public let dLogits: FloatBuffer
     public let dHidden: FloatBuffer
+    public let precision: Precision
+    /// The bfloat16 operands of the mixed-precision step (nil in float32).
+    let bfloat16: BFloat16Operands?
 
     /// - Parameter dHidden: where to keep the hidden layer's gradients (capacity x hidden floats
     ///   that outlive the workspace); nil: memory of its own.
-    public init(_ architecture: Architecture, capacity: Int, dHidden: UnsafeMutablePointer<Float>? = nil) {
+    public init(
+        _ architecture: Architecture, capacity: Int, dHidden: UnsafeMutablePointer<Float>? = nil, precision: Precision = .float32
+    ) {
         self.architecture = architecture
         self.capacity = capacity
+        self.precision = precision
+        bfloat16 = precision == .mixedBFloat16 ? BFloat16Operands(architecture, capacity: capacity) : nil
         x = FloatBuffer(count: capacity * architecture.inputs)
         labels = .allocate(capacity: max(capacity, 1))
         labels.initialize(repeating: 0, count: max(capacity, 1))

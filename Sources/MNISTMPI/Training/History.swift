@@ -58,7 +58,7 @@ public struct History: Sendable {
                 ("hosts", .integer(hosts)),
                 ("threads_per_rank", .integer(threads)),
                 ("reduction", .string(reduction)),
-                ("wire_precision", .string(options.wirePrecision.rawValue)),
+                ("wire_precision", .string(options.wirePrecision.rawValue)), ("precision", .string(options.precision.rawValue)),
                 ("startup_seconds", .number(startupSeconds)),
                 ("batch_size", .integer(options.batchSize)),
                 ("learning_rate", .number(shortestDecimal(options.optimizer.learningRate))),

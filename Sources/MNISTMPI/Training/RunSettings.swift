@@ -10,6 +10,7 @@ public struct RunSettings: Sendable, Equatable {
         case datasetSHA256 = "dataset_sha256"
         case epsilon
         case learningRate = "learning_rate"
+        case precision
         case reduction
         case rho
         case seed
@@ -17,8 +18,9 @@ public struct RunSettings: Sendable, Equatable {
         case wirePrecision = "wire_precision"
 
         /// May differ between a checkpoint and the run resuming it: the wire precision matters
-        /// only across nodes, and a run may resume on another layout.
-        public var mayChangeOnResume: Bool { self == .wirePrecision }
+        /// only across nodes, and a run may resume on another layout; the variables are float32
+        /// whatever the layers compute in, as Keras lets a model change its dtype policy.
+        public var mayChangeOnResume: Bool { self == .wirePrecision || self == .precision }
     }
 
     /// The summation order of every strategy but `--deterministic`'s tree. Checkpoints before
@@ -38,7 +40,7 @@ public struct RunSettings: Sendable, Equatable {
             .learningRate: "\(options.optimizer.learningRate)", .rho: "\(options.optimizer.rho)",
             .epsilon: "\(options.optimizer.epsilon)", .reduction: options.summationOrder,
             .dataset: options.dataset.name, .datasetSHA256: sha256Hex(Array(checksums.utf8)),
-            .wirePrecision: options.wirePrecision.rawValue,
+            .wirePrecision: options.wirePrecision.rawValue, .precision: options.precision.rawValue,
         ]
         unknown = [:]
     }

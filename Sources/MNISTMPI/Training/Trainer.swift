@@ -64,7 +64,8 @@ public final class Trainer {
         (reduction, automaticChoice) = try options.makeReduction(comm: comm, architecture: architecture, largestBatch: largestBatch)
         parameters = reduction.holdWeights(start)
         workspace = Workspace(
-            architecture, capacity: reduction.rows(batchSize: largestBatch).count, dHidden: reduction.hiddenGradients)
+            architecture, capacity: reduction.rows(batchSize: largestBatch).count, dHidden: reduction.hiddenGradients,
+            precision: options.precision)
         let (steps, overflow) = divideRoundingUp(data.count, largestBatch).multipliedReportingOverflow(by: options.epochs)
         let expected = min(overflow ? Int.max : steps, options.maxSteps ?? Int.max)
         timeline = Timeline(
@@ -135,6 +136,7 @@ public final class Trainer {
             workspace.load(data, indices: order[first..<(first + mine.count)])
             t0 = lap(.load, since: t0)
         }
+        Network.prepare(parameters, workspace)
         let wholeBatchFirstLayer = reduction.firstLayer
         reduction.forEachPiece(batchSize: batch.count) { rows, sums in
             Network.forward(parameters, workspace, rows: rows)

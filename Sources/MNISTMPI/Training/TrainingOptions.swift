@@ -16,6 +16,8 @@ public struct TrainingOptions: Sendable {
     /// in a fixed tree, bitwise the same for every power-of-two rank count that divides it,
     /// instead of by `reduction`.
     public var deterministicMicroShards: Int?
+    /// How the layers compute (Keras's dtype policy).
+    public var precision = Precision.float32
     /// The number format of what crosses between nodes (hierarchical and factored only).
     public var wirePrecision = WirePrecision.float32
     /// What `plan --save-costs` measured, for `auto` to choose by (nil: measured at start-up).

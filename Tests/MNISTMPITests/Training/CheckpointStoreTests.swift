@@ -46,6 +46,8 @@ struct CheckpointStoreTests {
         try saved.checkResumable(with: options.settings)  // may change on resume
         options.wirePrecision = .bfloat16
         try saved.checkResumable(with: options.settings)
+        options.precision = .mixedBFloat16
+        try saved.checkResumable(with: options.settings)
         // The dataset's name and its digest both change with --dataset: the first in name order is told.
         let changes: [(RunSettings.Name, (inout TrainingOptions) -> Void)] = [
             (.seed, { $0.seed = 1 }), (.batchSize, { $0.batchSize = 64 }), (.shuffle, { $0.shuffle = false }),
@@ -59,7 +61,7 @@ struct CheckpointStoreTests {
             let expected = ResumeMismatch.differs(setting, checkpoint: saved.settings.values[setting], run: other.settings.values[setting])
             #expect(throws: expected) { try saved.checkResumable(with: other.settings) }
         }
-        #expect(Set(changes.map(\.0)).union([.datasetSHA256, .wirePrecision]) == Set(RunSettings.Name.allCases))
+        #expect(Set(changes.map(\.0)).union([.datasetSHA256, .wirePrecision, .precision]) == Set(RunSettings.Name.allCases))
     }
 
     /// Settings go through the file by their names; one missing (an older checkpoint) is a

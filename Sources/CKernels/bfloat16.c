@@ -1,0 +1,114 @@
+#include "bfloat16.h"
+#include <string.h>
+
+#pragma STDC FP_CONTRACT OFF
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+int bf16_products_supported(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+}
+
+#define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+// Eight rows by 32 columns at a time: 16 accumulators, two loads of b and eight broadcasts of
+// a per pair of the inner dimension.
+BF16 void bf16_pair_product(long m, long n, long pairs, const uint32_t *a, long a_row, long a_pair, const uint32_t *b,
+                            long ldb, float *c, long ldc) {
+    for (long j = 0; j < n; j += 32) {
+        long i = 0;
+        for (; i + 8 <= m; i += 8) {
+            __m512 acc[8][2];
+            for (int r = 0; r < 8; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+            for (long p = 0; p < pairs; p++) {
+                const uint32_t *row = b + p * ldb + j;
+                __m512bh b0 = (__m512bh)_mm512_loadu_si512(row), b1 = (__m512bh)_mm512_loadu_si512(row + 16);
+                const uint32_t *ap = a + i * a_row + p * a_pair;
+                for (int r = 0; r < 8; r++) {
+                    __m512bh x = (__m512bh)_mm512_set1_epi32((int)ap[r * a_row]);
+                    acc[r][0] = _mm512_dpbf16_ps(acc[r][0], x, b0);
+                    acc[r][1] = _mm512_dpbf16_ps(acc[r][1], x, b1);
+                }
+            }
+            for (int r = 0; r < 8; r++) {
+                _mm512_storeu_ps(c + (i + r) * ldc + j, acc[r][0]);
+                _mm512_storeu_ps(c + (i + r) * ldc + j + 16, acc[r][1]);
+            }
+        }
+        for (; i < m; i++) {
+            __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+            for (long p = 0; p < pairs; p++) {
+                const uint32_t *row = b + p * ldb + j;
+                __m512bh x = (__m512bh)_mm512_set1_epi32((int)a[i * a_row + p * a_pair]);
+                acc0 = _mm512_dpbf16_ps(acc0, x, (__m512bh)_mm512_loadu_si512(row));
+                acc1 = _mm512_dpbf16_ps(acc1, x, (__m512bh)_mm512_loadu_si512(row + 16));
+            }
+            _mm512_storeu_ps(c + i * ldc + j, acc0);
+            _mm512_storeu_ps(c + i * ldc + j + 16, acc1);
+        }
+    }
+}
+
+// The roundings, 16 values at a time with VCVTNEPS2BF16 (to nearest even; a NaN stays a NaN;
+// denormal inputs count as zero, as the dot products take them); `mask` covers a short tail.
+static inline BF16 __mmask16 tail(long left) { return left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1); }
+
+static inline BF16 __m512i widened(__m512 v) { return _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(v)); }
+
+static inline BF16 __m512 rounded16(__m512 v) { return _mm512_castsi512_ps(_mm512_slli_epi32(widened(v), 16)); }
+
+BF16 void bf16_pair_rows(const float *x, long rows, long columns, long ldx, uint32_t *out) {
+    for (long p = 0; p < (rows + 1) / 2; p++) {
+        const float *even = x + 2 * p * ldx, *odd = even + ldx;
+        int paired = 2 * p + 1 < rows;
+        uint32_t *o = out + p * columns;
+        for (long j = 0; j < columns; j += 16) {
+            __mmask16 m = tail(columns - j);
+            __m512i low = widened(_mm512_maskz_loadu_ps(m, even + j));
+            __m512i high = paired ? _mm512_slli_epi32(widened(_mm512_maskz_loadu_ps(m, odd + j)), 16) : _mm512_setzero_si512();
+            _mm512_mask_storeu_epi32(o + j, m, _mm512_or_si512(low, high));
+        }
+    }
+}
+
+BF16 void bf16_convert(const float *x, uint16_t *out, long n) {
+    for (long k = 0; k < n; k += 16) {
+        __mmask16 m = tail(n - k);
+        _mm256_mask_storeu_epi16(out + k, m, (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, x + k)));
+    }
+}
+
+BF16 void bf16_round(const float *x, float *out, long n) {
+    for (long k = 0; k < n; k += 16) {
+        __mmask16 m = tail(n - k);
+        _mm512_mask_storeu_ps(out + k, m, rounded16(_mm512_maskz_loadu_ps(m, x + k)));
+    }
+}
+
+BF16 void bf16_bias_round(float *y, const float *bias, long rows, long columns, int relu) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (long r = 0; r < rows; r++) {
+        float *row = y + r * columns;
+        for (long j = 0; j < columns; j += 16) {
+            __mmask16 m = tail(columns - j);
+            __m512 v = rounded16(_mm512_add_ps(_mm512_maskz_loadu_ps(m, row + j), rounded16(_mm512_maskz_loadu_ps(m, bias + j))));
+            if (relu) v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LE_OQ), v, zero);
+            _mm512_mask_storeu_ps(row + j, m, v);
+        }
+    }
+}
+#else
+// Other architectures: no bfloat16 products (`bf16_products_supported` says so), so nothing
+// calls these.
+int bf16_products_supported(void) { return 0; }
+void bf16_pair_product(long m, long n, long pairs, const uint32_t *a, long a_row, long a_pair, const uint32_t *b,
+                       long ldb, float *c, long ldc) { __builtin_trap(); }
+void bf16_pair_rows(const float *x, long rows, long columns, long ldx, uint32_t *out) { __builtin_trap(); }
+void bf16_convert(const float *x, uint16_t *out, long n) { __builtin_trap(); }
+void bf16_round(const float *x, float *out, long n) { __builtin_trap(); }
+void bf16_bias_round(float *y, const float *bias, long rows, long columns, int relu) { __builtin_trap(); }
+#endif
+

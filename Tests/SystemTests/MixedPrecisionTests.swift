@@ -1,0 +1,56 @@
+import CKernels
+import Foundation
+import TestSupport
+import Testing
+
+/// `--precision mixed-bfloat16` from the command line: refused, in one line on every rank,
+/// where a rank cannot compute it (forced here with `MNIST_MPI_ISA=avx2`, as on a CPU without
+/// AVX512_BF16), and where it runs, the tutorial's accuracy and the policy recorded.
+@Suite struct MixedPrecisionTests {
+    @Test(arguments: [1, 2])
+    func refusedWhereARankLacksAVX512BF16(np: Int) throws {
+        let args = ["--data-dir", Fixtures.dataDirectory, "--precision", "mixed-bfloat16", "--max-steps", "3"]
+        let out =
+            np == 1
+            ? try Fixtures.run(Fixtures.releaseBinary, args, environment: ["MNIST_MPI_ISA": "avx2"])
+            : try Fixtures.run(
+                "/usr/bin/mpirun", ["-np", "\(np)", "--oversubscribe", Fixtures.releaseBinary] + args,
+                environment: ["MNIST_MPI_ISA": "avx2"])
+        #expect(out.status != 0)
+        let errors = out.stderr.split(separator: "\n").filter { $0.hasPrefix("mnist-mpi: error:") }
+        #expect(
+            errors.count == 1
+                && errors[0].hasPrefix(
+                    "mnist-mpi: error: --precision mixed-bfloat16 needs AVX512_BF16 on every rank's CPU: \(np) of \(np) rank(s) lack it"),
+            "\(out.stderr)")
+        #expect(!out.stdout.contains("Epoch 1/"), "nothing trained")
+    }
+
+    /// Five epochs at np 2 reach the tutorial's accuracy, within 0.3 points of float32's; the
+    /// history and the checkpoints record the policy, and a float32 run resumes the checkpoint.
+    @Test(.enabled(if: bf16_products_supported() != 0, "the CPU lacks AVX512_BF16"))
+    func fiveEpochsMatchFloat32() throws {
+        let dir = Fixtures.temporaryDirectory()
+        func train(_ precision: String, _ extra: [String] = []) throws -> [String: Any] {
+            let out = try Fixtures.mpirun(
+                2,
+                ["--data-dir", Fixtures.dataDirectory, "--precision", precision, "--history", "\(dir)/\(precision).json"] + extra)
+            #expect(out.status == 0, "\(out.stderr)")
+            return try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(precision).json")))
+                as! [String: Any]
+        }
+        let mixed = try train("mixed-bfloat16", ["--checkpoint-dir", "\(dir)/ck"])
+        let single = try train("float32")
+        let (a, b) = (try #require(mixed["test_accuracy"] as? Double), try #require(single["test_accuracy"] as? Double))
+        #expect(a >= 0.977 && abs(a - b) <= 0.003, "mixed-bfloat16 \(a), float32 \(b)")
+        #expect(mixed["precision"] as? String == "mixed-bfloat16" && single["precision"] as? String == "float32")
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/ck").filter { $0.hasSuffix(".safetensors") }
+        let headers = try checkpoints.map {
+            String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(dir)/ck/\($0)")).prefix(4096), as: UTF8.self)
+        }
+        #expect(!headers.isEmpty && headers.allSatisfy { $0.contains(#""setting.precision":"mixed-bfloat16""#) })
+        let resumed = try Fixtures.mpirun(
+            2, ["--data-dir", Fixtures.dataDirectory, "--checkpoint-dir", "\(dir)/ck", "--resume", "--epochs", "6", "--max-steps", "2350"])
+        #expect(resumed.status == 0 && resumed.stdout.contains("Epoch 6/6"), "\(resumed.stdout)\(resumed.stderr)")
+    }
+}
