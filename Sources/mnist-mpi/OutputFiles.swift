@@ -40,7 +40,7 @@ struct OutputFiles {
         if let path = save, path.hasSuffix(".keras") {
             let keras = try KerasFile.encode(
                 trainer.parameters, architecture, optimizer: config.training.optimizer,
-                velocity: trainer.velocity, iterations: trainer.position.step)
+                velocity: trainer.velocity, iterations: trainer.position.step, precision: config.training.precision)
             try FileIO.writeAtomically(keras, to: path)
         } else if let path = save {
             let metadata = ModelFile.metadata(

@@ -28,6 +28,24 @@ import Testing
         #expect(check.stdout.contains("keras round trip: all checks passed"))
     }
 
+    /// A mixed-bfloat16 run's `.keras` names Keras's `mixed_bfloat16` policy, with the softmax a
+    /// float32 Activation (Tests/python/keras_mixed.py), and mnist-mpi reads it back as the same
+    /// network.
+    @Test(.enabled(if: Precision.mixedBFloat16.runsHere, "the CPU lacks AVX512_BF16"))
+    func kerasLoadsAMixedPrecisionModelWithItsPolicy() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let train = try Fixtures.mpirun(
+            2,
+            data + ["--epochs", "1", "--precision", "mixed-bfloat16", "--save", "\(dir)/mixed.keras", "--history", "\(dir)/h.json"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let check = try Fixtures.run(
+            "/usr/bin/env",
+            ["python3", "\(Fixtures.repo)/Tests/python/keras_mixed.py", Fixtures.dataDirectory, "\(dir)/mixed.keras", "\(dir)/h.json"])
+        #expect(check.status == 0 && check.stdout.contains("keras mixed: all checks passed"), "\(check.stdout)\n\(check.stderr)")
+        let back = try Fixtures.run(Fixtures.releaseBinary, ["evaluate", "--model", "\(dir)/mixed.keras"] + data)
+        #expect(back.status == 0 && back.stdout.contains("Test accuracy: "), "\(back.stdout)\(back.stderr)")
+    }
+
     /// The same deterministic run from a model's safetensors file and from its `.keras` export,
     /// without mpirun and at np = 1, 2, 4: the same bits everywhere. And back to safetensors:
     /// the same tensors.

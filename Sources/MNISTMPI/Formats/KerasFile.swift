@@ -7,7 +7,10 @@
 ///
 ///     metadata.json      {"keras_version": ..., "date_saved": ...}
 ///     config.json        Sequential([InputLayer((None, 784)), Dense(512, relu), Dense(10, softmax)]),
-///                        compiled with RMSprop, sparse categorical cross-entropy and accuracy
+///                        compiled with RMSprop, sparse categorical cross-entropy and accuracy; in
+///                        mixed bfloat16, the Dense layers under Keras's `mixed_bfloat16` policy and
+///                        the softmax a float32 Activation layer of its own after a linear Dense(10),
+///                        as Keras's mixed-precision guide builds the output
 ///     model.weights.h5   layers/dense/vars/{0: kernel (784, 512), 1: bias}, layers/dense_1/vars/...,
 ///                        optimizer/vars/{0: iterations, 1: learning rate, 2-5: RMSprop's velocities}
 ///
@@ -25,9 +28,10 @@ public enum KerasFile {
 
     /// The archive of `parameters`, compiled with `optimizer`; with RMSprop's `velocity` and
     /// step count when known (else a fresh optimizer's zeros), so that Keras can train on.
+    /// `precision` is the dtype policy the layers name.
     public static func encode(
         _ parameters: FloatBuffer, _ architecture: Architecture, optimizer: RMSprop,
-        velocity: FloatBuffer? = nil, iterations: Int = 0
+        velocity: FloatBuffer? = nil, iterations: Int = 0, precision: Precision = .float32
     ) throws -> [UInt8] {
         let a = architecture
         let weights = try HDF5.create(name: "model.weights.h5") { h5 in
@@ -46,7 +50,7 @@ public enum KerasFile {
         let metadata = JSON.object([("keras_version", .string(kerasVersion)), ("date_saved", .string(dateSaved()))])
         return Zip.archive([
             ("metadata.json", Array(metadata.text.utf8)),
-            ("config.json", Array(config(a, optimizer: optimizer).text.utf8)),
+            ("config.json", Array(config(a, optimizer: optimizer, precision: precision).text.utf8)),
             ("model.weights.h5", weights),
         ])
     }
@@ -93,6 +97,7 @@ public enum KerasFile {
         let layers = config["config"]?["layers"]?.array ?? []
         var inputs: Int?
         var dense: [(name: String, config: JSON)] = []
+        var softmaxAfter: String?  // the Dense layer a separate softmax Activation follows
         for layer in layers {
             let kind = layer["class_name"]?.string ?? "unnamed"
             let settings = layer["config"] ?? .object([])
@@ -105,6 +110,8 @@ public enum KerasFile {
                     inputs = layer["build_config"]?["input_shape"]?.array?.last?.int
                 }
                 dense.append((name, settings))
+            case "Activation" where settings["activation"]?.string == "softmax" && dense.count == 2 && softmaxAfter == nil:
+                softmaxAfter = dense[1].name
             default:
                 throw fail("has a \(kind) layer (\(name)); mnist-mpi's model is \(ours)")
             }
@@ -112,7 +119,9 @@ public enum KerasFile {
         guard dense.count == 2 else { throw fail("has \(dense.count) Dense layers; mnist-mpi's model is \(ours)") }
         if let inputs, inputs != a.inputs { throw fail("takes \(inputs) inputs; mnist-mpi's model is \(ours)") }
         for ((name, settings), (units, activation)) in zip(dense, [(a.hidden, "relu"), (a.classes, "softmax")]) {
-            let found = (settings["units"]?.int, settings["activation"]?.string ?? "a custom activation")
+            var found = (settings["units"]?.int, settings["activation"]?.string ?? "a custom activation")
+            // Dense then Activation(softmax) is the same model when the Dense is linear.
+            if name == softmaxAfter { found.1 = found.1 == "linear" ? "softmax" : "\(found.1), then softmax" }
             guard found.0 == units, found.1 == activation, settings["use_bias"]?.bool ?? true else {
                 let bias = settings["use_bias"]?.bool ?? true ? "" : ", no bias"
                 throw fail(
@@ -124,14 +133,15 @@ public enum KerasFile {
     }
 
     /// config.json: what Keras 3 writes for the tutorial's model, compiled as the tutorial does.
-    private static func config(_ a: Architecture, optimizer: RMSprop) -> JSON {
+    private static func config(_ a: Architecture, optimizer: RMSprop, precision: Precision) -> JSON {
         let float32 = JSON.object(object("keras", "DTypePolicy", [("name", .string("float32"))]))
+        let policy = JSON.object(object("keras", "DTypePolicy", [("name", .string(precision.kerasPolicy))]))
         func initializer(_ kind: String, _ config: [(String, JSON)]) -> JSON { .object(object("keras.initializers", kind, config)) }
         func dense(_ name: String, units: Int, activation: String, inputs: Int) -> JSON {
             var layer = object(
                 "keras.layers", "Dense",
                 [
-                    ("name", .string(name)), ("trainable", .bool(true)), ("dtype", float32),
+                    ("name", .string(name)), ("trainable", .bool(true)), ("dtype", policy),
                     ("units", .integer(units)), ("activation", .string(activation)), ("use_bias", .bool(true)),
                     ("kernel_initializer", initializer("GlorotUniform", [("seed", .null)])),
                     ("bias_initializer", initializer("Zeros", [])),
@@ -154,10 +164,12 @@ public enum KerasFile {
                 ("name", .string("sequential")), ("trainable", .bool(true)), ("dtype", float32),
                 (
                     "layers",
-                    .array([
-                        input, dense(layerNames[0], units: a.hidden, activation: "relu", inputs: a.inputs),
-                        dense(layerNames[1], units: a.classes, activation: "softmax", inputs: a.hidden),
-                    ])
+                    .array(
+                        [
+                            input, dense(layerNames[0], units: a.hidden, activation: "relu", inputs: a.inputs),
+                            dense(
+                                layerNames[1], units: a.classes, activation: precision == .float32 ? "softmax" : "linear", inputs: a.hidden),
+                        ] + (precision == .float32 ? [] : [softmax(float32, inputs: a.classes)]))
                 ),
                 ("build_input_shape", .array([.null, .integer(a.inputs)])),
             ])
@@ -182,6 +194,15 @@ public enum KerasFile {
                 ])
             ))
         return .object(model)
+    }
+
+    /// The float32 softmax after the output layer of a mixed-precision model.
+    private static func softmax(_ float32: JSON, inputs: Int) -> JSON {
+        var layer = object(
+            "keras.layers", "Activation",
+            [("name", .string("activation")), ("trainable", .bool(true)), ("dtype", float32), ("activation", .string("softmax"))])
+        layer.append(("build_config", .object([("input_shape", .array([.null, .integer(inputs)]))])))
+        return .object(layer)
     }
 
     /// Keras's serialized object: `{"module", "class_name", "config", "registered_name"}`.

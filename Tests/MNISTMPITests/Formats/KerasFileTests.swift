@@ -42,6 +42,29 @@ import Testing
         #expect(h5["layers/dense/vars/9"] == nil)
     }
 
+    /// In mixed bfloat16 the layers name Keras's policy, the softmax is a float32 Activation
+    /// after a linear Dense(10), and the file reads back as the same network; a softmax on top of
+    /// a softmax is another network.
+    @Test func mixedPrecisionNamesItsPolicy() throws {
+        let bytes = try KerasFile.encode(weights, architecture, optimizer: RMSprop(), precision: .mixedBFloat16)
+        let archive = try Zip.Archive(bytes, name: "m.keras")
+        let config = String(decoding: try archive.contents(of: "config.json")!, as: UTF8.self)
+        let mixed = #""dtype":{"module":"keras","class_name":"DTypePolicy","config":{"name":"mixed_bfloat16"},"registered_name":null}"#
+        #expect(config.components(separatedBy: mixed).count == 3, "both Dense layers: \(config)")
+        for piece in [#""units":10,"activation":"linear""#, #""class_name":"Activation""#, #""activation":"softmax"}"#] {
+            #expect(config.contains(piece), "\(piece)")
+        }
+        #expect(try KerasFile.decode(bytes, name: "m.keras", architecture).array == weights.array)
+        let doubled = Zip.archive(
+            try archive.entries.map { e in
+                let linear = config.replacingOccurrences(
+                    of: #""units":10,"activation":"linear""#, with: #""units":10,"activation":"softmax""#)
+                return (e.name, e.name == "config.json" ? Array(linear.utf8) : try archive.contents(of: e.name)!)
+            })
+        let error = try #require(throws: FileError.self) { try KerasFile.decode(doubled, name: "m.keras", architecture) }
+        #expect(error.description.contains("layer dense_1 is Dense(10, softmax, then softmax)"), "\(error)")
+    }
+
     /// A Keras file of another model names what differs.
     @Test(arguments: [
         (#""units":512"#, #""units":256"#, "layer dense is Dense(256, relu), mnist-mpi's model needs Dense(512, relu) there"),
