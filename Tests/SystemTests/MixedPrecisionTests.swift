@@ -3,10 +3,14 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import MNISTMPI
+
 /// `--precision mixed-bfloat16` from the command line: refused, in one line on every rank,
 /// where a rank cannot compute it (forced here with `MNIST_MPI_ISA=avx2`, as on a CPU without
 /// AVX512_BF16), and where it runs, the tutorial's accuracy and the policy recorded.
 @Suite struct MixedPrecisionTests {
+    func weights(_ path: String) throws -> [Float] { try ModelFile.load(path, Architecture()).array }
+
     @Test(arguments: [1, 2])
     func refusedWhereARankLacksAVX512BF16(np: Int) throws {
         let args = ["--data-dir", Fixtures.dataDirectory, "--precision", "mixed-bfloat16", "--max-steps", "3"]
@@ -52,5 +56,35 @@ import Testing
         let resumed = try Fixtures.mpirun(
             2, ["--data-dir", Fixtures.dataDirectory, "--checkpoint-dir", "\(dir)/ck", "--resume", "--epochs", "6", "--max-steps", "2350"])
         #expect(resumed.status == 0 && resumed.stdout.contains("Epoch 6/6"), "\(resumed.stdout)\(resumed.stderr)")
+    }
+
+    /// Every launch mode and strategy trains in it; with `--deterministic` the weights are the
+    /// very bytes of one process at np 1, 2 and 4 (the bfloat16 product of a row, and of a pair
+    /// of samples, does not depend on the rows beside it).
+    @Test(.enabled(if: bf16_products_supported() != 0, "the CPU lacks AVX512_BF16"))
+    func everyLaunchModeAndDeterministicBitwise() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let args = ["--data-dir", Fixtures.dataDirectory, "--precision", "mixed-bfloat16", "--max-steps", "30"]
+        func accuracy(_ out: Fixtures.Output) -> Double? {
+            out.stdout.components(separatedBy: "Test accuracy: ").last.flatMap { Double($0.prefix(6)) }
+        }
+        let single = try Fixtures.run(Fixtures.releaseBinary, args + ["--deterministic", "--save", "\(dir)/single.safetensors"])
+        #expect(single.status == 0, "\(single.stderr)")
+        for np in [1, 2, 4] {
+            let out = try Fixtures.mpirun(np, args + ["--deterministic", "--save", "\(dir)/np\(np).safetensors"])
+            #expect(out.status == 0, "\(out.stderr)")
+            let (these, one) = (try weights("\(dir)/np\(np).safetensors"), try weights("\(dir)/single.safetensors"))
+            #expect(these.map(\.bitPattern) == one.map(\.bitPattern), "np \(np): the weights' bits")
+        }
+        let reference = try #require(accuracy(single))
+        for (np, extra) in [
+            (0, ["--threads", "2"]), (3, []), (4, ["--reduction", "sharded"]), (2, ["--reduction", "factored"]),
+            (2, ["--reduction", "allreduce"]),
+        ] {
+            let out = np == 0 ? try Fixtures.run(Fixtures.releaseBinary, args + extra) : try Fixtures.mpirun(np, args + extra)
+            #expect(
+                out.status == 0 && abs((accuracy(out) ?? 0) - reference) < 0.01, "np \(np) \(extra): \(out.stdout.suffix(200))\(out.stderr)"
+            )
+        }
     }
 }
