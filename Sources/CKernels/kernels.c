@@ -37,8 +37,19 @@ static inline __attribute__((always_inline)) void rmsprop_parts_body(float *rest
     }
 }
 
-static inline __attribute__((always_inline)) void relu_body(float *restrict h, long n) {
-    for (long i = 0; i < n; i++) h[i] = 0.0f >= h[i] ? 0.0f : h[i];
+static inline __attribute__((always_inline)) void add_bias_body(float *restrict y, const float *restrict bias, long rows,
+                                                                long columns, int relu) {
+    for (long r = 0; r < rows; r++) {
+        float *row = y + r * columns;
+        if (relu) {
+            for (long j = 0; j < columns; j++) {
+                float v = row[j] + bias[j];
+                row[j] = 0.0f >= v ? 0.0f : v;
+            }
+        } else {
+            for (long j = 0; j < columns; j++) row[j] += bias[j];
+        }
+    }
 }
 
 static inline __attribute__((always_inline)) void relu_backward_body(const float *restrict h, float *restrict dh, long n) {
@@ -67,14 +78,16 @@ static inline __attribute__((always_inline)) void scale_bytes_body(const uint8_t
                                               float r, float o, float l, float e) {                                  \
         rmsprop_parts_body(w, v, p, k, n, b, r, o, l, e);                                                            \
     }                                                                                                                \
-    target static void relu_##suffix(float *h, long n) { relu_body(h, n); }                                         \
+    target static void add_bias_##suffix(float *y, const float *b, long rows, long columns, int relu) {             \
+        add_bias_body(y, b, rows, columns, relu);                                                                    \
+    }                                                                                                                \
     target static void relu_backward_##suffix(const float *h, float *dh, long n) { relu_backward_body(h, dh, n); }  \
     target static void column_sums_##suffix(const float *dy, long rows, long columns, float *out) {                \
         column_sums_body(dy, rows, columns, out);                                                                    \
     }                                                                                                                \
     target static void scale_bytes_##suffix(const uint8_t *in, float *out, long n) { scale_bytes_body(in, out, n); } \
     static const kernels_t kernels_##suffix = {#suffix,          rmsprop_##suffix,       rmsprop_parts_##suffix,      \
-                                               relu_##suffix,    relu_backward_##suffix, column_sums_##suffix,        \
+                                               add_bias_##suffix, relu_backward_##suffix, column_sums_##suffix,      \
                                                scale_bytes_##suffix};
 
 #if defined(__x86_64__) || defined(__i386__)

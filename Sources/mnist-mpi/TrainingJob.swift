@@ -194,6 +194,11 @@ struct TrainingJob {
         if let position = start.resume?.position {
             print("Resuming from the checkpoint at step \(position.step): epoch \(position.epoch + 1), batch \(position.batchInEpoch)")
         }
+        if options.precision == .mixedBFloat16 {
+            print(
+                "Dtype policy: mixed_bfloat16 (the Dense layers compute in bfloat16, the first one's products on AVX512_BF16; variables, softmax and loss in float32)"
+            )
+        }
         if let m = options.deterministicMicroShards {
             print("Deterministic: gradients summed over \(m) micro-shards per batch in a fixed tree")
         }

@@ -18,8 +18,9 @@ typedef struct {
     /// slice whose gradient parts lie in other ranks' shared memory.
     void (*rmsprop_parts)(float *w, float *v, const float *const *parts, long nparts, long n, float batch, float rho,
                           float one_minus_rho, float lr, float eps);
-    /// h = max(h, 0) in place (NaN stays NaN).
-    void (*relu)(float *h, long n);
+    /// y[r][j] += bias[j] in place, then with relu y = max(y, 0) (NaN stays NaN): a Dense
+    /// layer's bias and activation in one pass over its product, while that is still in cache.
+    void (*add_bias)(float *y, const float *bias, long rows, long columns, int relu);
     /// dh = 0 where !(h > 0).
     void (*relu_backward)(const float *h, float *dh, long n);
     /// out[j] = sum over rows of dy[r][j], rows in order.

@@ -9,16 +9,17 @@ import CBLAS
 
 /// Fully connected layer `y = x W + b` with W of shape (in, out).
 public enum Dense {
-    /// y (rows x out) = x (rows x in) W (in x out) + b.
+    /// y (rows x out) = x (rows x in) W (in x out) + b, then `ReLU` if `relu` (the bias and
+    /// the activation in one pass over the product, while it is still in cache).
     public static func forward(
         x: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        y: UnsafeMutablePointer<Float>
+        y: UnsafeMutablePointer<Float>, relu: Bool = false
     ) {
-        for r in 0..<rows { (y + r * outputs).update(from: bias, count: outputs) }
         BLAS.sgemm(
             CblasNoTrans, CblasNoTrans, m: rows, n: outputs, k: inputs,
-            alpha: 1, a: x, lda: inputs, b: weight, ldb: outputs, beta: 1, c: y, ldc: outputs)
+            alpha: 1, a: x, lda: inputs, b: weight, ldb: outputs, beta: 0, c: y, ldc: outputs)
+        Kernels.table.add_bias(y, bias, rows, outputs, relu ? 1 : 0)
     }
 
     /// Given dL/dy, writes dL/dW = xᵀ dy and dL/db = column sums of dy, both summed over the
@@ -46,12 +47,8 @@ public enum Dense {
     }
 }
 
-/// Rectified linear unit, applied in place.
+/// Rectified linear unit: max(h, 0), applied with its layer's bias (`Dense.forward`).
 public enum ReLU {
-    public static func forward(_ h: UnsafeMutablePointer<Float>, count: Int) {
-        Kernels.table.relu(h, count)
-    }
-
     /// Zeroes the gradient where the unit was inactive (`h` is the forward output).
     public static func backward(output h: UnsafePointer<Float>, gradient dh: UnsafeMutablePointer<Float>, count: Int) {
         Kernels.table.relu_backward(h, dh, count)

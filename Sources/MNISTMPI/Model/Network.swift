@@ -20,8 +20,7 @@ public enum Network {
         let hidden = ws.hidden.pointer + first * a.hidden
         Dense.forward(
             x: ws.x.pointer + first * a.inputs, rows: rows.count, inputs: a.inputs, outputs: a.hidden,
-            weight: p + a.w1.offset, bias: p + a.b1.offset, y: hidden)
-        ReLU.forward(hidden, count: rows.count * a.hidden)
+            weight: p + a.w1.offset, bias: p + a.b1.offset, y: hidden, relu: true)
         Dense.forward(
             x: hidden, rows: rows.count, inputs: a.hidden, outputs: a.classes,
             weight: p + a.w2.offset, bias: p + a.b2.offset, y: ws.logits.pointer + first * a.classes)

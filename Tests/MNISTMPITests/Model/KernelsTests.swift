@@ -32,18 +32,23 @@ import Testing
         #expect(w.array.map(\.bitPattern) == wRef.map(\.bitPattern))
         #expect(v.array.map(\.bitPattern) == vRef.map(\.bitPattern))
 
-        let relu = FloatBuffer(h)
-        ReLU.forward(relu.pointer, count: n)
-        #expect(relu.array == h.map { max($0, 0) })
+        let rows = 7, columns = n / rows
+        let bias = values(columns, seed: 5)
+        for relu in [false, true] {
+            let y = FloatBuffer(Array(h.prefix(rows * columns)))
+            Kernels.table.add_bias(y.pointer, bias, rows, columns, relu ? 1 : 0)
+            let sums = (0..<(rows * columns)).map { h[$0] + bias[$0 % columns] }
+            #expect(y.array.map(\.bitPattern) == sums.map { relu ? max($0, 0) : $0 }.map(\.bitPattern), "relu \(relu)")
+        }
+        let relu = FloatBuffer(h.map { max($0, 0) })
         let dh = FloatBuffer(sums)
         ReLU.backward(output: relu.pointer, gradient: dh.pointer, count: n)
         #expect(dh.array == zip(relu.array, sums).map { $0 > 0 ? $1 : 0 })
 
-        let rows = 7, columns = n / rows
-        let dy = FloatBuffer(Array(h.prefix(rows * columns))), bias = FloatBuffer(count: columns)
-        Kernels.table.column_sums(dy.pointer, rows, columns, bias.pointer)
+        let dy = FloatBuffer(Array(h.prefix(rows * columns))), columnSums = FloatBuffer(count: columns)
+        Kernels.table.column_sums(dy.pointer, rows, columns, columnSums.pointer)
         let expected = (0..<columns).map { j in (0..<rows).reduce(Float(0)) { $0 + h[$1 * columns + j] } }
-        #expect(bias.array.map(\.bitPattern) == expected.map(\.bitPattern))
+        #expect(columnSums.array.map(\.bitPattern) == expected.map(\.bitPattern))
 
         let bytes = (0..<n).map { UInt8($0 % 256) }, scaled = FloatBuffer(count: n)
         Kernels.table.scale_bytes(bytes, scaled.pointer, n)
