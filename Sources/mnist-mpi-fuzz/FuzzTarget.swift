@@ -14,6 +14,14 @@ enum FuzzTarget: String, CaseIterable {
             case .idx:
                 _ = try IDX.parse(bytes, dimensions: bytes.first.map { Int($0 % 3) + 1 } ?? 1, name: "fuzz")
             case .gzip:
+                // Into memory of the size the trailer declares, as the training images are read,
+                // then into a growing array.
+                let declared = try? Gzip.declaredSize(bytes, name: "fuzz", limit: 64 << 20)
+                if let declared {
+                    let target = UnsafeMutableRawBufferPointer.allocate(byteCount: declared, alignment: 1)
+                    defer { target.deallocate() }
+                    try? Gzip.inflate(bytes, name: "fuzz", into: target)
+                }
                 let inflated = try Gzip.inflate(bytes, name: "fuzz", limit: 64 << 20)
                 _ = try IDX.parse(inflated, dimensions: 3, name: "fuzz")
             case .safetensors:
