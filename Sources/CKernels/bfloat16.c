@@ -62,8 +62,8 @@ static inline BF16 __m512 rounded16(__m512 v) { return _mm512_castsi512_ps(_mm51
 
 BF16 void bf16_pair_rows(const float *x, long rows, long columns, long ldx, uint32_t *out) {
     for (long p = 0; p < (rows + 1) / 2; p++) {
-        const float *even = x + 2 * p * ldx, *odd = even + ldx;
         int paired = 2 * p + 1 < rows;
+        const float *even = x + 2 * p * ldx, *odd = paired ? even + ldx : even;
         uint32_t *o = out + p * columns;
         for (long j = 0; j < columns; j += 16) {
             __mmask16 m = tail(columns - j);

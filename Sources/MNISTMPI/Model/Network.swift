@@ -82,9 +82,7 @@ public enum Network {
             dy: ws.dLogits.pointer + first * a.classes, rows: rows.count, inputs: a.hidden,
             outputs: a.classes, weight: ws.bfloat16?.w2.pointer ?? params.pointer + a.w2.offset, dx: dHidden)
         if ws.bfloat16 != nil { bf16_round(dHidden, dHidden, rows.count * a.hidden) }
-        ReLU.backward(
-            output: ws.hidden.pointer + first * a.hidden, gradient: ws.dHidden.pointer + first * a.hidden,
-            count: rows.count * a.hidden)
+        ReLU.backward(output: ws.hidden.pointer + first * a.hidden, gradient: dHidden, count: rows.count * a.hidden)
     }
 
     /// The second layer's kernel and bias gradients summed over the given rows, into

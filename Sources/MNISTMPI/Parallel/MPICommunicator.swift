@@ -119,8 +119,9 @@ public final class MPICommunicator: Communicator {
         return HeldBytes(try SharedMemoryFile(creating: name, count: count))
     }
 
-    /// The other ranks map rank 0's file for reading, so that their resident size does not
-    /// count it. A file that cannot be opened ends the job.
+    /// The other ranks map rank 0's file for reading: the node holds it once (a rank's resident
+    /// size counts the pages it touches, its PSS a share of them). A file that cannot be opened
+    /// ends the job.
     public func share(_ held: HeldBytes?) -> HeldBytes {
         precondition((rank == 0) == (held != nil) && (held == nil || held!.file != nil))
         var name = Array((held?.file?.name ?? "").utf8)
