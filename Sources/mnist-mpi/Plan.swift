@@ -39,6 +39,12 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("Number format between hosts: float32 or bfloat16.", valueName: "format"))
     var wirePrecision: WirePrecision = .float32
 
+    @Option(
+        help: ArgumentHelp(
+            "How the layers compute, as `train --precision`: float32 or mixed-bfloat16 (its products measured on AVX512_BF16).",
+            valueName: "policy"))
+    var precision: Precision = .float32
+
     @Option(help: ArgumentHelp("Link rate between hosts in Gb/s (instead of the measured one).", valueName: "gbps"))
     var linkGbps: Double?
 
@@ -81,6 +87,12 @@ struct Plan: ParsableCommand {
         }
         if !(linkBurstKib >= 0 && linkBurstKib.isFinite) {
             throw ValidationError("--link-burst-kib must be 0 or more (got \(linkBurstKib))")
+        }
+        if !precision.runsHere {
+            throw ValidationError("--precision \(precision.rawValue) needs AVX512_BF16, which this CPU lacks (kernels \(Kernels.name))")
+        }
+        if precision != .float32 && costs != nil {
+            throw ValidationError("--precision is what the measured compute runs in; --costs measures nothing")
         }
     }
 
@@ -133,6 +145,6 @@ struct Plan: ParsableCommand {
                 "mnist-mpi: note: no second rank on this host: the path between a host's ranks is taken to be a memory copy (run two ranks a host to measure it)"
             )
         }
-        return Calibration.costs(comm, hostOf: hostOf, cores: cores)
+        return Calibration.costs(comm, hostOf: hostOf, cores: cores, precision: precision)
     }
 }

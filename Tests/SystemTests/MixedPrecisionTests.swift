@@ -30,6 +30,18 @@ import Testing
         #expect(!out.stdout.contains("Epoch 1/"), "nothing trained")
     }
 
+    /// `plan --precision` measures the compute in that policy, and refuses it where it cannot
+    /// run, as `train` does.
+    @Test func planMeasuresInThePolicy() throws {
+        let args = ["plan", "--precision", "mixed-bfloat16", "--link-gbps", "10", "--link-latency-us", "25"]
+        let refused = try Fixtures.run(Fixtures.releaseBinary, args, environment: ["MNIST_MPI_ISA": "avx2"])
+        #expect(refused.status == 64 && refused.stderr.contains("--precision mixed-bfloat16 needs AVX512_BF16"), "\(refused.stderr)")
+        if bf16_products_supported() != 0 {
+            let planned = try Fixtures.run(Fixtures.releaseBinary, args)
+            #expect(planned.status == 0 && planned.stdout.contains("speedup over one host"), "\(planned.stdout)\(planned.stderr)")
+        }
+    }
+
     /// Five epochs at np 2 reach the tutorial's accuracy, within 0.3 points of float32's; the
     /// history and the checkpoints record the policy, and a float32 run resumes the checkpoint.
     @Test(.enabled(if: bf16_products_supported() != 0, "the CPU lacks AVX512_BF16"))

@@ -33,10 +33,12 @@ public struct AutomaticReduction: Sendable, Equatable {
     }
 
     /// Called by every rank together.
-    /// - Parameter costs: measured by `plan --save-costs` (nil: measured now, quickly); rank
-    ///   0's are used.
+    /// - Parameters:
+    ///   - costs: measured by `plan --save-costs` (nil: measured now, quickly, the compute in
+    ///     `precision`); rank 0's are used.
     public static func choose(
-        _ comm: Communicator, architecture: Architecture, batchSize: Int, wire: WirePrecision, costs: StepModel.Costs?
+        _ comm: Communicator, architecture: Architecture, batchSize: Int, wire: WirePrecision, costs: StepModel.Costs?,
+        precision: Precision = .float32
     ) -> AutomaticReduction {
         let hostOf = comm.hostOfEachRank()
         let ranks = ranksOnEachHost(hostOf)
@@ -45,7 +47,7 @@ public struct AutomaticReduction: Sendable, Equatable {
         let cores = Calibration.hostCores(comm)
         var planned: [UInt8] = [costs == nil ? 0 : 1]
         comm.broadcast(&planned, root: 0)
-        let measured = planned[0] == 0 ? Calibration.costs(comm, hostOf: hostOf, cores: cores, quick: true) : nil
+        let measured = planned[0] == 0 ? Calibration.costs(comm, hostOf: hostOf, cores: cores, quick: true, precision: precision) : nil
         // Rank 0's answer: the strategy's index among the modelled ones and both predictions.
         let answer = FloatBuffer(count: 4)
         if comm.isRoot, let costs = costs ?? measured {

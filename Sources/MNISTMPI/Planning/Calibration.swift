@@ -100,9 +100,11 @@ public enum Calibration {
     /// first layer's kernel gradient alone (part of the same), each run starting from caches
     /// that other work has passed through, as in a training step.
     /// With `coldCaches` false, runs follow one another (a quick, slightly optimistic measure).
-    public static func computePerSample(_ architecture: Architecture = Architecture(), repetitions: Int = 30, coldCaches: Bool = true) -> (
-        step: [Double], firstLayer: [Double]
-    ) {
+    /// In `precision` (mixed bfloat16's products run about twice as fast as float32's).
+    public static func computePerSample(
+        _ architecture: Architecture = Architecture(), repetitions: Int = 30, coldCaches: Bool = true,
+        precision: Precision = .float32
+    ) -> (step: [Double], firstLayer: [Double]) {
         let elsewhere = OtherWork(active: coldCaches)
         let parameters = architecture.glorotInitialization(seed: 1)
         let gradients = FloatBuffer(count: reductionBufferCount(parameterCount: architecture.parameterCount))
@@ -111,8 +113,9 @@ public enum Calibration {
             images: (0..<(128 * Split.imageSize)).map { _ in UInt8(rng.next(below: 256)) },
             labels: (0..<128).map { _ in UInt8(rng.next(below: 10)) })
         let perRows = rows.map { n in
-            let workspace = Workspace(architecture, capacity: n)
+            let workspace = Workspace(architecture, capacity: n, precision: precision)
             workspace.load(data, indices: (0..<Int32(n)).map { $0 })
+            Network.prepare(parameters, workspace)
             let step = median(repetitions, before: elsewhere.run) {
                 Network.forward(parameters, workspace, rows: 0..<n)
                 _ = Network.backward(parameters, workspace, rows: 0..<n, gradients: gradients.pointer)
@@ -160,8 +163,11 @@ public enum Calibration {
     /// gets the costs, the others nil): the link to the first rank on another host (none: a
     /// link that costs nothing), the path to a second rank on rank 0's host (none: a memory
     /// copy), the network stack with every rank exchanging at once, and rank 0's compute.
-    /// `quick`: a few runs each, from warm caches, as a training job's start-up affords.
-    public static func costs(_ comm: Communicator, hostOf: [Int], cores: Int, quick: Bool = false) -> StepModel.Costs? {
+    /// `quick`: a few runs each, from warm caches, as a training job's start-up affords. The
+    /// compute in `precision`.
+    public static func costs(
+        _ comm: Communicator, hostOf: [Int], cores: Int, quick: Bool = false, precision: Precision = .float32
+    ) -> StepModel.Costs? {
         let repetitions = quick ? 3 : 20
         let remote = hostOf.firstIndex { $0 != hostOf[0] }
         let local = hostOf.indices.first { $0 != 0 && hostOf[$0] == hostOf[0] }
@@ -173,7 +179,7 @@ public enum Calibration {
         // slope x B seconds: a byte costs a core slope x busyCores / ranks.
         let ranksHere = hostOf.filter { $0 == hostOf[0] }.count
         let busyCores = Double(min(ranksHere, cores))
-        let compute = computePerSample(repetitions: quick ? 3 : 30, coldCaches: !quick)
+        let compute = computePerSample(repetitions: quick ? 3 : 30, coldCaches: !quick, precision: precision)
         return StepModel.Costs(
             secondsPerSample: compute.step, firstLayerSecondsPerSample: compute.firstLayer,
             optimizerSecondsPerParameter: optimizerPerParameter(repetitions: quick ? 3 : 30, coldCaches: !quick),

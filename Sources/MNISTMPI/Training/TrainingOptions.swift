@@ -52,7 +52,8 @@ public struct TrainingOptions: Sendable {
         let choice =
             reduction == .auto
             ? AutomaticReduction.choose(
-                comm, architecture: architecture, batchSize: largestBatch, wire: wirePrecision, costs: plannedCosts) : nil
+                comm, architecture: architecture, batchSize: largestBatch, wire: wirePrecision, costs: plannedCosts,
+                precision: precision) : nil
         let strategy = choice?.strategy ?? reduction
         return (try strategy.make(comm: comm, architecture: architecture, largestBatch: largestBatch, wire: wirePrecision), choice)
     }
