@@ -16,9 +16,10 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try runOnRankZero {
-            let (parameters, architecture, spec, _) = try options.load()
+            let (parameters, architecture, spec, _, precision) = try options.load()
             let data = split.of(try options.loadData(spec))
-            let evaluation = Console.evaluate(parameters, architecture, on: data, label: split == .test ? "Test" : "Train")
+            let evaluation = Console.evaluate(
+                parameters, architecture, on: data, label: split == .test ? "Test" : "Train", precision: options.computable(precision))
             print("")
             print(Report.confusionMatrix(evaluation.confusion, classNames: spec.classNames))
             print("")

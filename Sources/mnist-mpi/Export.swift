@@ -24,16 +24,18 @@ struct Export: ParsableCommand {
 
     func run() throws {
         try runOnRankZero {
-            let (parameters, architecture, spec, metadata) = try options.load()
+            let (parameters, architecture, spec, metadata, precision) = try options.load()
             if output.hasSuffix(".onnx") {
                 let onnx = ONNX.model(parameters, architecture, dataset: spec, testAccuracy: metadata["test_accuracy"])
                 try FileIO.writeAtomically(onnx, to: output)
             } else if output.hasSuffix(".keras") {
-                try FileIO.writeAtomically(KerasFile.encode(parameters, architecture, optimizer: RMSprop()), to: output)
+                try FileIO.writeAtomically(
+                    KerasFile.encode(parameters, architecture, optimizer: RMSprop(), precision: precision), to: output)
             } else {
                 // A saved model's description carries over (but for the dataset, which may have
                 // been chosen anew); a checkpoint's training state does not.
-                let kept = metadata["format"] == "mnist-mpi" ? metadata.filter { $0.key != "dataset" } : [:]
+                var kept = metadata["format"] == "mnist-mpi" ? metadata.filter { $0.key != "dataset" } : [:]
+                kept["precision"] = precision.rawValue
                 try ModelFile.save(
                     parameters, architecture, metadata: ModelFile.metadata(architecture, dataset: spec, extra: kept), to: output)
             }

@@ -39,12 +39,35 @@ struct ModelOptions: ParsableArguments {
 
     @OptionGroup var data: DataOptions
 
-    /// The model's weights and the dataset it belongs to (a Keras file does not say: --dataset, else MNIST).
-    func load() throws -> (parameters: FloatBuffer, architecture: Architecture, dataset: DatasetSpec, metadata: [String: String]) {
+    @Option(
+        help: ArgumentHelp(
+            "How the layers compute: float32 or mixed-bfloat16 (default: the policy the model file names, float32 where this CPU lacks AVX512_BF16).",
+            valueName: "policy"))
+    var precision: Precision?
+
+    func validate() throws {
+        if let precision, !precision.runsHere {
+            throw ValidationError("--precision \(precision.rawValue) needs AVX512_BF16, which this CPU lacks (kernels \(Kernels.name))")
+        }
+    }
+
+    /// The model's weights, the dataset it belongs to (a Keras file does not say: --dataset,
+    /// else MNIST) and its dtype policy (--precision, else the one the file names).
+    func load() throws -> (
+        parameters: FloatBuffer, architecture: Architecture, dataset: DatasetSpec, metadata: [String: String], precision: Precision
+    ) {
         let contents = try ModelFile.read(model)
         let spec = data.spec(or: contents.metadata["dataset"].flatMap(DatasetSpec.named) ?? .mnist)
         let architecture = Architecture(classes: spec.classNames.count)
-        return (try contents.parameters(architecture), architecture, spec, contents.metadata)
+        let policy = try precision ?? contents.precision ?? .float32
+        return (try contents.parameters(architecture), architecture, spec, contents.metadata, policy)
+    }
+
+    /// `policy`, or float32 (with a note) where this CPU cannot compute in it.
+    func computable(_ policy: Precision) -> Precision {
+        guard !policy.runsHere else { return policy }
+        Terminal.error("mnist-mpi: note: \(model) names \(policy.kerasPolicy), which needs AVX512_BF16; computing in float32")
+        return .float32
     }
 
     func loadData(_ spec: DatasetSpec) throws -> Dataset { try data.load(spec) }

@@ -47,6 +47,7 @@ struct OutputFiles {
                 architecture, dataset: dataset,
                 extra: [
                     "test_accuracy": "\(test.accuracy)", "test_loss": "\(test.loss)", "command_line": config.commandLine,
+                    "precision": config.training.precision.rawValue,
                 ])
             try ModelFile.save(trainer.parameters, architecture, metadata: metadata, to: path)
         }

@@ -54,7 +54,8 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try runOnRankZero {
-            let (parameters, architecture, spec, _) = try options.load()
+            let (parameters, architecture, spec, _, policy) = try options.load()
+            let precision = options.computable(policy)
             let names = spec.classNames
             if index != nil || images.isEmpty {
                 let test = try options.loadData(spec).test
@@ -62,7 +63,7 @@ struct Predict: ParsableCommand {
                 if let bad = wanted.first(where: { $0 >= test.count }) {
                     throw ValidationError("--index \(bad) is out of range: the test split has \(test.count) images")
                 }
-                let probabilities = Evaluator.predict(parameters, architecture, on: test, indices: wanted)
+                let probabilities = Evaluator.predict(parameters, architecture, on: test, indices: wanted, precision: precision)
                 for (i, p) in zip(wanted, probabilities) {
                     report(
                         name: "#\(i)", key: ("index", .integer(i)), probabilities: p, classNames: names,
@@ -76,7 +77,7 @@ struct Predict: ParsableCommand {
                     print(Console.drawing(of: image))
                 }
                 let split = Split(images: image.pixels, labels: [0])
-                let p = Evaluator.predict(parameters, architecture, on: split, indices: [0])[0]
+                let p = Evaluator.predict(parameters, architecture, on: split, indices: [0], precision: precision)[0]
                 report(name: path, key: ("file", .string(path)), probabilities: p, classNames: names, truth: nil)
             }
         }

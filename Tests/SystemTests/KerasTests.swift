@@ -42,8 +42,18 @@ import Testing
             "/usr/bin/env",
             ["python3", "\(Fixtures.repo)/Tests/python/keras_mixed.py", Fixtures.dataDirectory, "\(dir)/mixed.keras", "\(dir)/h.json"])
         #expect(check.status == 0 && check.stdout.contains("keras mixed: all checks passed"), "\(check.stdout)\n\(check.stderr)")
+        // evaluate computes in the policy the file names: the run's own final evaluation.
+        let history = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/h.json"))) as! [String: Any]
+        let accuracy = String(format: "%.4f", try #require(history["test_accuracy"] as? Double))
         let back = try Fixtures.run(Fixtures.releaseBinary, ["evaluate", "--model", "\(dir)/mixed.keras"] + data)
-        #expect(back.status == 0 && back.stdout.contains("Test accuracy: "), "\(back.stdout)\(back.stderr)")
+        #expect(back.status == 0 && back.stdout.contains("Test accuracy: \(accuracy)"), "\(accuracy): \(back.stdout)\(back.stderr)")
+        // Through safetensors and back, the policy stays.
+        for (from, to) in [("mixed.keras", "m.safetensors"), ("m.safetensors", "again.keras")] {
+            let export = try Fixtures.run(Fixtures.releaseBinary, ["export", "--model", "\(dir)/\(from)", "--output", "\(dir)/\(to)"])
+            #expect(export.status == 0, "\(export.stderr)")
+        }
+        let again = try ModelFile.read("\(dir)/again.keras")
+        #expect(try again.precision == .mixedBFloat16 && ModelFile.read("\(dir)/m.safetensors").precision == .mixedBFloat16)
     }
 
     /// The same deterministic run from a model's safetensors file and from its `.keras` export,

@@ -58,15 +58,10 @@ public enum KerasFile {
     /// The weights of a Keras 3 archive of `architecture`'s model (ours, or one Keras saved),
     /// after checking its config describes that model. Optimizer state is not read.
     public static func decode(_ bytes: [UInt8], name: String, _ architecture: Architecture) throws -> FloatBuffer {
-        let archive = try Zip.Archive(bytes, name: name)
+        let (archive, config) = try opened(bytes, name: name)
         func fail(_ reason: String) -> FileError { FileError(file: name, reason: reason) }
-        guard let configBytes = try archive.contents(of: "config.json", limit: 1 << 20),
-            let weights = try archive.contents(of: "model.weights.h5")
-        else {
+        guard let weights = try archive.contents(of: "model.weights.h5") else {
             throw fail("has no config.json or model.weights.h5: not a Keras 3 model archive")
-        }
-        guard let config = try? JSON.parse(configBytes), config.members != nil else {
-            throw fail("config.json is not a JSON object")
         }
         let layers = try denseLayers(of: config, architecture, fail: fail)
         let a = architecture
@@ -79,6 +74,27 @@ public enum KerasFile {
             set.values.withUnsafeBufferPointer { (parameters.pointer + t.offset).update(from: $0.baseAddress!, count: t.count) }
         }
         return parameters
+    }
+
+    /// The dtype policy the archive's first layer names (`Precision.kerasPolicy`), or nil for
+    /// one this program does not compute in.
+    public static func precision(_ bytes: [UInt8], name: String) throws -> Precision? {
+        let layers = try opened(bytes, name: name).config["config"]?["layers"]?.array ?? []
+        let first = layers.first { $0["class_name"]?.string == "Dense" }
+        let policy = first?["config"]?["dtype"]?["config"]?["name"]?.string ?? "float32"
+        return Precision.allCases.first { $0.kerasPolicy == policy }
+    }
+
+    /// The archive and its parsed config.json.
+    private static func opened(_ bytes: [UInt8], name: String) throws -> (archive: Zip.Archive, config: JSON) {
+        let archive = try Zip.Archive(bytes, name: name)
+        guard let configBytes = try archive.contents(of: "config.json", limit: 1 << 20) else {
+            throw FileError(file: name, reason: "has no config.json or model.weights.h5: not a Keras 3 model archive")
+        }
+        guard let config = try? JSON.parse(configBytes), config.members != nil else {
+            throw FileError(file: name, reason: "config.json is not a JSON object")
+        }
+        return (archive, config)
     }
 
     private static func values(_ buffer: FloatBuffer, _ t: Architecture.Tensor) -> [Float] {

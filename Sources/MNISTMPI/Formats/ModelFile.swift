@@ -92,6 +92,17 @@ public enum ModelFile {
             if case let .safetensors(file) = source { file.metadata } else { [:] }
         }
 
+        /// The dtype policy the file names (a safetensors file's `precision` metadata, a Keras
+        /// file's layers'); nil when it names none this program computes in.
+        public var precision: Precision? {
+            get throws {
+                switch source {
+                case let .keras(bytes): try KerasFile.precision(bytes, name: path)
+                case let .safetensors(file): Precision(rawValue: file.metadata["precision"] ?? Precision.float32.rawValue)
+                }
+            }
+        }
+
         /// The weights, for a model shaped like `architecture`.
         public func parameters(_ architecture: Architecture) throws -> FloatBuffer {
             switch source {
