@@ -8,22 +8,15 @@ test set agrees with the run's own (`test_accuracy` in the history) within 0.2 p
 rounds the product and the bias add separately and accumulates in its own order, so the
 bits differ, the model does not. Exits non-zero on any mismatch.
 """
-import gzip, json, os, sys
+import json, os, sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
-import numpy as np
+
+from mnist_test_set import test_set
 
 data_dir, path, history_path = sys.argv[1:4]
-
-
-def idx(name, offset):
-    with gzip.open(f"{data_dir}/{name}-ubyte.gz") as f:
-        return np.frombuffer(f.read(), np.uint8, offset=offset)
-
-
-x_test = idx("t10k-images-idx3", 16).reshape(-1, 784).astype("float32") / 255
-y_test = idx("t10k-labels-idx1", 8)
+x_test, y_test = test_set(data_dir)
 model = keras.saving.load_model(path)
 layers = [(type(layer).__name__, layer.dtype_policy.name) for layer in model.layers]
 assert layers == [("Dense", "mixed_bfloat16"), ("Dense", "mixed_bfloat16"), ("Activation", "float32")], layers

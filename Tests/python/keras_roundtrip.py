@@ -11,23 +11,17 @@ WORK_DIR holds what `mnist-mpi train --save ours.keras --history history.json
    read by `mnist-mpi evaluate` and `predict`, with the accuracy Keras reports.
 Exits non-zero (with the failed assertion) on any mismatch.
 """
-import glob, gzip, json, os, re, subprocess, sys
+import glob, json, os, re, subprocess, sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 import numpy as np
 from safetensors.numpy import load_file
 
+from mnist_test_set import idx, test_set
+
 binary, data_dir, work = sys.argv[1:4]
-
-
-def idx(name, offset):
-    with gzip.open(f"{data_dir}/{name}-ubyte.gz") as f:
-        return np.frombuffer(f.read(), np.uint8, offset=offset)
-
-
-x_test = idx("t10k-images-idx3", 16).reshape(-1, 784).astype("float32") / 255
-y_test = idx("t10k-labels-idx1", 8)
+x_test, y_test = test_set(data_dir)
 
 
 def ours(model, *args):
@@ -64,8 +58,8 @@ print(f"optimizer: {len(velocities)} velocities equal {os.path.basename(newest)}
 keras.utils.set_random_seed(7)
 theirs = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10, activation="softmax")])
 theirs.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-x_train = idx("train-images-idx3", 16).reshape(-1, 784)[:6000].astype("float32") / 255
-theirs.fit(x_train, idx("train-labels-idx1", 8)[:6000], epochs=1, batch_size=128, verbose=0)
+x_train = idx(data_dir, "train-images-idx3", 16).reshape(-1, 784)[:6000].astype("float32") / 255
+theirs.fit(x_train, idx(data_dir, "train-labels-idx1", 8)[:6000], epochs=1, batch_size=128, verbose=0)
 theirs.save(f"{work}/theirs.keras")
 _, their_accuracy = theirs.evaluate(x_test, y_test, batch_size=1000, verbose=0)
 p_theirs = theirs.predict(x_test, batch_size=1000, verbose=0)
