@@ -62,6 +62,11 @@ enum Messages {
         }
     }
 
+    /// `--precision` naming a policy this process's CPU cannot compute in.
+    static func unavailable(_ precision: Precision) -> String {
+        "--precision \(precision.rawValue) needs AVX512_BF16, which this CPU lacks (kernels \(Kernels.name))"
+    }
+
     /// What a user changes to change a recorded setting.
     static func flag(_ name: RunSettings.Name) -> String {
         switch name {

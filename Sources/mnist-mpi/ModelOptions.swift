@@ -47,7 +47,7 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         if let precision, !precision.runsHere {
-            throw ValidationError("--precision \(precision.rawValue) needs AVX512_BF16, which this CPU lacks (kernels \(Kernels.name))")
+            throw ValidationError(Messages.unavailable(precision))
         }
     }
 

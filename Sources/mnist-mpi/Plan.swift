@@ -89,7 +89,7 @@ struct Plan: ParsableCommand {
             throw ValidationError("--link-burst-kib must be 0 or more (got \(linkBurstKib))")
         }
         if !precision.runsHere {
-            throw ValidationError("--precision \(precision.rawValue) needs AVX512_BF16, which this CPU lacks (kernels \(Kernels.name))")
+            throw ValidationError(Messages.unavailable(precision))
         }
         if precision != .float32 && costs != nil {
             throw ValidationError("--precision is what the measured compute runs in; --costs measures nothing")

@@ -148,9 +148,10 @@ public struct Dataset: Sendable {
         for (i, file) in spec.files.enumerated() {
             var bytes = try readEither(file, in: directory)
             let dimensions = i % 2 == 0 ? 3 : 1
+            let gzip = Gzip.isGzip(bytes)
             if i == 0, let holdTrainImages {
-                let held = try holdTrainImages(Gzip.isGzip(bytes) ? try Gzip.declaredSize(bytes, name: file + ".gz") : bytes.count)
-                if Gzip.isGzip(bytes) {
+                let held = try holdTrainImages(gzip ? try Gzip.declaredSize(bytes, name: file + ".gz") : bytes.count)
+                if gzip {
                     try Gzip.inflate(bytes, name: file + ".gz", into: held.bytes)
                 } else {
                     bytes.withUnsafeBytes { held.bytes.copyMemory(from: $0) }
@@ -160,7 +161,7 @@ public struct Dataset: Sendable {
                 arrays.append(IDXArray(shape: shape, bytes: []))
                 continue
             }
-            if Gzip.isGzip(bytes) { bytes = try Gzip.inflate(bytes, name: file + ".gz") }
+            if gzip { bytes = try Gzip.inflate(bytes, name: file + ".gz") }
             _ = try checked(bytes, file: file, dimensions: dimensions, spec: spec)
             arrays.append(try IDX.parse(consume bytes, dimensions: dimensions, name: file))
         }

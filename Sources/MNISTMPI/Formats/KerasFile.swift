@@ -60,9 +60,7 @@ public enum KerasFile {
     public static func decode(_ bytes: [UInt8], name: String, _ architecture: Architecture) throws -> FloatBuffer {
         let (archive, config) = try opened(bytes, name: name)
         func fail(_ reason: String) -> FileError { FileError(file: name, reason: reason) }
-        guard let weights = try archive.contents(of: "model.weights.h5") else {
-            throw fail("has no config.json or model.weights.h5: not a Keras 3 model archive")
-        }
+        guard let weights = try archive.contents(of: "model.weights.h5") else { throw fail(notAModel) }
         let layers = try denseLayers(of: config, architecture, fail: fail)
         let a = architecture
         let paths = layers.flatMap { layer in ["layers/\(layer)/vars/0", "layers/\(layer)/vars/1"] }
@@ -85,11 +83,13 @@ public enum KerasFile {
         return Precision.allCases.first { $0.kerasPolicy == policy }
     }
 
+    private static let notAModel = "has no config.json or model.weights.h5: not a Keras 3 model archive"
+
     /// The archive and its parsed config.json.
     private static func opened(_ bytes: [UInt8], name: String) throws -> (archive: Zip.Archive, config: JSON) {
         let archive = try Zip.Archive(bytes, name: name)
         guard let configBytes = try archive.contents(of: "config.json", limit: 1 << 20) else {
-            throw FileError(file: name, reason: "has no config.json or model.weights.h5: not a Keras 3 model archive")
+            throw FileError(file: name, reason: notAModel)
         }
         guard let config = try? JSON.parse(configBytes), config.members != nil else {
             throw FileError(file: name, reason: "config.json is not a JSON object")
