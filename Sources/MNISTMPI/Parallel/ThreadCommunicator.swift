@@ -1,3 +1,4 @@
+import CSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -181,7 +182,8 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         /// Each rank's shared segments, alive as long as the group (each rank appends to its own).
         private let segments: UnsafeMutablePointer<[FloatBuffer]>
         private let pointers: UnsafeMutablePointer<UnsafeRawPointer?>
-        private let barrierState: UnsafeMutablePointer<pthread_barrier_t>
+        /// `csystem_shared_barrier`'s two words.
+        private let barrierState: UnsafeMutablePointer<UInt32>
 
         init(nodeOf: [Int]) {
             size = nodeOf.count
@@ -194,12 +196,11 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
             segments.initialize(repeating: [], count: size)
             pointers = .allocate(capacity: size)
             pointers.initialize(repeating: nil, count: size)
-            barrierState = .allocate(capacity: 1)
-            pthread_barrier_init(barrierState, nil, UInt32(size))
+            barrierState = .allocate(capacity: 2)
+            barrierState.initialize(repeating: 0, count: 2)
         }
 
         deinit {
-            pthread_barrier_destroy(barrierState)
             barrierState.deallocate()
             pointers.deallocate()
             colors.deallocate()
@@ -209,7 +210,7 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
             segments.deallocate()
         }
 
-        func barrier() { pthread_barrier_wait(barrierState) }
+        func barrier() { csystem_shared_barrier(barrierState, UInt32(size)) }
 
         func keep(_ segment: FloatBuffer, rank: Int) { segments[rank].append(segment) }
 
