@@ -12,6 +12,10 @@ public final class Workspace {
     public let logits: FloatBuffer
     public let dLogits: FloatBuffer
     public let dHidden: FloatBuffer
+    /// The inputs some row lights, and those columns of `x` packed: the first layer's kernel
+    /// gradient skips the others (`Network.firstLayerGradients`).
+    let litInputs: UnsafeMutablePointer<Int32>
+    let litX: FloatBuffer
     public let precision: Precision
     /// The bfloat16 operands of the mixed-precision step (nil in float32).
     let bfloat16: BFloat16Operands?
@@ -30,6 +34,8 @@ public final class Workspace {
         labels.initialize(repeating: 0, count: max(capacity, 1))
         hidden = FloatBuffer(count: capacity * architecture.hidden)
         logits = FloatBuffer(count: capacity * architecture.classes)
+        litInputs = .allocate(capacity: architecture.inputs)
+        litX = FloatBuffer(count: capacity * architecture.inputs)
         dLogits = FloatBuffer(count: capacity * architecture.classes)
         self.dHidden =
             dHidden.map { FloatBuffer(viewing: $0, count: capacity * architecture.hidden) }
@@ -38,6 +44,7 @@ public final class Workspace {
 
     deinit {
         labels.deallocate()
+        litInputs.deallocate()
     }
 
     /// Copies samples `indices` of `split` into `x` (as `pixel / 255`) and `labels`.

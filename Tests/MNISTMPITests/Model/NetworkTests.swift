@@ -79,6 +79,40 @@ import Testing
         #expect(worst < 1e-3)
     }
 
+    /// The first layer's kernel gradient skips the inputs that no row lights: against a Double
+    /// xᵀ dy, with dark inputs first, last, in runs and alone (some -0), none dark, all dark, and
+    /// a subset of the kernel's rows (the factored strategy's).
+    @Test(arguments: [[0, 1, 5, 9, 10, 11, 23], [], Array(0..<24), [3]])
+    func firstLayerGradientSkipsDarkInputsExactly(dark: [Int]) {
+        let a = Architecture(inputs: 24, hidden: 32, classes: 3), rows = 6
+        let ws = Workspace(a, capacity: rows)
+        var rng = SplitMix64(seed: 11)
+        for r in 0..<rows {
+            for k in 0..<a.inputs { ws.x[r * a.inputs + k] = dark.contains(k) ? (r == 2 ? -0.0 : 0) : rng.nextUnitFloat() }
+            for j in 0..<a.hidden { ws.dHidden[r * a.hidden + j] = rng.nextUnitFloat() - 0.5 }
+        }
+        for inputs in [0..<a.inputs, 5..<17] {
+            let kernel = FloatBuffer([Float](repeating: .nan, count: inputs.count * a.hidden))
+            let bias = FloatBuffer([Float](repeating: .nan, count: a.hidden))
+            Network.firstLayerGradients(ws, rows: 0..<rows, inputs: inputs, kernel: kernel.pointer, bias: bias.pointer)
+            for (row, k) in inputs.enumerated() {
+                for j in 0..<a.hidden {
+                    let value = kernel[row * a.hidden + j]
+                    if dark.contains(k) {
+                        #expect(value.bitPattern == 0, "input \(k), unit \(j): \(value), not +0")
+                        continue
+                    }
+                    let exact = (0..<rows).reduce(0.0) { $0 + Double(ws.x[$1 * a.inputs + k]) * Double(ws.dHidden[$1 * a.hidden + j]) }
+                    #expect(abs(Double(value) - exact) <= 1e-6, "input \(k), unit \(j)")
+                }
+            }
+            for j in 0..<a.hidden {
+                let exact = (0..<rows).reduce(0.0) { $0 + Double(ws.dHidden[$1 * a.hidden + j]) }
+                #expect(abs(Double(bias[j]) - exact) <= 1e-6)
+            }
+        }
+    }
+
     @Test func glorotInitHasTheRightLimitsAndZeroBiases() {
         let a = Architecture()
         let params = a.glorotInitialization(seed: 42)

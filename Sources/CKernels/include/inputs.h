@@ -1,0 +1,20 @@
+// The inputs that no sample of a batch lights. A pixel that is 0 in every row of a batch adds
+// exactly +0 to each entry of its row of the first layer's kernel gradient (x^T dy), so that
+// product can skip it: find the others, gather their columns, multiply, and spread the rows of
+// the result back to where they belong, with +0 between them.
+#ifndef INPUTS_H
+#define INPUTS_H
+#include <stdint.h>
+
+/// The columns of x (`rows` rows of `columns`, rows `ld` floats apart) that hold a value other
+/// than +0 or -0 in some row, in increasing order, into `lit`; returns how many.
+long lit_columns(const float *x, long rows, long columns, long ld, int32_t *lit);
+
+/// out (rows x count, packed) = columns lit[0..<count] of x (rows `ld` floats apart).
+void gather_columns(const float *x, long rows, long ld, const int32_t *lit, long count, float *out);
+
+/// In place, c holding `count` packed rows of `width` floats: row j moves to row lit[j] of
+/// `total` rows, and every row not listed in lit becomes +0 (lit increasing, below total).
+void spread_rows(float *c, long width, const int32_t *lit, long count, long total);
+
+#endif

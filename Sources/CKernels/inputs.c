@@ -1,0 +1,40 @@
+#include "inputs.h"
+#include <string.h>
+
+long lit_columns(const float *x, long rows, long columns, long ld, int32_t *lit) {
+    // Each column's bits ORed over the rows (in `lit`, reused), without the sign: -0 is 0.
+    uint32_t *any = (uint32_t *)lit;
+    memset(any, 0, (size_t)columns * sizeof *any);
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * ld;
+        for (long c = 0; c < columns; c++) {
+            uint32_t bits;
+            memcpy(&bits, row + c, sizeof bits);
+            any[c] |= bits << 1;
+        }
+    }
+    long count = 0;
+    for (long c = 0; c < columns; c++) {
+        if (any[c] != 0) lit[count++] = (int32_t)c;  // count <= c: never ahead of the reading
+    }
+    return count;
+}
+
+void gather_columns(const float *x, long rows, long ld, const int32_t *lit, long count, float *out) {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * ld;
+        for (long j = 0; j < count; j++) out[r * count + j] = row[lit[j]];
+    }
+}
+
+void spread_rows(float *c, long width, const int32_t *lit, long count, long total) {
+    const size_t bytes = (size_t)width * sizeof *c;
+    long next = total;  // rows next..<total are placed
+    for (long j = count - 1; j >= 0; j--) {
+        long to = lit[j];  // to >= j: rows below j, not moved yet, are never written
+        memset(c + (to + 1) * width, 0, (size_t)(next - to - 1) * bytes);
+        if (to != j) memmove(c + to * width, c + j * width, bytes);
+        next = to;
+    }
+    memset(c, 0, (size_t)next * bytes);
+}
