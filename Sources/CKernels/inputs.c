@@ -27,6 +27,10 @@ void gather_columns(const float *x, long rows, long ld, const int32_t *lit, long
     }
 }
 
+void gather_rows(const float *w, long width, const int32_t *lit, long count, float *out) {
+    for (long j = 0; j < count; j++) memcpy(out + j * width, w + lit[j] * width, (size_t)width * sizeof *out);
+}
+
 void spread_rows(float *c, long width, const int32_t *lit, long count, long total) {
     const size_t bytes = (size_t)width * sizeof *c;
     long next = total;  // rows next..<total are placed

@@ -1,7 +1,8 @@
 // The inputs that no sample of a batch lights. A pixel that is 0 in every row of a batch adds
-// exactly +0 to each entry of its row of the first layer's kernel gradient (x^T dy), so that
-// product can skip it: find the others, gather their columns, multiply, and spread the rows of
-// the result back to where they belong, with +0 between them.
+// nothing to the first layer's outputs (x W) and exactly +0 to each entry of its row of the
+// kernel's gradient (x^T dy), so both products can skip it: find the others, gather their
+// columns of x (and rows of W), multiply, and spread the gradient's rows back to where they
+// belong, with +0 between them.
 #ifndef INPUTS_H
 #define INPUTS_H
 #include <stdint.h>
@@ -12,6 +13,9 @@ long lit_columns(const float *x, long rows, long columns, long ld, int32_t *lit)
 
 /// out (rows x count, packed) = columns lit[0..<count] of x (rows `ld` floats apart).
 void gather_columns(const float *x, long rows, long ld, const int32_t *lit, long count, float *out);
+
+/// out (count x width, packed) = rows lit[0..<count] of w (rows `width` floats apart).
+void gather_rows(const float *w, long width, const int32_t *lit, long count, float *out);
 
 /// In place, c holding `count` packed rows of `width` floats: row j moves to row lit[j] of
 /// `total` rows, and every row not listed in lit becomes +0 (lit increasing, below total).

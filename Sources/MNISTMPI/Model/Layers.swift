@@ -9,17 +9,16 @@ import CBLAS
 
 /// Fully connected layer `y = x W + b` with W of shape (in, out).
 public enum Dense {
-    /// y (rows x out) = x (rows x in) W (in x out) + b, then `ReLU` if `relu` (the bias and
-    /// the activation in one pass over the product, while it is still in cache).
+    /// y (rows x out) = x (rows x in) W (in x out) + b.
     public static func forward(
         x: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        y: UnsafeMutablePointer<Float>, relu: Bool = false
+        y: UnsafeMutablePointer<Float>
     ) {
         BLAS.sgemm(
             CblasNoTrans, CblasNoTrans, m: rows, n: outputs, k: inputs,
             alpha: 1, a: x, lda: inputs, b: weight, ldb: outputs, beta: 0, c: y, ldc: outputs)
-        Kernels.table.add_bias(y, bias, rows, outputs, relu ? 1 : 0)
+        Kernels.table.add_bias(y, bias, rows, outputs, 0)
     }
 
     /// Given dL/dy, writes dL/dW = xᵀ dy and dL/db = column sums of dy, both summed over the
@@ -47,7 +46,8 @@ public enum Dense {
     }
 }
 
-/// Rectified linear unit: max(h, 0), applied with its layer's bias (`Dense.forward`).
+/// Rectified linear unit: max(h, 0), applied with the first layer's bias in one pass over its
+/// product, while that is still in cache (`Network.forward`).
 public enum ReLU {
     /// Zeroes the gradient where the unit was inactive (`h` is the forward output).
     public static func backward(output h: UnsafePointer<Float>, gradient dh: UnsafeMutablePointer<Float>, count: Int) {

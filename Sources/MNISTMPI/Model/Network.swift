@@ -18,12 +18,35 @@ public enum Network {
         if let b = ws.bfloat16 { return forward(params, ws, rows: rows, bfloat16: b) }
         let a = ws.architecture, p = params.pointer, first = rows.lowerBound
         let hidden = ws.hidden.pointer + first * a.hidden
-        Dense.forward(
-            x: ws.x.pointer + first * a.inputs, rows: rows.count, inputs: a.inputs, outputs: a.hidden,
-            weight: p + a.w1.offset, bias: p + a.b1.offset, y: hidden, relu: true)
+        firstLayerProduct(p + a.w1.offset, ws, rows: rows, into: hidden)
+        Kernels.table.add_bias(hidden, p + a.b1.offset, rows.count, a.hidden, 1)
         Dense.forward(
             x: hidden, rows: rows.count, inputs: a.hidden, outputs: a.classes,
             weight: p + a.w2.offset, bias: p + a.b2.offset, y: ws.logits.pointer + first * a.classes)
+    }
+
+    /// x W1 for the given rows, over the inputs some row lights only (a third of MNIST's pixels
+    /// are dark in a whole batch). Below an eighth dark, the gathers would cost about what they
+    /// save: the whole product.
+    private static func firstLayerProduct(
+        _ w1: UnsafePointer<Float>, _ ws: Workspace, rows: Range<Int>, into y: UnsafeMutablePointer<Float>
+    ) {
+        let a = ws.architecture, x = ws.x.pointer + rows.lowerBound * a.inputs
+        let lit = lit_columns(x, rows.count, a.inputs, a.inputs, ws.litInputs)
+        guard lit <= a.inputs - a.inputs / 8 else {
+            return BLAS.sgemm(
+                CblasNoTrans, CblasNoTrans, m: rows.count, n: a.hidden, k: a.inputs,
+                alpha: 1, a: x, lda: a.inputs, b: w1, ldb: a.hidden, beta: 0, c: y, ldc: a.hidden)
+        }
+        gather_columns(x, rows.count, a.inputs, ws.litInputs, lit, ws.litX.pointer)
+        if lit == 0 { y.update(repeating: 0, count: rows.count * a.hidden) }
+        for start in stride(from: 0, to: lit, by: Workspace.litBlock) {
+            let k = min(Workspace.litBlock, lit - start)
+            gather_rows(w1, a.hidden, ws.litInputs + start, k, ws.litW1.pointer)
+            BLAS.sgemm(
+                CblasNoTrans, CblasNoTrans, m: rows.count, n: a.hidden, k: k, alpha: 1, a: ws.litX.pointer + start,
+                lda: lit, b: ws.litW1.pointer, ldb: a.hidden, beta: start == 0 ? 0 : 1, c: y, ldc: a.hidden)
+        }
     }
 
     /// `forward` in mixed precision (`Precision.mixedBFloat16`), after `prepare`.
@@ -111,9 +134,8 @@ public enum Network {
         let a = ws.architecture, first = rows.lowerBound
         let dHidden = ws.dHidden.pointer + first * a.hidden
         guard let b = ws.bfloat16 else {
-            // Only the inputs some row lights: the kernel's rows of the others are exactly +0
-            // (a third of MNIST's pixels are dark in a whole batch). Below an eighth dark, the
-            // gather and the spread would cost about what they save.
+            // Only the inputs some row lights (as `firstLayerProduct`): the kernel's rows of the
+            // others are exactly +0.
             let x = ws.x.pointer + first * a.inputs + inputs.lowerBound
             let lit = lit_columns(x, rows.count, inputs.count, a.inputs, ws.litInputs)
             guard lit <= inputs.count - inputs.count / 8 else {

@@ -79,26 +79,41 @@ import Testing
         #expect(worst < 1e-3)
     }
 
-    /// The first layer's kernel gradient skips the inputs that no row lights: against a Double
-    /// xᵀ dy, with dark inputs first, last, in runs and alone (some -0), none dark, all dark, and
-    /// a subset of the kernel's rows (the factored strategy's).
-    @Test(arguments: [[0, 1, 5, 9, 10, 11, 23], [], Array(0..<24), [3]])
-    func firstLayerGradientSkipsDarkInputsExactly(dark: [Int]) {
-        let a = Architecture(inputs: 24, hidden: 32, classes: 3), rows = 6
+    /// The first layer's products skip the inputs that no row lights: against Double sums of
+    /// x W1 and xᵀ dy, with dark inputs first, last, in runs and alone (some -0), a few dark (the
+    /// whole product then), all dark, more lit inputs than one gathered block of W1, and the
+    /// gradient for a subset of the kernel's rows (the factored strategy's).
+    @Test(arguments: [
+        (24, [0, 1, 5, 9, 10, 11, 23]), (24, []), (24, [3]), (24, Array(0..<24)), (600, Array(stride(from: 0, to: 600, by: 5))),
+    ])
+    func firstLayerSkipsDarkInputsExactly(inputs: Int, dark: [Int]) {
+        let a = Architecture(inputs: inputs, hidden: 32, classes: 3), rows = 6
         let ws = Workspace(a, capacity: rows)
+        let params = a.glorotInitialization(seed: 5)
         var rng = SplitMix64(seed: 11)
+        let isDark = (0..<inputs).map { dark.contains($0) }
         for r in 0..<rows {
-            for k in 0..<a.inputs { ws.x[r * a.inputs + k] = dark.contains(k) ? (r == 2 ? -0.0 : 0) : rng.nextUnitFloat() }
-            for j in 0..<a.hidden { ws.dHidden[r * a.hidden + j] = rng.nextUnitFloat() - 0.5 }
+            for k in 0..<a.inputs { ws.x[r * a.inputs + k] = isDark[k] ? (r == 2 ? -0.0 : 0) : rng.nextUnitFloat() }
         }
-        for inputs in [0..<a.inputs, 5..<17] {
-            let kernel = FloatBuffer([Float](repeating: .nan, count: inputs.count * a.hidden))
+        Network.forward(params, ws, rows: 0..<rows)
+        for r in 0..<rows {
+            for j in 0..<a.hidden {
+                let exact = (0..<a.inputs).reduce(0.0) {
+                    $0 + Double(ws.x[r * a.inputs + $1]) * Double(params[a.w1.offset + $1 * a.hidden + j])
+                }
+                #expect(abs(Double(ws.hidden[r * a.hidden + j]) - max(exact, 0)) <= 1e-5, "row \(r), unit \(j)")
+            }
+        }
+
+        for i in 0..<(rows * a.hidden) { ws.dHidden[i] = rng.nextUnitFloat() - 0.5 }
+        for kernelRows in [0..<a.inputs, 5..<17] {
+            let kernel = FloatBuffer([Float](repeating: .nan, count: kernelRows.count * a.hidden))
             let bias = FloatBuffer([Float](repeating: .nan, count: a.hidden))
-            Network.firstLayerGradients(ws, rows: 0..<rows, inputs: inputs, kernel: kernel.pointer, bias: bias.pointer)
-            for (row, k) in inputs.enumerated() {
+            Network.firstLayerGradients(ws, rows: 0..<rows, inputs: kernelRows, kernel: kernel.pointer, bias: bias.pointer)
+            for (row, k) in kernelRows.enumerated() {
                 for j in 0..<a.hidden {
                     let value = kernel[row * a.hidden + j]
-                    if dark.contains(k) {
+                    if isDark[k] {
                         #expect(value.bitPattern == 0, "input \(k), unit \(j): \(value), not +0")
                         continue
                     }
