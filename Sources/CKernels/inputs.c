@@ -1,17 +1,14 @@
 #include "inputs.h"
 #include <string.h>
 
-long lit_columns(const float *x, long rows, long columns, long ld, int32_t *lit) {
-    // Each column's bits ORed over the rows (in `lit`, reused), without the sign: -0 is 0.
+long lit_columns(const void *x, long rows, long columns, long ld, int32_t *lit) {
+    // Each column's bits ORed over the rows (in `lit`, reused), without the top one.
+    const uint32_t *elements = x;
     uint32_t *any = (uint32_t *)lit;
     memset(any, 0, (size_t)columns * sizeof *any);
     for (long r = 0; r < rows; r++) {
-        const float *row = x + r * ld;
-        for (long c = 0; c < columns; c++) {
-            uint32_t bits;
-            memcpy(&bits, row + c, sizeof bits);
-            any[c] |= bits << 1;
-        }
+        const uint32_t *row = elements + r * ld;
+        for (long c = 0; c < columns; c++) any[c] |= row[c] << 1;
     }
     long count = 0;
     for (long c = 0; c < columns; c++) {
@@ -20,15 +17,19 @@ long lit_columns(const float *x, long rows, long columns, long ld, int32_t *lit)
     return count;
 }
 
-void gather_columns(const float *x, long rows, long ld, const int32_t *lit, long count, float *out) {
+void gather_columns(const void *x, long rows, long ld, const int32_t *lit, long count, void *out) {
+    const uint32_t *elements = x;
+    uint32_t *packed = out;
     for (long r = 0; r < rows; r++) {
-        const float *row = x + r * ld;
-        for (long j = 0; j < count; j++) out[r * count + j] = row[lit[j]];
+        const uint32_t *row = elements + r * ld;
+        for (long j = 0; j < count; j++) packed[r * count + j] = row[lit[j]];
     }
 }
 
-void gather_rows(const float *w, long width, const int32_t *lit, long count, float *out) {
-    for (long j = 0; j < count; j++) memcpy(out + j * width, w + lit[j] * width, (size_t)width * sizeof *out);
+void gather_rows(const void *w, long width, const int32_t *lit, long count, void *out) {
+    const uint32_t *elements = w;
+    uint32_t *packed = out;
+    for (long j = 0; j < count; j++) memcpy(packed + j * width, elements + lit[j] * width, (size_t)width * sizeof *packed);
 }
 
 void spread_rows(float *c, long width, const int32_t *lit, long count, long total) {

@@ -26,19 +26,16 @@ public enum Network {
     }
 
     /// x W1 for the given rows, over the inputs some row lights only (a third of MNIST's pixels
-    /// are dark in a whole batch). Below an eighth dark, the gathers would cost about what they
-    /// save: the whole product.
+    /// are dark in a whole batch), W1's rows gathered a block at a time.
     private static func firstLayerProduct(
         _ w1: UnsafePointer<Float>, _ ws: Workspace, rows: Range<Int>, into y: UnsafeMutablePointer<Float>
     ) {
         let a = ws.architecture, x = ws.x.pointer + rows.lowerBound * a.inputs
-        let lit = lit_columns(x, rows.count, a.inputs, a.inputs, ws.litInputs)
-        guard lit <= a.inputs - a.inputs / 8 else {
+        guard let lit = gatherLitColumns(x, rows: rows.count, columns: a.inputs, ld: a.inputs, ws) else {
             return BLAS.sgemm(
                 CblasNoTrans, CblasNoTrans, m: rows.count, n: a.hidden, k: a.inputs,
                 alpha: 1, a: x, lda: a.inputs, b: w1, ldb: a.hidden, beta: 0, c: y, ldc: a.hidden)
         }
-        gather_columns(x, rows.count, a.inputs, ws.litInputs, lit, ws.litX.pointer)
         if lit == 0 { y.update(repeating: 0, count: rows.count * a.hidden) }
         for start in stride(from: 0, to: lit, by: Workspace.litBlock) {
             let k = min(Workspace.litBlock, lit - start)
@@ -49,6 +46,16 @@ public enum Network {
         }
     }
 
+    /// The columns of x (rows `ld` elements apart) that some row lights, packed into `ws.litX`
+    /// (their indices in `ws.litInputs`), and how many; nil when less than an eighth are dark:
+    /// the gathers would then cost about what skipping the others saves.
+    private static func gatherLitColumns(_ x: UnsafeRawPointer, rows: Int, columns: Int, ld: Int, _ ws: Workspace) -> Int? {
+        let lit = lit_columns(x, rows, columns, ld, ws.litInputs)
+        guard lit <= columns - columns / 8 else { return nil }
+        gather_columns(x, rows, ld, ws.litInputs, lit, ws.litX.pointer)
+        return lit
+    }
+
     /// `forward` in mixed precision (`Precision.mixedBFloat16`), after `prepare`.
     private static func forward(_ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>, bfloat16 b: BFloat16Operands) {
         let a = ws.architecture, p = params.pointer, first = rows.lowerBound
@@ -56,7 +63,16 @@ public enum Network {
         let x = b.x + first * a.inputs
         bf16_convert(ws.x.pointer + first * a.inputs, x, rows.count * a.inputs)
         x.withMemoryRebound(to: UInt32.self, capacity: rows.count * a.inputs / 2) { pairs in
-            bf16_pair_product(rows.count, a.hidden, a.inputs / 2, pairs, a.inputs / 2, 1, b.w1Pairs, a.hidden, hidden, a.hidden)
+            let n = a.inputs / 2
+            guard let lit = gatherLitColumns(pairs, rows: rows.count, columns: n, ld: n, ws) else {
+                return bf16_pair_product(rows.count, a.hidden, n, pairs, n, 1, b.w1Pairs, a.hidden, hidden, a.hidden)
+            }
+            // Only the pairs of inputs some row lights: a pair of zeros adds exactly +0 to each
+            // sum, which starts at +0, so these are the bits of the whole product.
+            gather_rows(b.w1Pairs, a.hidden, ws.litInputs, lit, b.litW1Pairs)
+            ws.litX.pointer.withMemoryRebound(to: UInt32.self, capacity: rows.count * lit) { litPairs in
+                bf16_pair_product(rows.count, a.hidden, lit, litPairs, lit, 1, b.litW1Pairs, a.hidden, hidden, a.hidden)
+            }
         }
         bf16_bias_round(hidden, p + a.b1.offset, rows.count, a.hidden, 1)
         BLAS.sgemm(
@@ -133,28 +149,24 @@ public enum Network {
     ) {
         let a = ws.architecture, first = rows.lowerBound
         let dHidden = ws.dHidden.pointer + first * a.hidden
-        guard let b = ws.bfloat16 else {
-            // Only the inputs some row lights (as `firstLayerProduct`): the kernel's rows of the
-            // others are exactly +0.
-            let x = ws.x.pointer + first * a.inputs + inputs.lowerBound
-            let lit = lit_columns(x, rows.count, inputs.count, a.inputs, ws.litInputs)
-            guard lit <= inputs.count - inputs.count / 8 else {
-                return Dense.weightGradient(
-                    x: x, xStride: a.inputs, dy: dHidden, rows: rows.count, inputs: inputs.count, outputs: a.hidden,
-                    dWeight: kernel, dBias: bias)
-            }
-            gather_columns(x, rows.count, a.inputs, ws.litInputs, lit, ws.litX.pointer)
+        // Only the inputs some row lights (as `firstLayerProduct`): the kernel's rows of the
+        // others are exactly +0.
+        let x = ws.x.pointer + first * a.inputs + inputs.lowerBound
+        let lit = gatherLitColumns(x, rows: rows.count, columns: inputs.count, ld: a.inputs, ws)
+        let (source, columns, ld) =
+            lit.map { (UnsafePointer(ws.litX.pointer), $0, max($0, 1)) } ?? (UnsafePointer(x), inputs.count, a.inputs)
+        if let b = ws.bfloat16 {
+            // dW = xᵀ dy over pairs of samples: x's rows paired column by column, dy's likewise.
+            let pairs = (rows.count + 1) / 2
+            bf16_pair_rows(source, rows.count, columns, ld, b.xPairs)
+            bf16_pair_rows(dHidden, rows.count, a.hidden, a.hidden, b.dHiddenPairs)
+            bf16_pair_product(columns, a.hidden, pairs, b.xPairs, 1, columns, b.dHiddenPairs, a.hidden, kernel, a.hidden)
+            Kernels.table.column_sums(dHidden, rows.count, a.hidden, bias)
+        } else {
             Dense.weightGradient(
-                x: ws.litX.pointer, xStride: max(lit, 1), dy: dHidden, rows: rows.count, inputs: lit, outputs: a.hidden,
+                x: source, xStride: ld, dy: dHidden, rows: rows.count, inputs: columns, outputs: a.hidden,
                 dWeight: kernel, dBias: bias)
-            spread_rows(kernel, a.hidden, ws.litInputs, lit, inputs.count)
-            return
         }
-        // dW = xᵀ dy over pairs of samples: x's rows paired column by column, dy's likewise.
-        let pairs = (rows.count + 1) / 2
-        bf16_pair_rows(ws.x.pointer + first * a.inputs + inputs.lowerBound, rows.count, inputs.count, a.inputs, b.xPairs)
-        bf16_pair_rows(dHidden, rows.count, a.hidden, a.hidden, b.dHiddenPairs)
-        bf16_pair_product(inputs.count, a.hidden, pairs, b.xPairs, 1, inputs.count, b.dHiddenPairs, a.hidden, kernel, a.hidden)
-        Kernels.table.column_sums(dHidden, rows.count, a.hidden, bias)
+        if let lit { spread_rows(kernel, a.hidden, ws.litInputs, lit, inputs.count) }
     }
 }
