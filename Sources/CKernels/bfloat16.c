@@ -15,39 +15,45 @@ int bf16_products_supported(void) {
 #define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
 // Eight rows by 32 columns at a time: 16 accumulators, two loads of b and eight broadcasts of
-// a per pair of the inner dimension.
+// a per pair of the inner dimension; then the rows left one at a time. Each entry is one chain
+// of dot products from +0, in the order of the pairs.
 BF16 void bf16_pair_product(long m, long n, long pairs, const uint32_t *a, long a_row, long a_pair, const uint32_t *b,
-                            long ldb, float *c, long ldc) {
+                            long ldb, float *c, long ldc, const int32_t *at_rows, const int32_t *at_pairs) {
     for (long j = 0; j < n; j += 32) {
         long i = 0;
         for (; i + 8 <= m; i += 8) {
+            const uint32_t *ar[8];
+            for (int r = 0; r < 8; r++) ar[r] = a + (at_rows ? at_rows[i + r] : i + r) * a_row;
             __m512 acc[8][2];
             for (int r = 0; r < 8; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-            for (long p = 0; p < pairs; p++) {
+            for (long q = 0; q < pairs; q++) {
+                const long p = at_pairs ? at_pairs[q] : q;
                 const uint32_t *row = b + p * ldb + j;
                 __m512bh b0 = (__m512bh)_mm512_loadu_si512(row), b1 = (__m512bh)_mm512_loadu_si512(row + 16);
-                const uint32_t *ap = a + i * a_row + p * a_pair;
                 for (int r = 0; r < 8; r++) {
-                    __m512bh x = (__m512bh)_mm512_set1_epi32((int)ap[r * a_row]);
+                    __m512bh x = (__m512bh)_mm512_set1_epi32((int)ar[r][p * a_pair]);
                     acc[r][0] = _mm512_dpbf16_ps(acc[r][0], x, b0);
                     acc[r][1] = _mm512_dpbf16_ps(acc[r][1], x, b1);
                 }
             }
             for (int r = 0; r < 8; r++) {
-                _mm512_storeu_ps(c + (i + r) * ldc + j, acc[r][0]);
-                _mm512_storeu_ps(c + (i + r) * ldc + j + 16, acc[r][1]);
+                float *out = c + (at_rows ? at_rows[i + r] : i + r) * ldc + j;
+                _mm512_storeu_ps(out, acc[r][0]);
+                _mm512_storeu_ps(out + 16, acc[r][1]);
             }
         }
         for (; i < m; i++) {
+            const long row_i = at_rows ? at_rows[i] : i;
             __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-            for (long p = 0; p < pairs; p++) {
+            for (long q = 0; q < pairs; q++) {
+                const long p = at_pairs ? at_pairs[q] : q;
                 const uint32_t *row = b + p * ldb + j;
-                __m512bh x = (__m512bh)_mm512_set1_epi32((int)a[i * a_row + p * a_pair]);
+                __m512bh x = (__m512bh)_mm512_set1_epi32((int)a[row_i * a_row + p * a_pair]);
                 acc0 = _mm512_dpbf16_ps(acc0, x, (__m512bh)_mm512_loadu_si512(row));
                 acc1 = _mm512_dpbf16_ps(acc1, x, (__m512bh)_mm512_loadu_si512(row + 16));
             }
-            _mm512_storeu_ps(c + i * ldc + j, acc0);
-            _mm512_storeu_ps(c + i * ldc + j + 16, acc1);
+            _mm512_storeu_ps(c + row_i * ldc + j, acc0);
+            _mm512_storeu_ps(c + row_i * ldc + j + 16, acc1);
         }
     }
 }
@@ -105,7 +111,9 @@ BF16 void bf16_bias_round(float *y, const float *bias, long rows, long columns, 
 // calls these.
 int bf16_products_supported(void) { return 0; }
 void bf16_pair_product(long m, long n, long pairs, const uint32_t *a, long a_row, long a_pair, const uint32_t *b,
-                       long ldb, float *c, long ldc) { __builtin_trap(); }
+                       long ldb, float *c, long ldc, const int32_t *at_rows, const int32_t *at_pairs) {
+    __builtin_trap();
+}
 void bf16_pair_rows(const float *x, long rows, long columns, long ldx, uint32_t *out) { __builtin_trap(); }
 void bf16_convert(const float *x, uint16_t *out, long n) { __builtin_trap(); }
 void bf16_round(const float *x, float *out, long n) { __builtin_trap(); }

@@ -32,6 +32,16 @@ void gather_rows(const void *w, long width, const int32_t *lit, long count, void
     for (long j = 0; j < count; j++) memcpy(packed + j * width, elements + lit[j] * width, (size_t)width * sizeof *packed);
 }
 
+void clear_dark_rows(float *c, long width, const int32_t *lit, long count, long total) {
+    const size_t bytes = (size_t)width * sizeof *c;
+    long next = 0;  // rows below next are done
+    for (long j = 0; j < count; j++) {
+        memset(c + next * width, 0, (size_t)(lit[j] - next) * bytes);
+        next = lit[j] + 1;
+    }
+    memset(c + next * width, 0, (size_t)(total - next) * bytes);
+}
+
 void spread_rows(float *c, long width, const int32_t *lit, long count, long total) {
     const size_t bytes = (size_t)width * sizeof *c;
     long next = total;  // rows next..<total are placed

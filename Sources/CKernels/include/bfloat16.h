@@ -12,9 +12,11 @@ int bf16_products_supported(void);
 
 /// c[i][j] = sum over p of the pair products a(i, p) . b[p][j], accumulated in float32: each
 /// uint32 holds two bfloat16 (low half first), a(i, p) is a[i * a_row + p * a_pair], b's rows
-/// are `ldb` apart. n must be a multiple of 32.
+/// are `ldb` apart. n must be a multiple of 32. With `at_rows` (else NULL), the rows i of a and
+/// c are at_rows[0..<m] instead of 0..<m; with `at_pairs`, the pairs p are at_pairs[0..<pairs]:
+/// the product over those only, the other rows of c untouched.
 void bf16_pair_product(long m, long n, long pairs, const uint32_t *a, long a_row, long a_pair, const uint32_t *b,
-                       long ldb, float *c, long ldc);
+                       long ldb, float *c, long ldc, const int32_t *at_rows, const int32_t *at_pairs);
 
 /// out[p][j] = (x[2p][j], x[2p + 1][j]) rounded to bfloat16, for p < ceil(rows / 2) and
 /// j < columns (x's rows `ldx` apart); an odd last row is paired with zero.

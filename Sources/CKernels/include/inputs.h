@@ -2,7 +2,8 @@
 // nothing to the first layer's outputs (x W) and exactly +0 to each entry of its row of the
 // kernel's gradient (x^T dy), so both products can skip it: find the others, gather their
 // columns of x (and rows of W), multiply, and spread the gradient's rows back to where they
-// belong, with +0 between them.
+// belong, with +0 between them. (The bfloat16 product takes the lit inputs as a list instead
+// of gathered operands.)
 //
 // The matrices hold 32-bit elements: floats, or pairs of bfloat16 (`bf16_pair_product`'s
 // operands). An element is zero when every bit but the top one is: a float +0 or -0, or a
@@ -20,6 +21,9 @@ void gather_columns(const void *x, long rows, long ld, const int32_t *lit, long 
 
 /// out (count x width, packed) = rows lit[0..<count] of w (rows `width` elements apart).
 void gather_rows(const void *w, long width, const int32_t *lit, long count, void *out);
+
+/// Every row of c (`total` rows of `width` floats) not listed in lit (increasing) becomes +0.
+void clear_dark_rows(float *c, long width, const int32_t *lit, long count, long total);
 
 /// In place, c holding `count` packed rows of `width` floats: row j moves to row lit[j] of
 /// `total` rows, and every row not listed in lit becomes +0 (lit increasing, below total).

@@ -63,16 +63,10 @@ public enum Network {
         let x = b.x + first * a.inputs
         bf16_convert(ws.x.pointer + first * a.inputs, x, rows.count * a.inputs)
         x.withMemoryRebound(to: UInt32.self, capacity: rows.count * a.inputs / 2) { pairs in
-            let n = a.inputs / 2
-            guard let lit = gatherLitColumns(pairs, rows: rows.count, columns: n, ld: n, ws) else {
-                return bf16_pair_product(rows.count, a.hidden, n, pairs, n, 1, b.w1Pairs, a.hidden, hidden, a.hidden)
-            }
             // Only the pairs of inputs some row lights: a pair of zeros adds exactly +0 to each
             // sum, which starts at +0, so these are the bits of the whole product.
-            gather_rows(b.w1Pairs, a.hidden, ws.litInputs, lit, b.litW1Pairs)
-            ws.litX.pointer.withMemoryRebound(to: UInt32.self, capacity: rows.count * lit) { litPairs in
-                bf16_pair_product(rows.count, a.hidden, lit, litPairs, lit, 1, b.litW1Pairs, a.hidden, hidden, a.hidden)
-            }
+            let n = a.inputs / 2, lit = lit_columns(pairs, rows.count, n, n, ws.litInputs)
+            bf16_pair_product(rows.count, a.hidden, lit, pairs, n, 1, b.w1Pairs, a.hidden, hidden, a.hidden, nil, ws.litInputs)
         }
         bf16_bias_round(hidden, p + a.b1.offset, rows.count, a.hidden, 1)
         BLAS.sgemm(
@@ -149,24 +143,29 @@ public enum Network {
     ) {
         let a = ws.architecture, first = rows.lowerBound
         let dHidden = ws.dHidden.pointer + first * a.hidden
+        let x = ws.x.pointer + first * a.inputs + inputs.lowerBound
+        if let b = ws.bfloat16 {
+            // dW = xᵀ dy over pairs of samples (x's rows paired column by column, dy's likewise),
+            // for the inputs some row lights: the kernel's rows of the others are +0.
+            let lit = lit_columns(x, rows.count, inputs.count, a.inputs, ws.litInputs)
+            bf16_pair_rows(x, rows.count, inputs.count, a.inputs, b.xPairs)
+            bf16_pair_rows(dHidden, rows.count, a.hidden, a.hidden, b.dHiddenPairs)
+            clear_dark_rows(kernel, a.hidden, ws.litInputs, lit, inputs.count)
+            bf16_pair_product(
+                lit, a.hidden, (rows.count + 1) / 2, b.xPairs, 1, inputs.count, b.dHiddenPairs, a.hidden, kernel, a.hidden,
+                ws.litInputs, nil)
+            return Kernels.table.column_sums(dHidden, rows.count, a.hidden, bias)
+        }
         // Only the inputs some row lights (as `firstLayerProduct`): the kernel's rows of the
         // others are exactly +0.
-        let x = ws.x.pointer + first * a.inputs + inputs.lowerBound
-        let lit = gatherLitColumns(x, rows: rows.count, columns: inputs.count, ld: a.inputs, ws)
-        let (source, columns, ld) =
-            lit.map { (UnsafePointer(ws.litX.pointer), $0, max($0, 1)) } ?? (UnsafePointer(x), inputs.count, a.inputs)
-        if let b = ws.bfloat16 {
-            // dW = xᵀ dy over pairs of samples: x's rows paired column by column, dy's likewise.
-            let pairs = (rows.count + 1) / 2
-            bf16_pair_rows(source, rows.count, columns, ld, b.xPairs)
-            bf16_pair_rows(dHidden, rows.count, a.hidden, a.hidden, b.dHiddenPairs)
-            bf16_pair_product(columns, a.hidden, pairs, b.xPairs, 1, columns, b.dHiddenPairs, a.hidden, kernel, a.hidden)
-            Kernels.table.column_sums(dHidden, rows.count, a.hidden, bias)
-        } else {
-            Dense.weightGradient(
-                x: source, xStride: ld, dy: dHidden, rows: rows.count, inputs: columns, outputs: a.hidden,
+        guard let lit = gatherLitColumns(x, rows: rows.count, columns: inputs.count, ld: a.inputs, ws) else {
+            return Dense.weightGradient(
+                x: x, xStride: a.inputs, dy: dHidden, rows: rows.count, inputs: inputs.count, outputs: a.hidden,
                 dWeight: kernel, dBias: bias)
         }
-        if let lit { spread_rows(kernel, a.hidden, ws.litInputs, lit, inputs.count) }
+        Dense.weightGradient(
+            x: ws.litX.pointer, xStride: max(lit, 1), dy: dHidden, rows: rows.count, inputs: lit, outputs: a.hidden,
+            dWeight: kernel, dBias: bias)
+        spread_rows(kernel, a.hidden, ws.litInputs, lit, inputs.count)
     }
 }

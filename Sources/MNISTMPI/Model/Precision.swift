@@ -32,8 +32,6 @@ public enum Precision: String, CaseIterable, Sendable {
 final class BFloat16Operands {
     /// W1 (inputs x hidden) in pairs of rows: inputs / 2 x hidden.
     let w1Pairs: UnsafeMutablePointer<UInt32>
-    /// The pairs of rows of W1 the forward product needs (`Network.forward`): room for all.
-    let litW1Pairs: UnsafeMutablePointer<UInt32>
     /// W2, rounded.
     let w2: FloatBuffer
     /// The inputs, rounded: capacity x inputs, consecutive pixels in pairs.
@@ -47,7 +45,6 @@ final class BFloat16Operands {
         precondition(a.inputs % 2 == 0 && a.hidden % 32 == 0, "the first layer's product runs 32 columns and pairs of inputs at a time")
         let pairs = (capacity + 1) / 2
         w1Pairs = .allocate(capacity: a.inputs / 2 * a.hidden)
-        litW1Pairs = .allocate(capacity: a.inputs / 2 * a.hidden)
         w2 = FloatBuffer(count: a.w2.count)
         x = .allocate(capacity: max(capacity, 1) * a.inputs)
         xPairs = .allocate(capacity: max(pairs, 1) * a.inputs)
@@ -56,7 +53,6 @@ final class BFloat16Operands {
 
     deinit {
         w1Pairs.deallocate()
-        litW1Pairs.deallocate()
         x.deallocate()
         xPairs.deallocate()
         dHiddenPairs.deallocate()

@@ -31,11 +31,28 @@ struct PrecisionTests {
         let aTransposed = (0..<(m * pairs)).map { k in aPairs[(k % m) * pairs + k / m] }
         for (operand, row, pair) in [(aPairs, pairs, 1), (aTransposed, 1, m)] {
             var c = [Float](repeating: .nan, count: m * n)
-            bf16_pair_product(m, n, pairs, operand, row, pair, bPairs, n, &c, n)
+            bf16_pair_product(m, n, pairs, operand, row, pair, bPairs, n, &c, n, nil, nil)
             for i in 0..<m {
                 for j in 0..<n {
                     let exact = (0..<(2 * pairs)).reduce(0.0) { $0 + Double(a[i * 2 * pairs + $1]) * Double(b[$1 * n + j]) }
                     #expect(abs(Double(c[i * n + j]) - exact) <= 1e-5 * max(1, abs(exact)), "c[\(i)][\(j)] stride \(row)")
+                }
+            }
+            // Some rows over some pairs, named by lists; the other rows untouched.
+            let rows = (0..<m).filter { $0 % 2 == 0 }.map(Int32.init), some = (0..<pairs).filter { $0 % 3 != 1 }.map(Int32.init)
+            c = [Float](repeating: .nan, count: m * n)
+            bf16_pair_product(rows.count, n, some.count, operand, row, pair, bPairs, n, &c, n, rows, some)
+            for i in 0..<m {
+                for j in 0..<n {
+                    guard rows.contains(Int32(i)) else {
+                        #expect(c[i * n + j].isNaN, "c[\(i)][\(j)] written")
+                        continue
+                    }
+                    var exact = 0.0
+                    for p in some.map(Int.init) {
+                        for k in [2 * p, 2 * p + 1] { exact += Double(a[i * 2 * pairs + k]) * Double(b[k * n + j]) }
+                    }
+                    #expect(abs(Double(c[i * n + j]) - exact) <= 1e-5 * max(1, abs(exact)), "c[\(i)][\(j)] listed, stride \(row)")
                 }
             }
         }
