@@ -1,4 +1,5 @@
 #include "kernels.h"
+#include "product.h"
 #include <math.h>
 #include <string.h>
 
@@ -119,7 +120,7 @@ static inline __attribute__((always_inline)) void scale_bytes_body(const uint8_t
     target static void scale_bytes_##suffix(const uint8_t *in, float *out, long n) { scale_bytes_body(in, out, n); } \
     static const kernels_t kernels_##suffix = {#suffix,          rmsprop_##suffix,       rmsprop_parts_##suffix,      \
                                                add_bias_##suffix, relu_backward_##suffix, column_sums_##suffix,      \
-                                               scale_bytes_##suffix};
+                                               scale_bytes_##suffix, product_##suffix};
 
 #if defined(__x86_64__) || defined(__i386__)
 // x86: the widest instruction set this CPU runs, chosen at run time.

@@ -1,7 +1,8 @@
 // The element-wise loops of a training step, compiled for AVX-512, AVX2 and baseline x86-64
 // (SSE2) and chosen once at run time, so one binary uses the full vector width of whatever
 // node it runs on. Every variant computes the same bits: no FMA contraction, and only
-// operations that are correctly rounded lane by lane.
+// operations that are correctly rounded lane by lane (the product's fused multiply-adds are
+// written out, in one order).
 #ifndef KERNELS_H
 #define KERNELS_H
 #include <stddef.h>
@@ -27,6 +28,13 @@ typedef struct {
     void (*column_sums)(const float *dy, long rows, long columns, float *out);
     /// out[k] = in[k] / 255.
     void (*scale_bytes)(const uint8_t *in, float *out, long n);
+    /// c[i][j] = sum over q < k of a(i, p) b[p][j], p = at_inner[q] (or q without the list),
+    /// a(i, p) = a[i * a_row + p * a_inner], the rows of b and c `ldb` and `ldc` apart; with
+    /// `at_rows`, the rows i of a and c are at_rows[0..<m] instead of 0..<m and the others of c
+    /// are untouched. Each entry is one chain of fused multiply-adds from +0 in the order of q
+    /// (the first layer's products: the inputs no row lights left out, nothing gathered).
+    void (*product)(long m, long n, long k, const float *a, long a_row, long a_inner, const float *b, long ldb,
+                    float *c, long ldc, const int32_t *at_rows, const int32_t *at_inner);
 } kernels_t;
 
 /// The variant named "avx512", "avx2" or "sse2" (x86) or "portable" (other architectures) if

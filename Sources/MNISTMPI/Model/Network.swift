@@ -25,35 +25,14 @@ public enum Network {
             weight: p + a.w2.offset, bias: p + a.b2.offset, y: ws.logits.pointer + first * a.classes)
     }
 
-    /// x W1 for the given rows, over the inputs some row lights only (a third of MNIST's pixels
-    /// are dark in a whole batch), W1's rows gathered a block at a time.
+    /// x W1 for the given rows, over the inputs some row lights only: a third of MNIST's pixels
+    /// are dark in a whole batch, and their products add nothing.
     private static func firstLayerProduct(
         _ w1: UnsafePointer<Float>, _ ws: Workspace, rows: Range<Int>, into y: UnsafeMutablePointer<Float>
     ) {
         let a = ws.architecture, x = ws.x.pointer + rows.lowerBound * a.inputs
-        guard let lit = gatherLitColumns(x, rows: rows.count, columns: a.inputs, ld: a.inputs, ws) else {
-            return BLAS.sgemm(
-                CblasNoTrans, CblasNoTrans, m: rows.count, n: a.hidden, k: a.inputs,
-                alpha: 1, a: x, lda: a.inputs, b: w1, ldb: a.hidden, beta: 0, c: y, ldc: a.hidden)
-        }
-        if lit == 0 { y.update(repeating: 0, count: rows.count * a.hidden) }
-        for start in stride(from: 0, to: lit, by: Workspace.litBlock) {
-            let k = min(Workspace.litBlock, lit - start)
-            gather_rows(w1, a.hidden, ws.litInputs + start, k, ws.litW1.pointer)
-            BLAS.sgemm(
-                CblasNoTrans, CblasNoTrans, m: rows.count, n: a.hidden, k: k, alpha: 1, a: ws.litX.pointer + start,
-                lda: lit, b: ws.litW1.pointer, ldb: a.hidden, beta: start == 0 ? 0 : 1, c: y, ldc: a.hidden)
-        }
-    }
-
-    /// The columns of x (rows `ld` elements apart) that some row lights, packed into `ws.litX`
-    /// (their indices in `ws.litInputs`), and how many; nil when less than an eighth are dark:
-    /// the gathers would then cost about what skipping the others saves.
-    private static func gatherLitColumns(_ x: UnsafeRawPointer, rows: Int, columns: Int, ld: Int, _ ws: Workspace) -> Int? {
-        let lit = lit_columns(x, rows, columns, ld, ws.litInputs)
-        guard lit <= columns - columns / 8 else { return nil }
-        gather_columns(x, rows, ld, ws.litInputs, lit, ws.litX.pointer)
-        return lit
+        let lit = lit_columns(x, rows.count, a.inputs, a.inputs, ws.litInputs)
+        Kernels.table.product(rows.count, a.hidden, lit, x, a.inputs, 1, w1, a.hidden, y, a.hidden, nil, ws.litInputs)
     }
 
     /// `forward` in mixed precision (`Precision.mixedBFloat16`), after `prepare`.
@@ -144,28 +123,20 @@ public enum Network {
         let a = ws.architecture, first = rows.lowerBound
         let dHidden = ws.dHidden.pointer + first * a.hidden
         let x = ws.x.pointer + first * a.inputs + inputs.lowerBound
+        // dW = xᵀ dy over the inputs some row lights: the kernel's rows of the others are +0.
+        let lit = lit_columns(x, rows.count, inputs.count, a.inputs, ws.litInputs)
+        clear_dark_rows(kernel, a.hidden, ws.litInputs, lit, inputs.count)
         if let b = ws.bfloat16 {
-            // dW = xᵀ dy over pairs of samples (x's rows paired column by column, dy's likewise),
-            // for the inputs some row lights: the kernel's rows of the others are +0.
-            let lit = lit_columns(x, rows.count, inputs.count, a.inputs, ws.litInputs)
+            // Over pairs of samples: x's rows paired column by column, dy's likewise.
             bf16_pair_rows(x, rows.count, inputs.count, a.inputs, b.xPairs)
             bf16_pair_rows(dHidden, rows.count, a.hidden, a.hidden, b.dHiddenPairs)
-            clear_dark_rows(kernel, a.hidden, ws.litInputs, lit, inputs.count)
             bf16_pair_product(
                 lit, a.hidden, (rows.count + 1) / 2, b.xPairs, 1, inputs.count, b.dHiddenPairs, a.hidden, kernel, a.hidden,
                 ws.litInputs, nil)
-            return Kernels.table.column_sums(dHidden, rows.count, a.hidden, bias)
+        } else {
+            Kernels.table.product(
+                lit, a.hidden, rows.count, x, 1, a.inputs, dHidden, a.hidden, kernel, a.hidden, ws.litInputs, nil)
         }
-        // Only the inputs some row lights (as `firstLayerProduct`): the kernel's rows of the
-        // others are exactly +0.
-        guard let lit = gatherLitColumns(x, rows: rows.count, columns: inputs.count, ld: a.inputs, ws) else {
-            return Dense.weightGradient(
-                x: x, xStride: a.inputs, dy: dHidden, rows: rows.count, inputs: inputs.count, outputs: a.hidden,
-                dWeight: kernel, dBias: bias)
-        }
-        Dense.weightGradient(
-            x: ws.litX.pointer, xStride: max(lit, 1), dy: dHidden, rows: rows.count, inputs: lit, outputs: a.hidden,
-            dWeight: kernel, dBias: bias)
-        spread_rows(kernel, a.hidden, ws.litInputs, lit, inputs.count)
+        Kernels.table.column_sums(dHidden, rows.count, a.hidden, bias)
     }
 }

@@ -12,15 +12,9 @@ public final class Workspace {
     public let logits: FloatBuffer
     public let dLogits: FloatBuffer
     public let dHidden: FloatBuffer
-    /// The inputs some row lights, those columns of `x` packed, and a block of those rows of
-    /// W1: the first layer's products skip the others (`Network.forward`,
-    /// `Network.firstLayerGradients`).
+    /// The inputs some row lights: the first layer's products skip the others
+    /// (`Network.forward`, `Network.firstLayerGradients`).
     let litInputs: UnsafeMutablePointer<Int32>
-    let litX: FloatBuffer
-    let litW1: FloatBuffer
-    /// Rows of W1 gathered at a time: the forward product runs over the lit inputs a block at
-    /// a time, so that the copy stays small (half a megabyte).
-    static let litBlock = 256
     public let precision: Precision
     /// The bfloat16 operands of the mixed-precision step (nil in float32).
     let bfloat16: BFloat16Operands?
@@ -40,8 +34,6 @@ public final class Workspace {
         hidden = FloatBuffer(count: capacity * architecture.hidden)
         logits = FloatBuffer(count: capacity * architecture.classes)
         litInputs = .allocate(capacity: architecture.inputs)
-        litX = FloatBuffer(count: capacity * architecture.inputs)
-        litW1 = FloatBuffer(count: Self.litBlock * architecture.hidden)
         dLogits = FloatBuffer(count: capacity * architecture.classes)
         self.dHidden =
             dHidden.map { FloatBuffer(viewing: $0, count: capacity * architecture.hidden) }

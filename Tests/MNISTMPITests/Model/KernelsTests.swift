@@ -82,6 +82,57 @@ import Testing
         #expect(scaled.array == bytes.map { Float($0) / 255 })
     }
 
+    /// The product: each entry one chain of fused multiply-adds from +0 in the order of the
+    /// inner index, on row and column counts that are no multiple of any tile, with and without
+    /// the lists of rows and inner indices, a's entries along its rows or down its columns.
+    @Test(arguments: variants)
+    func everyVariantComputesTheProductsChains(variant: String) throws {
+        let best = Kernels.name
+        defer { Kernels.use(best) }
+        try #require(Kernels.use(variant) || variant == "avx512", "\(variant) must run on any x86-64 with AVX2")
+        guard Kernels.name == variant else { return }
+        let (rowsOfA, innerOfA, n) = (21, 19, 53)
+        let a = values(rowsOfA * innerOfA, seed: 7), b = values(innerOfA * n, seed: 8)
+        let rowList: [Int32] = [0, 2, 3, 5, 8, 9, 10, 11, 12, 14, 17, 20], innerList: [Int32] = [1, 2, 4, 7, 8, 11, 15, 18]
+        for (rows, inner) in [(nil, nil), (rowList, nil), (nil, innerList), (rowList, innerList)] as [([Int32]?, [Int32]?)] {
+            for transposed in [false, true] {
+                // a(i, p) = a[i * aRow + p * aInner]: rows along a's rows, or down its columns.
+                let (aRow, aInner) = transposed ? (1, rowsOfA) : (innerOfA, 1)
+                let m = rows?.count ?? rowsOfA, k = inner?.count ?? innerOfA
+                let untouched = Float(bitPattern: 0x7fc0_dead)
+                let c = FloatBuffer(Array(repeating: untouched, count: rowsOfA * n))
+                Kernels.table.product(m, n, k, a, aRow, aInner, b, n, c.pointer, n, rows, inner)
+                var expected = Array(repeating: untouched, count: rowsOfA * n)
+                for i in rows.map({ $0.map(Int.init) }) ?? Array(0..<rowsOfA) {
+                    for j in 0..<n {
+                        var sum: Float = 0
+                        for p in inner.map({ $0.map(Int.init) }) ?? Array(0..<innerOfA) {
+                            sum.addProduct(a[i * aRow + p * aInner], b[p * n + j])
+                        }
+                        expected[i * n + j] = sum
+                    }
+                }
+                #expect(differingBits(c.array, expected) == 0, "rows \(rows != nil), inner \(inner != nil), transposed \(transposed)")
+            }
+        }
+    }
+
+    /// (1 + 2⁻²³) + (1 + 2⁻²³)(2⁻²⁴ - 2⁻⁴⁷) lies just below the midpoint of two floats; the sum
+    /// rounded to double first lies on it, and would round to the even one above.
+    @Test(arguments: variants)
+    func everyVariantRoundsEachMultiplyAddOnce(variant: String) throws {
+        let best = Kernels.name
+        defer { Kernels.use(best) }
+        try #require(Kernels.use(variant) || variant == "avx512", "\(variant) must run on any x86-64 with AVX2")
+        guard Kernels.name == variant else { return }
+        let z = Float(1).nextUp, y = Float(0x1p-24) - Float(0x1p-47)
+        for sign: Float in [1, -1] {
+            let c = FloatBuffer(count: 1)
+            Kernels.table.product(1, 1, 2, [sign * z, z], 1, 1, [1, sign * y], 1, c.pointer, 1, nil, nil)
+            #expect(c[0] == sign * z, "\(c[0])")
+        }
+    }
+
     /// Without MNIST_MPI_ISA the dispatcher picks what /proc/cpuinfo says this CPU has.
     @Test func theDefaultIsTheWidestThisCPURuns() throws {
         let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)

@@ -80,9 +80,10 @@ import Testing
     }
 
     /// The first layer's products skip the inputs that no row lights: against Double sums of
-    /// x W1 and xᵀ dy, with dark inputs first, last, in runs and alone (some -0), a few dark (the
-    /// whole product then), all dark, more lit inputs than one gathered block of W1, and the
-    /// gradient for a subset of the kernel's rows (the factored strategy's).
+    /// x W1 and xᵀ dy, with dark inputs first, last, in runs and alone (some -0), one, none,
+    /// all, hundreds, and the gradient for a subset of the kernel's rows (the factored
+    /// strategy's). And a row's outputs are the same bits in a batch as alone, whose product
+    /// skips the inputs dark in that row only.
     @Test(arguments: [
         (24, [0, 1, 5, 9, 10, 11, 23]), (24, []), (24, [3]), (24, Array(0..<24)), (600, Array(stride(from: 0, to: 600, by: 5))),
     ])
@@ -93,9 +94,18 @@ import Testing
         var rng = SplitMix64(seed: 11)
         let isDark = (0..<inputs).map { dark.contains($0) }
         for r in 0..<rows {
-            for k in 0..<a.inputs { ws.x[r * a.inputs + k] = isDark[k] ? (r == 2 ? -0.0 : 0) : rng.nextUnitFloat() }
+            for k in 0..<a.inputs {
+                ws.x[r * a.inputs + k] = isDark[k] ? (r == 2 ? -0.0 : 0) : (k + r) % 7 == 0 ? 0 : rng.nextUnitFloat()
+            }
         }
         Network.forward(params, ws, rows: 0..<rows)
+        let alone = Workspace(a, capacity: 1)
+        for r in 0..<rows {
+            for k in 0..<a.inputs { alone.x[k] = ws.x[r * a.inputs + k] }
+            Network.forward(params, alone, rows: 0..<1)
+            let differing = (0..<a.hidden).filter { alone.hidden[$0].bitPattern != ws.hidden[r * a.hidden + $0].bitPattern }
+            #expect(differing.isEmpty, "row \(r) alone, units \(differing)")
+        }
         for r in 0..<rows {
             for j in 0..<a.hidden {
                 let exact = (0..<a.inputs).reduce(0.0) {
