@@ -32,7 +32,9 @@ public enum Network {
     ) {
         let a = ws.architecture, x = ws.x.pointer + rows.lowerBound * a.inputs
         let lit = lit_columns(x, rows.count, a.inputs, a.inputs, ws.litInputs)
-        Kernels.table.product(rows.count, a.hidden, lit, x, a.inputs, 1, w1, a.hidden, y, a.hidden, nil, ws.litInputs)
+        Columns.split(a.hidden) { j, n in
+            Kernels.table.product(rows.count, n, lit, x, a.inputs, 1, w1 + j, a.hidden, y + j, a.hidden, nil, ws.litInputs)
+        }
     }
 
     /// `forward` in mixed precision (`Precision.mixedBFloat16`), after `prepare`.
@@ -45,7 +47,10 @@ public enum Network {
             // Only the pairs of inputs some row lights: a pair of zeros adds exactly +0 to each
             // sum, which starts at +0, so these are the bits of the whole product.
             let n = a.inputs / 2, lit = lit_columns(pairs, rows.count, n, n, ws.litInputs)
-            bf16_pair_product(rows.count, a.hidden, lit, pairs, n, 1, b.w1Pairs, a.hidden, hidden, a.hidden, nil, ws.litInputs)
+            Columns.split(a.hidden) { j, width in
+                bf16_pair_product(
+                    rows.count, width, lit, pairs, n, 1, b.w1Pairs + j, a.hidden, hidden + j, a.hidden, nil, ws.litInputs)
+            }
         }
         bf16_bias_round(hidden, p + a.b1.offset, rows.count, a.hidden, 1)
         BLAS.sgemm(
@@ -130,12 +135,16 @@ public enum Network {
             // Over pairs of samples: x's rows paired column by column, dy's likewise.
             bf16_pair_rows(x, rows.count, inputs.count, a.inputs, b.xPairs)
             bf16_pair_rows(dHidden, rows.count, a.hidden, a.hidden, b.dHiddenPairs)
-            bf16_pair_product(
-                lit, a.hidden, (rows.count + 1) / 2, b.xPairs, 1, inputs.count, b.dHiddenPairs, a.hidden, kernel, a.hidden,
-                ws.litInputs, nil)
+            Columns.split(a.hidden) { j, n in
+                bf16_pair_product(
+                    lit, n, (rows.count + 1) / 2, b.xPairs, 1, inputs.count, b.dHiddenPairs + j, a.hidden, kernel + j,
+                    a.hidden, ws.litInputs, nil)
+            }
         } else {
-            Kernels.table.product(
-                lit, a.hidden, rows.count, x, 1, a.inputs, dHidden, a.hidden, kernel, a.hidden, ws.litInputs, nil)
+            Columns.split(a.hidden) { j, n in
+                Kernels.table.product(
+                    lit, n, rows.count, x, 1, a.inputs, dHidden + j, a.hidden, kernel + j, a.hidden, ws.litInputs, nil)
+            }
         }
         Kernels.table.column_sums(dHidden, rows.count, a.hidden, bias)
     }

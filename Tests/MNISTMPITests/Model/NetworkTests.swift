@@ -1,3 +1,4 @@
+import CBLAS
 import Testing
 
 @testable import MNISTMPI
@@ -136,6 +137,32 @@ import Testing
                 #expect(abs(Double(bias[j]) - exact) <= 1e-6)
             }
         }
+    }
+
+    /// The first layer's products, split by columns over OpenBLAS's threads: the same bits on
+    /// one thread and on three (blocks of 192, 192 and 128 columns).
+    @Test(arguments: [Precision.float32, .mixedBFloat16])
+    func firstLayerGivesTheSameBitsOnAnyNumberOfThreads(precision: Precision) {
+        guard precision.runsHere else { return }  // no AVX512_BF16: PrecisionTests covers the refusal
+        let a = Architecture(), rows = 40, params = a.glorotInitialization(seed: 3)
+        var rng = SplitMix64(seed: 4)
+        let x = (0..<(rows * a.inputs)).map { $0 % a.inputs < 100 || rng.nextUnitFloat() < 0.5 ? 0 : rng.nextUnitFloat() }
+        let dHidden = (0..<(rows * a.hidden)).map { _ in rng.nextUnitFloat() - 0.5 }
+        func run(threads: Int32) -> [Float] {
+            let before = openblas_get_num_threads()
+            openblas_set_num_threads(threads)
+            defer { openblas_set_num_threads(before) }
+            let ws = Workspace(a, capacity: rows, precision: precision)
+            for i in x.indices { ws.x[i] = x[i] }
+            Network.prepare(params, ws)
+            Network.forward(params, ws, rows: 0..<rows)
+            for i in dHidden.indices { ws.dHidden[i] = dHidden[i] }
+            let gradients = FloatBuffer(count: a.parameterCount)
+            Network.firstLayerGradients(ws, rows: 0..<rows, into: gradients.pointer)
+            return ws.hidden.array + gradients.array
+        }
+        let one = run(threads: 1), three = run(threads: 3)
+        #expect(zip(one, three).filter { $0.bitPattern != $1.bitPattern }.count == 0)
     }
 
     @Test func glorotInitHasTheRightLimitsAndZeroBiases() {
