@@ -26,3 +26,8 @@ void clear_dark_rows(float *c, long width, const int32_t *lit, long count, long 
     }
     memset(c + next * width, 0, (size_t)(total - next) * bytes);
 }
+
+void prefetch_bytes(const void *p, long n) {
+    for (long i = 0; i < n; i += 64) __builtin_prefetch((const char *)p + i);
+    if (n > 0) __builtin_prefetch((const char *)p + n - 1);  // the last line, if p is not aligned
+}

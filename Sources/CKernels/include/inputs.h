@@ -17,4 +17,8 @@ long lit_columns(const void *x, long rows, long columns, long ld, int32_t *lit);
 /// Every row of c (`total` rows of `width` floats) not listed in lit (increasing) becomes +0.
 void clear_dark_rows(float *c, long width, const int32_t *lit, long count, long total);
 
+/// Asks the caches for bytes p..<p + n, without waiting for them: an image some rows before
+/// the load converts it (a batch's images are scattered over 47 MB, each a few cache lines).
+void prefetch_bytes(const void *p, long n);
+
 #endif

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Activations and their gradients for up to `capacity` samples, allocated once and reused by
 /// every step so that the training loop never allocates.
 public final class Workspace {
@@ -45,13 +47,21 @@ public final class Workspace {
         litInputs.deallocate()
     }
 
+    /// Images asked for ahead of their conversion in `load`.
+    static let prefetchedImages = 8
+
     /// Copies samples `indices` of `split` into `x` (as `pixel / 255`) and `labels`.
     public func load<C: Collection>(_ split: Split, indices: C) where C.Element == Int32 {
         precondition(indices.count <= capacity)
         let size = architecture.inputs
         split.images.withUnsafeBufferPointer { images in
+            func image(_ index: Int32) -> UnsafePointer<UInt8> { images.baseAddress! + Int(index) * size }
+            // The images a few rows ahead are on their way from memory while this one is converted.
+            var ahead = indices.makeIterator()
+            for _ in 0..<Self.prefetchedImages { ahead.next().map { prefetch_bytes(image($0), size) } }
             for (row, index) in indices.enumerated() {
-                Kernels.table.scale_bytes(images.baseAddress! + Int(index) * size, x.pointer + row * size, size)
+                ahead.next().map { prefetch_bytes(image($0), size) }
+                Kernels.table.scale_bytes(image(index), x.pointer + row * size, size)
                 labels[row] = Int32(split.labels[Int(index)])
             }
         }
