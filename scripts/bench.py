@@ -7,7 +7,7 @@ of inputs a 64-row shard of MNIST lights: the trainer skips the dark ones).
 
 These machines drift by up to 2x between minutes, so each round runs the floors and every rank
 count back to back, and the speed that counts is the ratio to a floor of the same round.
-Prints, per np: the median ratio to the floor over the rounds ("x floor") and to the floor of the
+Prints, per np: the median ratio to the floor over the rounds ("x floor"; each round's at the end) and to the floor of the
 products run ("x run": what the step costs beyond its products), seconds per epoch over epochs
 2-5 of all runs (median, min, max), samples/s, GFLOP/s and its share of this machine's float32
 peak (measured by scripts/peak_flops.c on every core at once; the model's FLOPs over the time,
@@ -140,11 +140,13 @@ def main():
     header = (f"{'np':>12} {'x floor':>7} {'x run':>6} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'%peak':>6} "
               f"{'exchange%':>10} {'startup s':>9} {'wall s':>7} {'test acc':>8}  ms/step: load fwd bwd reduction dW1 opt gather  | peak RSS MB per rank")
     print(header)
+    by_round = []
     for np_, name, _ in rows:
         runs = results[(np_, name)]
         epoch_lists = [h["epoch_seconds"][1:] or h["epoch_seconds"] for h in runs]
         epochs = [s for e in epoch_lists for s in e]
-        ratio = statistics.median(statistics.median(e) / f for e, f in zip(epoch_lists, floors))
+        ratios = [statistics.median(e) / f for e, f in zip(epoch_lists, floors)]
+        ratio = statistics.median(ratios)
         ratio_run = statistics.median(statistics.median(e) / f for e, f in zip(epoch_lists, lit_floors))
         med = statistics.median(epochs)
         gflops = FLOP_PER_SAMPLE * 60000 / med / 1e9
@@ -157,9 +159,12 @@ def main():
         per_step = [statistics.median(1000 * h["phase_seconds_rank0"].get(p, 0) / sum(h["steps"]) for h in runs)
                     for p in ["load", "forward", "backward", "reduction", "first_layer", "optimizer", "gather"]]
         label = f"{np_} {name}".strip()
+        by_round.append(f"{label:>12} {' '.join(f'{x:.2f}x' for x in ratios)}")
         print(f"{label:>12} {ratio:>6.2f}x {ratio_run:>5.2f}x {med:>11.3f} {min(epochs):>6.3f} {max(epochs):>6.3f} {60000 / med:>10.0f} {gflops:>8.1f} "
               f"{100 * gflops / peak:>5.1f}% {100 * comm:>9.1f}% {startup:>9.3f} {wall:>7.2f} {acc:>8.4f}  {' '.join(f'{x:.3f}' for x in per_step)}  | {rss}")
         sys.stdout.flush()
+    print("x floor in each round:")
+    print("\n".join(by_round))
 
 
 if __name__ == "__main__":

@@ -131,8 +131,8 @@ static inline float fused(float x, float y, float z) { return fmaf(x, y, z); }  
 #define VARIANT product_portable
 #endif
 
-// Row by row, each a chain of `fused` per entry (40 times slower than the vector kernels in
-// SSE2, without FMA instructions).
+// Row by row, each a chain of `fused` per entry (in SSE2, without FMA instructions, 1.1-1.3
+// GFLOP/s on a Zen 4 core, against 90-100 for the AVX-512 kernel).
 void VARIANT(PRODUCT_ARGUMENTS) {
     for (long i = 0; i < m; i++) {
         const long row = ROW(i);
