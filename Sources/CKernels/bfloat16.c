@@ -66,18 +66,25 @@ static inline BF16 __m512i widened(__m512 v) { return _mm512_cvtepu16_epi32((__m
 
 static inline BF16 __m512 rounded16(__m512 v) { return _mm512_castsi512_ps(_mm512_slli_epi32(widened(v), 16)); }
 
-BF16 void bf16_pair_rows(const float *x, long rows, long columns, long ldx, uint32_t *out) {
-    for (long p = 0; p < (rows + 1) / 2; p++) {
-        int paired = 2 * p + 1 < rows;
-        const float *even = x + 2 * p * ldx, *odd = paired ? even + ldx : even;
-        uint32_t *o = out + p * columns;
-        for (long j = 0; j < columns; j += 16) {
-            __mmask16 m = tail(columns - j);
-            __m512i low = widened(_mm512_maskz_loadu_ps(m, even + j));
-            __m512i high = paired ? _mm512_slli_epi32(widened(_mm512_maskz_loadu_ps(m, odd + j)), 16) : _mm512_setzero_si512();
-            _mm512_mask_storeu_epi32(o + j, m, _mm512_or_si512(low, high));
-        }
+static inline BF16 void pair_rows(const float *x, long rows, long columns, long ldx, long p, uint32_t *out) {
+    int paired = 2 * p + 1 < rows;
+    const float *even = x + 2 * p * ldx, *odd = paired ? even + ldx : even;
+    uint32_t *o = out + p * columns;
+    for (long j = 0; j < columns; j += 16) {
+        __mmask16 m = tail(columns - j);
+        __m512i low = widened(_mm512_maskz_loadu_ps(m, even + j));
+        __m512i high = paired ? _mm512_slli_epi32(widened(_mm512_maskz_loadu_ps(m, odd + j)), 16) : _mm512_setzero_si512();
+        _mm512_mask_storeu_epi32(o + j, m, _mm512_or_si512(low, high));
     }
+}
+
+BF16 void bf16_pair_rows(const float *x, long rows, long columns, long ldx, uint32_t *out) {
+    for (long p = 0; p < (rows + 1) / 2; p++) pair_rows(x, rows, columns, ldx, p, out);
+}
+
+BF16 void bf16_pair_rows_at(const float *x, long rows, long columns, long ldx, const int32_t *at_pairs, long count,
+                            uint32_t *out) {
+    for (long q = 0; q < count; q++) pair_rows(x, rows, columns, ldx, at_pairs[q], out);
 }
 
 BF16 void bf16_convert(const float *x, uint16_t *out, long n) {
@@ -115,6 +122,10 @@ void bf16_pair_product(long m, long n, long pairs, const uint32_t *a, long a_row
     __builtin_trap();
 }
 void bf16_pair_rows(const float *x, long rows, long columns, long ldx, uint32_t *out) { __builtin_trap(); }
+void bf16_pair_rows_at(const float *x, long rows, long columns, long ldx, const int32_t *at_pairs, long count,
+                       uint32_t *out) {
+    __builtin_trap();
+}
 void bf16_convert(const float *x, uint16_t *out, long n) { __builtin_trap(); }
 void bf16_round(const float *x, float *out, long n) { __builtin_trap(); }
 void bf16_bias_round(float *y, const float *bias, long rows, long columns, int relu) { __builtin_trap(); }

@@ -22,6 +22,10 @@ void bf16_pair_product(long m, long n, long pairs, const uint32_t *a, long a_row
 /// j < columns (x's rows `ldx` apart); an odd last row is paired with zero.
 void bf16_pair_rows(const float *x, long rows, long columns, long ldx, uint32_t *out);
 
+/// `bf16_pair_rows` for the pairs at_pairs[0..<count] only (out[p] for those p).
+void bf16_pair_rows_at(const float *x, long rows, long columns, long ldx, const int32_t *at_pairs, long count,
+                       uint32_t *out);
+
 /// out[k] = x[k] rounded to bfloat16: consecutive pairs of `out` are the uint32 pairs
 /// `bf16_pair_product` takes when the pairs run along x's rows.
 void bf16_convert(const float *x, uint16_t *out, long n);

@@ -5,12 +5,12 @@ import CKernels
 /// the workspace's `Precision` (the mixed-precision branch of each beside the float32 one).
 public enum Network {
     /// Before a step's (or an evaluation's) passes with weights `params`: in mixed precision,
-    /// their bfloat16 copies.
+    /// their bfloat16 copies (W1's, pair by pair as the forward passes need them).
     public static func prepare(_ params: FloatBuffer, _ ws: Workspace) {
         guard let b = ws.bfloat16 else { return }
-        let a = ws.architecture, p = params.pointer
-        bf16_pair_rows(p + a.w1.offset, a.inputs, a.hidden, a.hidden, b.w1Pairs)
-        bf16_round(p + a.w2.offset, b.w2.pointer, a.w2.count)
+        let a = ws.architecture
+        b.weightsVersion &+= 1
+        bf16_round(params.pointer + a.w2.offset, b.w2.pointer, a.w2.count)
     }
 
     /// logits = relu(x W1 + b1) W2 + b2 for the given rows of the workspace.
@@ -47,6 +47,7 @@ public enum Network {
             // Only the pairs of inputs some row lights: a pair of zeros adds exactly +0 to each
             // sum, which starts at +0, so these are the bits of the whole product.
             let n = a.inputs / 2, lit = lit_columns(pairs, rows.count, n, n, ws.litInputs)
+            b.packW1(p + a.w1.offset, rows: a.inputs, columns: a.hidden, pairs: ws.litInputs, count: lit)
             Columns.split(a.hidden) { j, width in
                 bf16_pair_product(
                     rows.count, width, lit, pairs, n, 1, b.w1Pairs + j, a.hidden, hidden + j, a.hidden, nil, ws.litInputs)

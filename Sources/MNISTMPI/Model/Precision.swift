@@ -30,8 +30,14 @@ public enum Precision: String, CaseIterable, Sendable {
 /// weights rounded to bfloat16 once a step (`Network.prepare`), and the first layer's product
 /// operands as pairs of bfloat16 (`bf16_pair_product`).
 final class BFloat16Operands {
-    /// W1 (inputs x hidden) in pairs of rows: inputs / 2 x hidden.
+    /// W1 (inputs x hidden) in pairs of rows: inputs / 2 x hidden. Only the pairs a forward
+    /// product reads are packed, each once between two `prepare`s (`packW1`).
     let w1Pairs: UnsafeMutablePointer<UInt32>
+    /// The `weightsVersion` each pair of W1 was last packed at, and the pairs `packW1` packs.
+    private let packedAt: UnsafeMutablePointer<UInt64>
+    private let unpacked: UnsafeMutablePointer<Int32>
+    /// Counts `prepare`s: the weights pairs packed before the last one are stale.
+    var weightsVersion: UInt64 = 0
     /// W2, rounded.
     let w2: FloatBuffer
     /// The inputs, rounded: capacity x inputs, consecutive pixels in pairs.
@@ -45,13 +51,30 @@ final class BFloat16Operands {
         precondition(a.inputs % 2 == 0 && a.hidden % 32 == 0, "the first layer's product runs 32 columns and pairs of inputs at a time")
         let pairs = (capacity + 1) / 2
         w1Pairs = .allocate(capacity: a.inputs / 2 * a.hidden)
+        packedAt = .allocate(capacity: a.inputs / 2)
+        packedAt.initialize(repeating: .max, count: a.inputs / 2)
+        unpacked = .allocate(capacity: a.inputs / 2)
         w2 = FloatBuffer(count: a.w2.count)
         x = .allocate(capacity: max(capacity, 1) * a.inputs)
         xPairs = .allocate(capacity: max(pairs, 1) * a.inputs)
         dHiddenPairs = .allocate(capacity: max(pairs, 1) * a.hidden)
     }
 
+    /// Packs the pairs `pairs[0..<count]` of W1 (`rows` x `columns`) not packed since the last
+    /// `prepare`: a forward reads only the pairs of inputs its rows light.
+    func packW1(_ w1: UnsafePointer<Float>, rows: Int, columns: Int, pairs: UnsafePointer<Int32>, count: Int) {
+        var missing = 0
+        for pair in UnsafeBufferPointer(start: pairs, count: count) where packedAt[Int(pair)] != weightsVersion {
+            packedAt[Int(pair)] = weightsVersion
+            unpacked[missing] = pair
+            missing += 1
+        }
+        bf16_pair_rows_at(w1, rows, columns, columns, unpacked, missing, w1Pairs)
+    }
+
     deinit {
+        packedAt.deallocate()
+        unpacked.deallocate()
         w1Pairs.deallocate()
         x.deallocate()
         xPairs.deallocate()

@@ -109,6 +109,39 @@ struct PrecisionTests {
         }
     }
 
+    /// W1 is packed into pairs only where a forward reads it, once between two `prepare`s: a
+    /// forward of rows that light other pixels, and a forward after new weights and `prepare`,
+    /// give the bits a workspace made for them alone gives.
+    @Test func w1PairsFollowTheLitInputsAndTheWeights() {
+        guard Precision.mixedBFloat16.runsHere else { return }  // PrecisionTests covers the refusal
+        let a = Architecture(), rows = 4, random = TrainerTests().randomSplit(rows)
+        // Rows 0 and 1 light the left half of the image only, rows 2 and 3 the right half.
+        let split = Split(
+            images: (0..<(rows * a.inputs)).map { i in (i % a.inputs % 28 < 14) == (i / a.inputs < 2) ? random.images[i] : 0 },
+            labels: (0..<rows).map { random.labels[$0] })
+        func hidden(_ ws: Workspace, _ range: Range<Int>) -> [UInt32] {
+            (range.lowerBound * a.hidden..<range.upperBound * a.hidden).map { ws.hidden[$0].bitPattern }
+        }
+        func differing(_ x: [UInt32], _ y: [UInt32]) -> Int { zip(x, y).filter { $0 != $1 }.count }
+        func alone(_ params: FloatBuffer, _ range: Range<Int>) -> [UInt32] {
+            let ws = Workspace(a, capacity: rows, precision: .mixedBFloat16)
+            ws.load(split, indices: 0..<Int32(rows))
+            Network.prepare(params, ws)
+            Network.forward(params, ws, rows: range)
+            return hidden(ws, range)
+        }
+        let ws = Workspace(a, capacity: rows, precision: .mixedBFloat16)
+        ws.load(split, indices: 0..<Int32(rows))
+        let first = a.glorotInitialization(seed: 1), second = a.glorotInitialization(seed: 2)
+        Network.prepare(first, ws)
+        Network.forward(first, ws, rows: 0..<2)
+        Network.forward(first, ws, rows: 2..<4)
+        #expect(differing(hidden(ws, 2..<4), alone(first, 2..<4)) == 0, "pairs the first forward did not read")
+        Network.prepare(second, ws)
+        Network.forward(second, ws, rows: 0..<4)
+        #expect(differing(hidden(ws, 0..<4), alone(second, 0..<4)) == 0, "new weights")
+    }
+
     /// The emulation: logits and the gradient of the loss sum, laid out as the parameters.
     func emulate(_ p: [Float], _ split: Split, _ a: Architecture, rows: Int) -> ([Float], [Float]) {
         let (n, h, c) = (a.inputs, a.hidden, a.classes)
