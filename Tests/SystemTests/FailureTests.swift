@@ -33,7 +33,7 @@ import Testing
             ])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("Resuming from the checkpoint at step 938: epoch 3, batch 0"))
-        #expect(try weights("\(dir)/whole.safetensors") == weights("\(dir)/resumed.safetensors"))
+        #expect(try differing(weights("\(dir)/whole.safetensors"), weights("\(dir)/resumed.safetensors")) == 0)
         // The per-epoch history survives the interruption too.
         let stored = try checkpoint("\(dir)/ck/checkpoint-00001407.safetensors")
         #expect(stored.position.history.count == 3 && stored.position.epoch == 3)

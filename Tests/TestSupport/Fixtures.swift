@@ -163,3 +163,10 @@ public enum Fixtures {
         try run("/usr/bin/mpirun", ["-np", "\(np)", "--oversubscribe", releaseBinary] + arguments, timeout: timeout)
     }
 }
+
+/// How many elements of two arrays differ (and how many one has more): compare whole models
+/// with `#expect(differing(a, b) == 0)`, as a failed `#expect(a == b)` on arrays this long
+/// spends minutes rendering their difference.
+public func differing<T: Equatable>(_ a: [T], _ b: [T]) -> Int {
+    zip(a, b).filter { $0 != $1 }.count + abs(a.count - b.count)
+}
