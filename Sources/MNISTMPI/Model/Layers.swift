@@ -22,16 +22,15 @@ public enum Dense {
     }
 
     /// Given dL/dy, writes dL/dW = xᵀ dy and dL/db = column sums of dy, both summed over the
-    /// rows and overwriting what was there. `x`'s rows are `xStride` apart (default `inputs`):
-    /// a stride wider than `inputs` takes some of each sample's inputs, for some rows of dW.
+    /// rows and overwriting what was there.
     public static func weightGradient(
-        x: UnsafePointer<Float>, xStride: Int? = nil, dy: UnsafePointer<Float>, rows: Int,
+        x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int,
         inputs: Int, outputs: Int,
         dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>
     ) {
         BLAS.sgemm(
             CblasTrans, CblasNoTrans, m: inputs, n: outputs, k: rows,
-            alpha: 1, a: x, lda: xStride ?? inputs, b: dy, ldb: outputs, beta: 0, c: dWeight, ldc: outputs)
+            alpha: 1, a: x, lda: inputs, b: dy, ldb: outputs, beta: 0, c: dWeight, ldc: outputs)
         Kernels.table.column_sums(dy, rows, outputs, dBias)
     }
 

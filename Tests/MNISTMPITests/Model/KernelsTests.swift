@@ -18,68 +18,76 @@ import Testing
         zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count + abs(a.count - b.count)
     }
 
-    @Test(arguments: variants)
-    func everyVariantComputesTheFormula(variant: String) throws {
+    /// Runs `body` with `variant` forced, then the variant in use before; skips it where this
+    /// CPU lacks AVX-512 and `variant` is avx512 (every x86-64 here has AVX2).
+    func forcing(_ variant: String, _ body: () throws -> Void) throws {
         let best = Kernels.name
         defer { Kernels.use(best) }
         try #require(Kernels.use(variant) || variant == "avx512", "\(variant) must run on any x86-64 with AVX2")
         guard Kernels.name == variant else { return }  // no AVX-512 on this CPU
-        let n = 1003  // not a multiple of any vector width
-        let h = values(n, seed: 2)
-        // Whole chunks of +-0 (which the kernel only decays) beside scattered zeros; batches of a
-        // power of two (whose division it turns into a multiplication) and not; one part or two.
-        var sums = values(n, seed: 1), other = values(n, seed: 6)
-        for i in 64..<320 { (sums[i], other[i]) = (i % 3 == 0 ? -0.0 : 0, 0) }
-        for batch in [96, 128, 1, 3] {
-            let w = FloatBuffer(values(n, seed: 3)), v = FloatBuffer(values(n, seed: 4).map(abs))
-            var (wRef, vRef) = (w.array, v.array)
-            sums.withUnsafeBufferPointer { first in
-                other.withUnsafeBufferPointer { second in
-                    let parts: [UnsafePointer<Float>?] = [first.baseAddress, second.baseAddress]
-                    parts.withUnsafeBufferPointer {
-                        RMSprop().step(weights: w.pointer, velocity: v.pointer, gradientParts: $0, batchSize: batch, count: n)
+        try body()
+    }
+
+    @Test(arguments: variants)
+    func everyVariantComputesTheFormula(variant: String) throws {
+        try forcing(variant) {
+            let n = 1003  // not a multiple of any vector width
+            let h = values(n, seed: 2)
+            // Whole chunks of +-0 (which the kernel only decays) beside scattered zeros; batches of a
+            // power of two (whose division it turns into a multiplication) and not; one part or two.
+            var sums = values(n, seed: 1), other = values(n, seed: 6)
+            for i in 64..<320 { (sums[i], other[i]) = (i % 3 == 0 ? -0.0 : 0, 0) }
+            for batch in [96, 128, 1, 3] {
+                let w = FloatBuffer(values(n, seed: 3)), v = FloatBuffer(values(n, seed: 4).map(abs))
+                var (wRef, vRef) = (w.array, v.array)
+                sums.withUnsafeBufferPointer { first in
+                    other.withUnsafeBufferPointer { second in
+                        let parts: [UnsafePointer<Float>?] = [first.baseAddress, second.baseAddress]
+                        parts.withUnsafeBufferPointer {
+                            RMSprop().step(weights: w.pointer, velocity: v.pointer, gradientParts: $0, batchSize: batch, count: n)
+                        }
                     }
                 }
-            }
-            for i in 0..<n {
-                let g = (sums[i] + other[i]) / Float(batch)
-                vRef[i] = Float(0.9) * vRef[i] + (Float(0.1) * g) * g
-                wRef[i] = wRef[i] - (Float(0.001) * g) / (vRef[i] + 1e-7).squareRoot()
-            }
-            #expect(differingBits(w.array, wRef) == 0, "weights, batch \(batch), two parts")
-            #expect(differingBits(v.array, vRef) == 0, "velocities, batch \(batch), two parts")
+                for i in 0..<n {
+                    let g = (sums[i] + other[i]) / Float(batch)
+                    vRef[i] = Float(0.9) * vRef[i] + (Float(0.1) * g) * g
+                    wRef[i] = wRef[i] - (Float(0.001) * g) / (vRef[i] + 1e-7).squareRoot()
+                }
+                #expect(differingBits(w.array, wRef) == 0, "weights, batch \(batch), two parts")
+                #expect(differingBits(v.array, vRef) == 0, "velocities, batch \(batch), two parts")
 
-            RMSprop().step(weights: w.pointer, velocity: v.pointer, gradientSums: sums, batchSize: batch, count: n)
-            for i in 0..<n {
-                let g = sums[i] / Float(batch)
-                vRef[i] = Float(0.9) * vRef[i] + (Float(0.1) * g) * g
-                wRef[i] = wRef[i] - (Float(0.001) * g) / (vRef[i] + 1e-7).squareRoot()
+                RMSprop().step(weights: w.pointer, velocity: v.pointer, gradientSums: sums, batchSize: batch, count: n)
+                for i in 0..<n {
+                    let g = sums[i] / Float(batch)
+                    vRef[i] = Float(0.9) * vRef[i] + (Float(0.1) * g) * g
+                    wRef[i] = wRef[i] - (Float(0.001) * g) / (vRef[i] + 1e-7).squareRoot()
+                }
+                #expect(differingBits(w.array, wRef) == 0, "weights, batch \(batch)")
+                #expect(differingBits(v.array, vRef) == 0, "velocities, batch \(batch)")
             }
-            #expect(differingBits(w.array, wRef) == 0, "weights, batch \(batch)")
-            #expect(differingBits(v.array, vRef) == 0, "velocities, batch \(batch)")
+
+            let rows = 7, columns = n / rows
+            let bias = values(columns, seed: 5)
+            for relu in [false, true] {
+                let y = FloatBuffer(Array(h.prefix(rows * columns)))
+                Kernels.table.add_bias(y.pointer, bias, rows, columns, relu ? 1 : 0)
+                let sums = (0..<(rows * columns)).map { h[$0] + bias[$0 % columns] }
+                #expect(y.array.map(\.bitPattern) == sums.map { relu ? max($0, 0) : $0 }.map(\.bitPattern), "relu \(relu)")
+            }
+            let relu = FloatBuffer(h.map { max($0, 0) })
+            let dh = FloatBuffer(sums)
+            ReLU.backward(output: relu.pointer, gradient: dh.pointer, count: n)
+            #expect(dh.array == zip(relu.array, sums).map { $0 > 0 ? $1 : 0 })
+
+            let dy = FloatBuffer(Array(h.prefix(rows * columns))), columnSums = FloatBuffer(count: columns)
+            Kernels.table.column_sums(dy.pointer, rows, columns, columnSums.pointer)
+            let expected = (0..<columns).map { j in (0..<rows).reduce(Float(0)) { $0 + h[$1 * columns + j] } }
+            #expect(columnSums.array.map(\.bitPattern) == expected.map(\.bitPattern))
+
+            let bytes = (0..<n).map { UInt8($0 % 256) }, scaled = FloatBuffer(count: n)
+            Kernels.table.scale_bytes(bytes, scaled.pointer, n)
+            #expect(scaled.array == bytes.map { Float($0) / 255 })
         }
-
-        let rows = 7, columns = n / rows
-        let bias = values(columns, seed: 5)
-        for relu in [false, true] {
-            let y = FloatBuffer(Array(h.prefix(rows * columns)))
-            Kernels.table.add_bias(y.pointer, bias, rows, columns, relu ? 1 : 0)
-            let sums = (0..<(rows * columns)).map { h[$0] + bias[$0 % columns] }
-            #expect(y.array.map(\.bitPattern) == sums.map { relu ? max($0, 0) : $0 }.map(\.bitPattern), "relu \(relu)")
-        }
-        let relu = FloatBuffer(h.map { max($0, 0) })
-        let dh = FloatBuffer(sums)
-        ReLU.backward(output: relu.pointer, gradient: dh.pointer, count: n)
-        #expect(dh.array == zip(relu.array, sums).map { $0 > 0 ? $1 : 0 })
-
-        let dy = FloatBuffer(Array(h.prefix(rows * columns))), columnSums = FloatBuffer(count: columns)
-        Kernels.table.column_sums(dy.pointer, rows, columns, columnSums.pointer)
-        let expected = (0..<columns).map { j in (0..<rows).reduce(Float(0)) { $0 + h[$1 * columns + j] } }
-        #expect(columnSums.array.map(\.bitPattern) == expected.map(\.bitPattern))
-
-        let bytes = (0..<n).map { UInt8($0 % 256) }, scaled = FloatBuffer(count: n)
-        Kernels.table.scale_bytes(bytes, scaled.pointer, n)
-        #expect(scaled.array == bytes.map { Float($0) / 255 })
     }
 
     /// The product: each entry one chain of fused multiply-adds from +0 in the order of the
@@ -87,32 +95,30 @@ import Testing
     /// the lists of rows and inner indices, a's entries along its rows or down its columns.
     @Test(arguments: variants)
     func everyVariantComputesTheProductsChains(variant: String) throws {
-        let best = Kernels.name
-        defer { Kernels.use(best) }
-        try #require(Kernels.use(variant) || variant == "avx512", "\(variant) must run on any x86-64 with AVX2")
-        guard Kernels.name == variant else { return }
-        let (rowsOfA, innerOfA, n) = (21, 19, 53)
-        let a = values(rowsOfA * innerOfA, seed: 7), b = values(innerOfA * n, seed: 8)
-        let rowList: [Int32] = [0, 2, 3, 5, 8, 9, 10, 11, 12, 14, 17, 20], innerList: [Int32] = [1, 2, 4, 7, 8, 11, 15, 18]
-        for (rows, inner) in [(nil, nil), (rowList, nil), (nil, innerList), (rowList, innerList)] as [([Int32]?, [Int32]?)] {
-            for transposed in [false, true] {
-                // a(i, p) = a[i * aRow + p * aInner]: rows along a's rows, or down its columns.
-                let (aRow, aInner) = transposed ? (1, rowsOfA) : (innerOfA, 1)
-                let m = rows?.count ?? rowsOfA, k = inner?.count ?? innerOfA
-                let untouched = Float(bitPattern: 0x7fc0_dead)
-                let c = FloatBuffer(Array(repeating: untouched, count: rowsOfA * n))
-                Kernels.table.product(m, n, k, a, aRow, aInner, b, n, c.pointer, n, rows, inner)
-                var expected = Array(repeating: untouched, count: rowsOfA * n)
-                for i in rows.map({ $0.map(Int.init) }) ?? Array(0..<rowsOfA) {
-                    for j in 0..<n {
-                        var sum: Float = 0
-                        for p in inner.map({ $0.map(Int.init) }) ?? Array(0..<innerOfA) {
-                            sum.addProduct(a[i * aRow + p * aInner], b[p * n + j])
+        try forcing(variant) {
+            let (rowsOfA, innerOfA, n) = (21, 19, 53)
+            let a = values(rowsOfA * innerOfA, seed: 7), b = values(innerOfA * n, seed: 8)
+            let rowList: [Int32] = [0, 2, 3, 5, 8, 9, 10, 11, 12, 14, 17, 20], innerList: [Int32] = [1, 2, 4, 7, 8, 11, 15, 18]
+            for (rows, inner) in [(nil, nil), (rowList, nil), (nil, innerList), (rowList, innerList)] as [([Int32]?, [Int32]?)] {
+                for transposed in [false, true] {
+                    // a(i, p) = a[i * aRow + p * aInner]: rows along a's rows, or down its columns.
+                    let (aRow, aInner) = transposed ? (1, rowsOfA) : (innerOfA, 1)
+                    let m = rows?.count ?? rowsOfA, k = inner?.count ?? innerOfA
+                    let untouched = Float(bitPattern: 0x7fc0_dead)
+                    let c = FloatBuffer(Array(repeating: untouched, count: rowsOfA * n))
+                    Kernels.table.product(m, n, k, a, aRow, aInner, b, n, c.pointer, n, rows, inner)
+                    var expected = Array(repeating: untouched, count: rowsOfA * n)
+                    for i in rows.map({ $0.map(Int.init) }) ?? Array(0..<rowsOfA) {
+                        for j in 0..<n {
+                            var sum: Float = 0
+                            for p in inner.map({ $0.map(Int.init) }) ?? Array(0..<innerOfA) {
+                                sum.addProduct(a[i * aRow + p * aInner], b[p * n + j])
+                            }
+                            expected[i * n + j] = sum
                         }
-                        expected[i * n + j] = sum
                     }
+                    #expect(differingBits(c.array, expected) == 0, "rows \(rows != nil), inner \(inner != nil), transposed \(transposed)")
                 }
-                #expect(differingBits(c.array, expected) == 0, "rows \(rows != nil), inner \(inner != nil), transposed \(transposed)")
             }
         }
     }
@@ -121,15 +127,13 @@ import Testing
     /// rounded to double first lies on it, and would round to the even one above.
     @Test(arguments: variants)
     func everyVariantRoundsEachMultiplyAddOnce(variant: String) throws {
-        let best = Kernels.name
-        defer { Kernels.use(best) }
-        try #require(Kernels.use(variant) || variant == "avx512", "\(variant) must run on any x86-64 with AVX2")
-        guard Kernels.name == variant else { return }
-        let z = Float(1).nextUp, y = Float(0x1p-24) - Float(0x1p-47)
-        for sign: Float in [1, -1] {
-            let c = FloatBuffer(count: 1)
-            Kernels.table.product(1, 1, 2, [sign * z, z], 1, 1, [1, sign * y], 1, c.pointer, 1, nil, nil)
-            #expect(c[0] == sign * z, "\(c[0])")
+        try forcing(variant) {
+            let z = Float(1).nextUp, y = Float(0x1p-24) - Float(0x1p-47)
+            for sign: Float in [1, -1] {
+                let c = FloatBuffer(count: 1)
+                Kernels.table.product(1, 1, 2, [sign * z, z], 1, 1, [1, sign * y], 1, c.pointer, 1, nil, nil)
+                #expect(c[0] == sign * z, "\(c[0])")
+            }
         }
     }
 
