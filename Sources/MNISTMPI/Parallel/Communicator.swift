@@ -18,7 +18,9 @@ public protocol Communicator: AnyObject {
     /// Block r of `buffer` from rank r, on every rank, in place.
     func allgather(_ buffer: UnsafeMutablePointer<Float>, blocks: Blocks)
     /// Sends `send` to rank `destination` while receiving `receive.count` bytes from rank
-    /// `source` into `receive` (a ring step, or a swap when both are the same rank).
+    /// `source` into `receive` (a ring step, or a swap when both are the same rank). Every rank
+    /// of the communicator calls it at once (ranks that are threads meet at a barrier in it);
+    /// a rank with nothing to exchange exchanges nothing with itself.
     func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer, from source: Int)
     /// The ranks that share this rank's node (its memory), as a communicator ordered as this
     /// one. Called by every rank together.

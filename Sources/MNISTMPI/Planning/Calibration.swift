@@ -42,14 +42,18 @@ public enum Calibration {
         }
     }
 
-    /// Exchanges between rank 0 and `partner` (every rank calls it; the others wait). The
-    /// median of `repetitions` per size.
+    /// Exchanges between rank 0 and `partner` (every rank calls it; the others exchange nothing,
+    /// with themselves: `sendReceive` is a collective on threads). The median of `repetitions`
+    /// per size.
     public static func exchanges(_ comm: Communicator, with partner: Int, repetitions: Int = 20) -> Exchanges {
         withExchanges(comm) { exchange in
             let seconds = exchangeSizes.map { size in
                 median(repetitions, warmUp: 2, clock: comm.time, before: comm.barrier) {
-                    guard comm.rank == 0 || comm.rank == partner else { return }
-                    exchange(size, comm.rank == 0 ? partner : 0)
+                    switch comm.rank {
+                    case 0: exchange(size, partner)
+                    case partner: exchange(size, 0)
+                    default: exchange(0, comm.rank)
+                    }
                 }
             }
             return Exchanges(bytes: exchangeSizes, seconds: seconds)

@@ -15,6 +15,16 @@ import Testing
         #expect(results[0].count == 8 && results[0].allSatisfy { $0 > 0 && $0.isFinite })
     }
 
+    /// Rank 0 and its partner exchange while the other ranks wait: with threads for ranks
+    /// (a single process of more than two shards, `--reduction auto`), every rank must still
+    /// meet the exchange's barrier, or the job never starts.
+    @Test func threeThreadRanksMeasureAnExchangeBetweenTwo() {
+        let results = ThreadCommunicator.run(ranks: 3) { comm in
+            Calibration.exchanges(comm, with: 1, repetitions: 2).seconds
+        }
+        #expect(results.count == 3 && results[0].count == 8 && results[0].allSatisfy { $0 > 0 && $0.isFinite })
+    }
+
     /// Threads share one affinity mask: the host's cores are this process's.
     @Test func aHostsCoresAreTheUnionOfItsRanksAffinity() {
         let cores = ThreadCommunicator.run(ranks: 2) { comm in Calibration.hostCores(comm) }
