@@ -141,6 +141,17 @@ public struct Blocks: Sendable {
         self.init(ranges: (0..<ranks).map { Sharding.shard(batchSize: count, ranks: ranks, rank: $0) })
     }
 
+    /// `count` cut as evenly as whole multiples of `multiple` allow: every block but the last
+    /// starts and ends at a multiple.
+    public init(count: Int, ranks: Int, multiple: Int) {
+        let units = Blocks(count: divideRoundingUp(count, multiple), ranks: ranks)
+        self.init(ranges: units.ranges.map { min($0.lowerBound * multiple, count)..<min($0.upperBound * multiple, count) })
+    }
+
+    /// Floats in a cache line: slices of the parameters that ranks step start at a multiple, so
+    /// that each rank's vector loads and stores are aligned and no line is written by two ranks.
+    public static let cacheLine = 16
+
     /// Blocks of any consecutive ranges, one per rank.
     public init(ranges: [Range<Int>]) {
         self.ranges = ranges

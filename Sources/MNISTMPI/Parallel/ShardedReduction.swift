@@ -16,7 +16,7 @@ public final class ShardedReduction: ContiguousShards {
 
     public init(comm: Communicator, parameterCount: Int) {
         shard = ShardSums(comm: comm, parameterCount: parameterCount)
-        blocks = Blocks(count: parameterCount, ranks: comm.size)
+        blocks = Blocks(count: parameterCount, ranks: comm.size, multiple: Blocks.cacheLine)
         slice = FloatBuffer(count: blocks.ranges[comm.rank].count)
         parts = GradientParts([UnsafePointer(slice.pointer)])
         updates = [parts.update(blocks.ranges[comm.rank])]

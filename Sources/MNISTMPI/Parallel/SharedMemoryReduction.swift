@@ -95,7 +95,7 @@ struct NodeSegments {
         guard let segments = node.sharedSegments(count: reductionBufferCount(parameterCount: parameterCount)),
             let weights = node.sharedBuffer(count: parameterCount)
         else { return nil }
-        let slices = slices ?? Blocks(count: parameterCount, ranks: node.size)
+        let slices = slices ?? Blocks(count: parameterCount, ranks: node.size, multiple: Blocks.cacheLine)
         (self.node, self.parameterCount, self.slices, self.segments, self.weights) = (node, parameterCount, slices, segments, weights)
     }
 

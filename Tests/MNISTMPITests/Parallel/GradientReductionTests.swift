@@ -51,8 +51,22 @@ struct GradientReductionTests {
                 #expect(result.owned == [0..<Self.count], "rank \(rank) steps every weight")
             } else {
                 #expect(owned > 0 && owned < Self.count, "rank \(rank) steps a slice: \(owned) of \(Self.count)")
+                #expect(result.owned.allSatisfy { $0.lowerBound % Blocks.cacheLine == 0 }, "rank \(rank)'s slice is aligned")
             }
         }
         #expect(covered == Set(0..<Self.count))
+    }
+
+    /// Cut at multiples: every block starts at one (or at the end); together they cover the
+    /// count once, in order, as evenly as the multiples allow.
+    @Test(arguments: [(407_050, 2), (407_050, 3), (100, 8), (15, 4), (0, 3), (32, 2)])
+    func blocksCutAtMultiples(count: Int, ranks: Int) {
+        let blocks = Blocks(count: count, ranks: ranks, multiple: 16)
+        #expect(blocks.ranges.count == ranks)
+        #expect(blocks.ranges.first?.lowerBound == 0 && blocks.ranges.last?.upperBound == count)
+        for (a, b) in zip(blocks.ranges, blocks.ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+        #expect(blocks.ranges.allSatisfy { $0.lowerBound % 16 == 0 || $0.lowerBound == count })
+        let sizes = blocks.ranges.map(\.count)
+        #expect(sizes.max()! - sizes.min()! < 2 * 16 || count < 16 * ranks, "\(sizes)")
     }
 }
