@@ -9,7 +9,7 @@
 int bf16_products_supported(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("bmi2");
 }
 
 #define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
@@ -87,6 +87,49 @@ BF16 void bf16_pair_rows_at(const float *x, long rows, long columns, long ldx, c
     for (long q = 0; q < count; q++) pair_rows(x, rows, columns, ldx, at_pairs[q], out);
 }
 
+// Lane i of a 16-lane mask to bit 2i + half of a 32-lane one: the 16-bit halves of 16 pairs.
+static inline __attribute__((target("bmi2"))) __mmask32 halves(__mmask16 lanes, long half) {
+    return (__mmask32)_pdep_u32(lanes, half ? 0xAAAAAAAAu : 0x55555555u);
+}
+
+// Columns [from, to) of one row into its half of the pairs `out` (the pair row's words).
+static inline BF16 __attribute__((target("bmi2"))) void pack_half(const float *row, long from, long to, long half,
+                                                                  uint32_t *out) {
+    for (long j = from; j < to; j += 16) {
+        __mmask16 m = tail(to - j);
+        __m512i v = widened(_mm512_maskz_loadu_ps(m, row + j));
+        if (half) v = _mm512_slli_epi32(v, 16);
+        _mm512_mask_storeu_epi16(out + j, halves(m, half), v);
+    }
+}
+
+static inline long clamp(long x, long low, long high) { return x < low ? low : x > high ? high : x; }
+
+BF16 __attribute__((target("bmi2"))) void bf16_pack_pairs(const float *w, long first, long n, long columns,
+                                                         uint32_t *pairs) {
+    const long end = first + n;
+    for (long p = first / columns / 2; 2 * p * columns < end; p++) {
+        const float *even = w + 2 * p * columns, *odd = even + columns;
+        uint32_t *out = pairs + p * columns;
+        // The columns of each row of the pair in first..<end; both rows: whole words.
+        const long e0 = clamp(first - 2 * p * columns, 0, columns), e1 = clamp(end - 2 * p * columns, 0, columns);
+        const long o0 = clamp(first - (2 * p + 1) * columns, 0, columns), o1 = clamp(end - (2 * p + 1) * columns, 0, columns);
+        const long b0 = e0 > o0 ? e0 : o0, b1 = e1 < o1 ? e1 : o1;
+        if (b0 < b1) {
+            for (long j = b0; j < b1; j += 16) {
+                __mmask16 m = tail(b1 - j);
+                __m512i low = widened(_mm512_maskz_loadu_ps(m, even + j));
+                __m512i high = _mm512_slli_epi32(widened(_mm512_maskz_loadu_ps(m, odd + j)), 16);
+                _mm512_mask_storeu_epi32(out + j, m, _mm512_or_si512(low, high));
+            }
+            pack_half(even, e0, b0, 0, out), pack_half(even, b1, e1, 0, out);
+            pack_half(odd, o0, b0, 1, out), pack_half(odd, b1, o1, 1, out);
+        } else {
+            pack_half(even, e0, e1, 0, out), pack_half(odd, o0, o1, 1, out);
+        }
+    }
+}
+
 BF16 void bf16_convert(const float *x, uint16_t *out, long n) {
     for (long k = 0; k < n; k += 16) {
         __mmask16 m = tail(n - k);
@@ -126,6 +169,7 @@ void bf16_pair_rows_at(const float *x, long rows, long columns, long ldx, const 
                        uint32_t *out) {
     __builtin_trap();
 }
+void bf16_pack_pairs(const float *w, long first, long n, long columns, uint32_t *pairs) { __builtin_trap(); }
 void bf16_convert(const float *x, uint16_t *out, long n) { __builtin_trap(); }
 void bf16_round(const float *x, float *out, long n) { __builtin_trap(); }
 void bf16_bias_round(float *y, const float *bias, long rows, long columns, int relu) { __builtin_trap(); }

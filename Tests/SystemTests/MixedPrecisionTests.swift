@@ -86,7 +86,20 @@ import Testing
             let out = try Fixtures.mpirun(np, args + ["--deterministic", "--save", "\(dir)/np\(np).safetensors"])
             #expect(out.status == 0, "\(out.stderr)")
             let (these, one) = (try weights("\(dir)/np\(np).safetensors"), try weights("\(dir)/single.safetensors"))
-            #expect(these.map(\.bitPattern) == one.map(\.bitPattern), "np \(np): the weights' bits")
+            #expect(differing(these.map(\.bitPattern), one.map(\.bitPattern)) == 0, "np \(np): the weights' bits")
+        }
+        // Two shards sum in one order everywhere: the pairs of W1 that the node's ranks pack as
+        // they step it (a single process, np 2's shared memory) are those each rank packs for
+        // its own forward (allreduce).
+        let pairs = [("threads", 0, [String]()), ("shared", 2, []), ("allreduce", 2, ["--reduction", "allreduce"])]
+        for (name, np, extra) in pairs {
+            let save = args + extra + ["--save", "\(dir)/\(name).safetensors"]
+            let out = np == 0 ? try Fixtures.run(Fixtures.releaseBinary, save) : try Fixtures.mpirun(np, save)
+            #expect(out.status == 0, "\(out.stderr)")
+        }
+        let packedByEachRank = try weights("\(dir)/allreduce.safetensors").map(\.bitPattern)
+        for name in ["threads", "shared"] {
+            #expect(differing(try weights("\(dir)/\(name).safetensors").map(\.bitPattern), packedByEachRank) == 0, "\(name)")
         }
         let reference = try #require(accuracy(single))
         for (np, extra) in [

@@ -7,7 +7,7 @@
 #define BFLOAT16_H
 #include <stdint.h>
 
-/// Whether this CPU has AVX512_BF16 (with the AVX-512 foundation the product needs).
+/// Whether this CPU has AVX512_BF16 (with the AVX-512 foundation and BMI2 the kernels need).
 int bf16_products_supported(void);
 
 /// c[i][j] = sum over p of the pair products a(i, p) . b[p][j], accumulated in float32: each
@@ -25,6 +25,11 @@ void bf16_pair_rows(const float *x, long rows, long columns, long ldx, uint32_t 
 /// `bf16_pair_rows` for the pairs at_pairs[0..<count] only (out[p] for those p).
 void bf16_pair_rows_at(const float *x, long rows, long columns, long ldx, const int32_t *at_pairs, long count,
                        uint32_t *out);
+
+/// `bf16_pair_rows` of a matrix `w` (rows x columns, rows consecutive) for its elements
+/// first..<first + n in row-major order only: each one's half of its pair in `pairs` (the rows
+/// of a pair may be packed in separate calls, by separate threads).
+void bf16_pack_pairs(const float *w, long first, long n, long columns, uint32_t *pairs);
 
 /// out[k] = x[k] rounded to bfloat16: consecutive pairs of `out` are the uint32 pairs
 /// `bf16_pair_product` takes when the pairs run along x's rows.

@@ -30,9 +30,12 @@ public enum Precision: String, CaseIterable, Sendable {
 /// weights rounded to bfloat16 once a step (`Network.prepare`), and the first layer's product
 /// operands as pairs of bfloat16 (`bf16_pair_product`).
 final class BFloat16Operands {
-    /// W1 (inputs x hidden) in pairs of rows: inputs / 2 x hidden. Only the pairs a forward
-    /// product reads are packed, each once between two `prepare`s (`packW1`).
+    /// W1 (inputs x hidden) in pairs of rows: inputs / 2 x hidden. Packed here only the pairs a
+    /// forward product reads, each once between two `prepare`s (`packW1`), unless the ranks
+    /// that step the weights pack them (`packedBySteps`).
     let w1Pairs: UnsafeMutablePointer<UInt32>
+    /// Whether `w1Pairs` is memory whose pairs the optimizer's steps keep current.
+    let packedBySteps: Bool
     /// The `weightsVersion` each pair of W1 was last packed at, and the pairs `packW1` packs.
     private let packedAt: UnsafeMutablePointer<UInt64>
     private let unpacked: UnsafeMutablePointer<Int32>
@@ -47,10 +50,12 @@ final class BFloat16Operands {
     /// The hidden layer's gradients in pairs of samples.
     let dHiddenPairs: UnsafeMutablePointer<UInt32>
 
-    init(_ a: Architecture, capacity: Int) {
+    /// - Parameter w1Pairs: pairs the optimizer's steps keep current (nil: packed here).
+    init(_ a: Architecture, capacity: Int, w1Pairs: UnsafeMutablePointer<UInt32>? = nil) {
         precondition(a.inputs % 2 == 0 && a.hidden % 32 == 0, "the first layer's product runs 32 columns and pairs of inputs at a time")
         let pairs = (capacity + 1) / 2
-        w1Pairs = .allocate(capacity: a.inputs / 2 * a.hidden)
+        packedBySteps = w1Pairs != nil
+        self.w1Pairs = w1Pairs ?? .allocate(capacity: Self.w1PairWords(a))
         packedAt = .allocate(capacity: a.inputs / 2)
         packedAt.initialize(repeating: .max, count: a.inputs / 2)
         unpacked = .allocate(capacity: a.inputs / 2)
@@ -63,6 +68,7 @@ final class BFloat16Operands {
     /// Packs the pairs `pairs[0..<count]` of W1 (`rows` x `columns`) not packed since the last
     /// `prepare`: a forward reads only the pairs of inputs its rows light.
     func packW1(_ w1: UnsafePointer<Float>, rows: Int, columns: Int, pairs: UnsafePointer<Int32>, count: Int) {
+        guard !packedBySteps else { return }
         var missing = 0
         for pair in UnsafeBufferPointer(start: pairs, count: count) where packedAt[Int(pair)] != weightsVersion {
             packedAt[Int(pair)] = weightsVersion
@@ -72,10 +78,20 @@ final class BFloat16Operands {
         bf16_pair_rows_at(w1, rows, columns, columns, unpacked, missing, w1Pairs)
     }
 
+    /// Words of W1's pairs.
+    static func w1PairWords(_ a: Architecture) -> Int { a.inputs / 2 * a.hidden }
+
+    /// Packs W1's elements `elements` (positions in W1, row-major) into `pairs`, after the
+    /// optimizer stepped them: each rank of a node its own, into the node's one copy.
+    static func pack(_ w1: UnsafePointer<Float>, _ a: Architecture, elements: Range<Int>, into pairs: UnsafeMutablePointer<UInt32>) {
+        guard !elements.isEmpty else { return }
+        bf16_pack_pairs(w1, elements.lowerBound, elements.count, a.hidden, pairs)
+    }
+
     deinit {
         packedAt.deallocate()
         unpacked.deallocate()
-        w1Pairs.deallocate()
+        if !packedBySteps { w1Pairs.deallocate() }
         x.deallocate()
         xPairs.deallocate()
         dHiddenPairs.deallocate()

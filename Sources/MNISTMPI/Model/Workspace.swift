@@ -21,15 +21,19 @@ public final class Workspace {
     /// The bfloat16 operands of the mixed-precision step (nil in float32).
     let bfloat16: BFloat16Operands?
 
-    /// - Parameter dHidden: where to keep the hidden layer's gradients (capacity x hidden floats
-    ///   that outlive the workspace); nil: memory of its own.
+    /// - Parameters:
+    ///   - dHidden: where to keep the hidden layer's gradients (capacity x hidden floats that
+    ///     outlive the workspace); nil: memory of its own.
+    ///   - w1Pairs: in mixed precision, the first kernel's bfloat16 pairs that the optimizer's
+    ///     steps keep current (`GradientReduction.holdWeightPairs`); nil: packed here.
     public init(
-        _ architecture: Architecture, capacity: Int, dHidden: UnsafeMutablePointer<Float>? = nil, precision: Precision = .float32
+        _ architecture: Architecture, capacity: Int, dHidden: UnsafeMutablePointer<Float>? = nil, precision: Precision = .float32,
+        w1Pairs: UnsafeMutablePointer<UInt32>? = nil
     ) {
         self.architecture = architecture
         self.capacity = capacity
         self.precision = precision
-        bfloat16 = precision == .mixedBFloat16 ? BFloat16Operands(architecture, capacity: capacity) : nil
+        bfloat16 = precision == .mixedBFloat16 ? BFloat16Operands(architecture, capacity: capacity, w1Pairs: w1Pairs) : nil
         x = FloatBuffer(count: capacity * architecture.inputs)
         labels = .allocate(capacity: max(capacity, 1))
         labels.initialize(repeating: 0, count: max(capacity, 1))

@@ -48,6 +48,12 @@ public protocol GradientReduction: AnyObject {
     /// `holdWeights` returned), which are then the same on every rank: nothing to do for a
     /// strategy whose ranks step them all, a wait for the node's ranks where they share them.
     func shareWeights(_ parameters: FloatBuffer)
+    /// Where mixed precision keeps the first kernel's bfloat16 pairs (`count` words) that the
+    /// forward reads: with one copy of the weights a node's ranks share (`holdWeights`), one
+    /// copy of the pairs they share too, which each rank packs for the weights it stepped
+    /// (`Trainer`); nil where every rank packs its own as its forward needs them. Called by
+    /// every rank together, once.
+    func holdWeightPairs(count: Int) -> UnsafeMutablePointer<UInt32>?
     /// Makes `velocity` whole on every rank, for a checkpoint (a strategy that keeps only a
     /// slice of the optimizer state up to date gathers the others' slices).
     func gatherOptimizerState(_ velocity: FloatBuffer)
@@ -57,6 +63,7 @@ extension GradientReduction {
     public var hiddenGradients: UnsafeMutablePointer<Float>? { nil }
     public var firstLayer: WholeBatchFirstLayer? { nil }
     public func gatherOptimizerState(_ velocity: FloatBuffer) {}
+    public func holdWeightPairs(count: Int) -> UnsafeMutablePointer<UInt32>? { nil }
     public func shareWeights(_ parameters: FloatBuffer) {}
     public func holdWeights(_ initial: FloatBuffer) -> FloatBuffer {
         let weights = FloatBuffer(count: initial.count)

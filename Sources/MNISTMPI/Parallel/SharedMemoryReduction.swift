@@ -63,6 +63,12 @@ extension NodeSliceOwner {
         return FloatBuffer(viewing: node.weights, count: node.parameterCount)
     }
 
+    /// The node's one copy of the pairs, beside its one copy of the weights.
+    public func holdWeightPairs(count: Int) -> UnsafeMutablePointer<UInt32>? {
+        guard let pairs = node.node.sharedBuffer(count: count) else { preconditionFailure("the ranks of one node share no memory") }
+        return UnsafeMutableRawPointer(pairs).bindMemory(to: UInt32.self, capacity: count)
+    }
+
     /// Once every rank of the node has stepped its slice, the weights are new for all.
     public func shareWeights(_ parameters: FloatBuffer) {
         node.node.barrier()

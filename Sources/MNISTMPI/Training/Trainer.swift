@@ -31,6 +31,9 @@ public final class Trainer {
     /// Why that strategy, when `auto` chose it.
     public let automaticChoice: AutomaticReduction?
     private let workspace: Workspace
+    /// Mixed precision's first-kernel pairs that this rank packs for the weights it steps
+    /// (`GradientReduction.holdWeightPairs`), nil where the forward packs them.
+    private let w1Pairs: UnsafeMutablePointer<UInt32>?
 
     public var history: [EpochMetrics] { position.history }
 
@@ -63,14 +66,21 @@ public final class Trainer {
         let largestBatch = min(options.batchSize, data.count)
         (reduction, automaticChoice) = try options.makeReduction(comm: comm, architecture: architecture, largestBatch: largestBatch)
         parameters = reduction.holdWeights(start)
+        w1Pairs =
+            options.precision == .mixedBFloat16 ? reduction.holdWeightPairs(count: BFloat16Operands.w1PairWords(architecture)) : nil
         workspace = Workspace(
             architecture, capacity: reduction.rows(batchSize: largestBatch).count, dHidden: reduction.hiddenGradients,
-            precision: options.precision)
+            precision: options.precision, w1Pairs: w1Pairs)
         let (steps, overflow) = divideRoundingUp(data.count, largestBatch).multipliedReportingOverflow(by: options.epochs)
         let expected = min(overflow ? Int.max : steps, options.maxSteps ?? Int.max)
         timeline = Timeline(
             recordsEvents: profile, expectedSteps: expected,
             eventsPerStep: 4 + 2 * reduction.piecesPerStep + (reduction.firstLayer == nil ? 0 : 1))
+        if w1Pairs != nil {
+            // The starting weights' pairs, published as a step's are.
+            packPairsOfUpdates()
+            reduction.shareWeights(parameters)
+        }
     }
 
     /// The order in which samples are visited in `epoch` (0-based): a permutation drawn from
@@ -164,12 +174,23 @@ public final class Trainer {
             throw TrainingError.nonFiniteLoss(epoch: position.epoch + 1, step: position.step + 1, value: batchLoss)
         }
         options.optimizer.step(reduction.updates, parameters: parameters, velocity: velocity, batchSize: batch.count)
+        packPairsOfUpdates()
         t0 = lap(.optimizer, since: t0)
         reduction.shareWeights(parameters)
         _ = lap(.gather, since: t0)
 
         position.advance(samples: batch.count, lossSum: Double(batchLoss), correct: Double(tail[Tail.correct.rawValue]))
         return tail[Tail.stop.rawValue] > 0
+    }
+
+    /// The pairs of the first kernel's weights this rank steps, while they are in its cache.
+    private func packPairsOfUpdates() {
+        guard let w1Pairs else { return }
+        let w1 = architecture.w1
+        for update in reduction.updates {
+            let elements = update.parameters.clamped(to: w1.offset..<(w1.offset + w1.count))
+            BFloat16Operands.pack(parameters.pointer + w1.offset, architecture, elements: elements, into: w1Pairs)
+        }
     }
 
     /// Records the finished (or, with maxSteps, cut short) epoch and starts the next.

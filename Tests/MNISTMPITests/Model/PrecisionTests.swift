@@ -142,6 +142,20 @@ struct PrecisionTests {
         #expect(differing(hidden(ws, 0..<4), alone(second, 0..<4)) == 0, "new weights")
     }
 
+    /// The optimizer's ranks pack W1's pairs piece by piece, cut anywhere (inside a row, between
+    /// the two rows of a pair), in any order: the pieces give the pairs the whole gives.
+    @Test(arguments: [[0, 7, 85, 86, 240], [0, 240], [0, 40, 80, 120, 160, 200, 240], [0, 1, 2, 239, 240]])
+    func packingPiecesOfW1GivesTheWholesPairs(cuts: [Int]) {
+        let (rows, columns) = (6, 40)
+        let w = (0..<(rows * columns)).map { Float(sin(Double($0) * 0.37)) * 3 }
+        var whole = [UInt32](repeating: 0, count: rows / 2 * columns)
+        var pieces = [UInt32](repeating: 0xdead_beef, count: rows / 2 * columns)
+        bf16_pair_rows(w, rows, columns, columns, &whole)
+        for (from, to) in zip(cuts, cuts.dropFirst()).reversed() { bf16_pack_pairs(w, from, to - from, columns, &pieces) }
+        #expect(pieces == whole)
+        #expect(Set(whole).count > whole.count / 2, "the pairs are not all alike")
+    }
+
     /// The emulation: logits and the gradient of the loss sum, laid out as the parameters.
     func emulate(_ p: [Float], _ split: Split, _ a: Architecture, rows: Int) -> ([Float], [Float]) {
         let (n, h, c) = (a.inputs, a.hidden, a.classes)
