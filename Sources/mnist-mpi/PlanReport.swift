@@ -107,8 +107,9 @@ enum PlanReport {
         return lines.joined(separator: "\n")
     }
 
-    /// The costs in a file `plan --save-costs` wrote.
-    static func loadCosts(_ path: String) throws -> StepModel.Costs {
+    /// The costs in a file `plan --save-costs` wrote; with `precision`, only if its compute was
+    /// measured in that precision (a step of the other runs at another speed).
+    static func loadCosts(_ path: String, precision: Precision? = nil) throws -> StepModel.Costs {
         let json = try JSON.parse(FileIO.read(path))
         guard let costs = costs(json) else {
             let missing = costsKeys.filter { json[$0] == nil }
@@ -117,6 +118,11 @@ enum PlanReport {
                     "\(path): written by an older mnist-mpi (no \(missing.joined(separator: ", "))); measure again with plan --save-costs")
             }
             throw ValidationError("\(path): not a costs file written by mnist-mpi plan --save-costs")
+        }
+        if let precision, costs.precision != precision {
+            throw ValidationError(
+                "\(path): its compute was measured in \(costs.precision.rawValue) and this run computes in \(precision.rawValue); "
+                    + "measure again with plan --precision \(precision.rawValue) --save-costs")
         }
         return costs
     }
@@ -141,6 +147,7 @@ enum PlanReport {
             ("memory", .object([("latency", .number(c.memory.latency)), ("seconds_per_byte", .number(c.memory.secondsPerByte))])),
             ("network_core_seconds_per_byte", .number(c.networkCoreSecondsPerByte)),
             ("wire_seconds_per_value", .object(WirePrecision.allCases.map { ($0.rawValue, .number(c.wireSecondsPerValue[$0] ?? 0)) })),
+            ("precision", .string(c.precision.rawValue)),
         ])
     }
 
@@ -154,11 +161,12 @@ enum PlanReport {
         guard let samples = j["seconds_per_sample"]?.array?.compactMap(\.double), samples.count == Calibration.rows.count,
             let firstLayer = j["first_layer_seconds_per_sample"]?.array?.compactMap(\.double), firstLayer.count == samples.count,
             let o = j["optimizer_seconds_per_parameter"]?.double, let link = path(j["link"]), let memory = path(j["memory"]),
-            let core = j["network_core_seconds_per_byte"]?.double, conversions.count == WirePrecision.allCases.count
+            let core = j["network_core_seconds_per_byte"]?.double, conversions.count == WirePrecision.allCases.count,
+            let precision = j["precision"]?.string.flatMap(Precision.init(rawValue:))
         else { return nil }
         return StepModel.Costs(
             secondsPerSample: samples, firstLayerSecondsPerSample: firstLayer, optimizerSecondsPerParameter: o, link: link, memory: memory,
             networkCoreSecondsPerByte: core,
-            wireSecondsPerValue: conversions)
+            wireSecondsPerValue: conversions, precision: precision)
     }
 }

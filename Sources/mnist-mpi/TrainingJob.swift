@@ -121,7 +121,8 @@ struct TrainingJob {
         openblas_set_num_threads(Int32(clamping: plan.blasThreads))
         let threads = Int(openblas_get_num_threads())  // OpenBLAS caps what it was asked for
 
-        let plannedCosts = try comm.onRoot { try config.costsFile.map(PlanReport.loadCosts) } ?? nil
+        let plannedCosts =
+            try comm.onRoot { try config.costsFile.map { try PlanReport.loadCosts($0, precision: config.training.precision) } } ?? nil
         enter("loading the data")
         let data = try comm.distribute { hold in try Dataset.load(config.dataset, from: config.dataDirectory, holdTrainImages: hold) }
         let architecture = Architecture(classes: config.dataset.classNames.count)

@@ -42,6 +42,32 @@ import Testing
         }
     }
 
+    /// A costs file names the policy its compute was measured in; `train --costs` in the other
+    /// one stops on every rank with one line saying so, before any step.
+    @Test func costsRecordThePolicyTheyWereMeasuredIn() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let saved = try Fixtures.run(
+            Fixtures.releaseBinary, ["plan", "--link-gbps", "10", "--link-latency-us", "25", "--save-costs", "\(dir)/f32.json"])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        let text = Fixtures.text("\(dir)/f32.json")
+        #expect(try JSON.parse(Array(text.utf8))["precision"]?.string == "float32")
+        // The same costs, as if `plan --precision mixed-bfloat16` had measured them.
+        let mixed = text.replacingOccurrences(of: "\"precision\":\"float32\"", with: "\"precision\":\"mixed-bfloat16\"")
+        #expect(mixed != text)
+        try mixed.write(toFile: "\(dir)/mixed.json", atomically: true, encoding: .utf8)
+        let args = ["--data-dir", Fixtures.dataDirectory, "--max-steps", "2", "--costs", "\(dir)/mixed.json"]
+        for np in [0, 2] {
+            let out = np == 0 ? try Fixtures.run(Fixtures.releaseBinary, args) : try Fixtures.mpirun(np, args)
+            let lines = out.stderr.split(separator: "\n").filter { $0.contains("mnist-mpi: error:") }
+            #expect(out.status != 0 && !out.stdout.contains("Epoch 1/"), "np \(np): \(out.stdout)")
+            #expect(
+                lines == [
+                    "mnist-mpi: error: \(dir)/mixed.json: its compute was measured in mixed-bfloat16 and this run computes in float32; measure again with plan --precision float32 --save-costs"
+                ],
+                "np \(np): \(out.stderr)")
+        }
+    }
+
     /// Five epochs at np 2 reach the tutorial's accuracy, within 0.3 points of float32's; the
     /// history and the checkpoints record the policy, and a float32 run resumes the checkpoint.
     @Test(.enabled(if: bf16_products_supported() != 0, "the CPU lacks AVX512_BF16"))

@@ -191,7 +191,8 @@ public enum Calibration {
             memory: memory ?? memoryCopyPath(),
             networkCoreSecondsPerByte: (atOnce?.secondsPerByte ?? 0) * busyCores / Double(ranksHere),
             wireSecondsPerValue: Dictionary(
-                uniqueKeysWithValues: WirePrecision.allCases.map { ($0, wirePerValue($0, repetitions: quick ? 3 : 30)) }))
+                uniqueKeysWithValues: WirePrecision.allCases.map { ($0, wirePerValue($0, repetitions: quick ? 3 : 30)) }),
+            precision: precision)
     }
 
     /// A path through memory when no second rank shares this host: 1 us, and two copies of

@@ -45,11 +45,15 @@ public struct StepModel: Sendable {
         public var networkCoreSecondsPerByte: Double
         /// A ring step's work per value it passes along (encode to send; decode and add), by wire format.
         public var wireSecondsPerValue: [WirePrecision: Double]
+        /// What the compute was measured in (`secondsPerSample`, `firstLayerSecondsPerSample`).
+        public var precision: Precision
 
         public init(
             secondsPerSample: [Double], firstLayerSecondsPerSample: [Double], optimizerSecondsPerParameter: Double, link: Path,
-            memory: Path, networkCoreSecondsPerByte: Double, wireSecondsPerValue: [WirePrecision: Double]
+            memory: Path, networkCoreSecondsPerByte: Double, wireSecondsPerValue: [WirePrecision: Double],
+            precision: Precision = .float32
         ) {
+            self.precision = precision
             self.secondsPerSample = secondsPerSample
             self.firstLayerSecondsPerSample = firstLayerSecondsPerSample
             self.optimizerSecondsPerParameter = optimizerSecondsPerParameter
