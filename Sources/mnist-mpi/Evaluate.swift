@@ -14,6 +14,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: ArgumentHelp("Write the confusion matrix as an SVG picture.", valueName: "file.svg"))
     var plot: String?
 
+    func validate() throws { try options.refuseUncomputable() }
+
     func run() throws {
         try runOnRankZero {
             let (parameters, architecture, spec, _, precision) = try options.load()

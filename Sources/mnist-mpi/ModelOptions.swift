@@ -45,7 +45,9 @@ struct ModelOptions: ParsableArguments {
             valueName: "policy"))
     var precision: Precision?
 
-    func validate() throws {
+    /// For the commands that compute with the model (`evaluate`, `predict`; `export` only
+    /// writes the policy into the file): a policy asked for that this CPU cannot compute in.
+    func refuseUncomputable() throws {
         if let precision, !precision.runsHere {
             throw ValidationError(Messages.unavailable(precision))
         }

@@ -26,6 +26,7 @@ struct Predict: ParsableCommand {
     var images: [String] = []
 
     func validate() throws {
+        try options.refuseUncomputable()
         if let index { _ = try Predict.indices(index) }
     }
 

@@ -30,6 +30,31 @@ import Testing
         #expect(!out.stdout.contains("Epoch 1/"), "nothing trained")
     }
 
+    /// `export --precision` writes the policy into the file on any CPU (it computes nothing);
+    /// `evaluate` and `predict` refuse one this CPU cannot compute in.
+    @Test func exportNamesAPolicyThatEvaluateRefusesWhereItCannotRun() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let trained = try Fixtures.run(
+            Fixtures.releaseBinary, ["--data-dir", Fixtures.dataDirectory, "--max-steps", "5", "--save", "\(dir)/m.safetensors"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let avx2 = ["MNIST_MPI_ISA": "avx2"]
+        let export = try Fixtures.run(
+            Fixtures.releaseBinary,
+            ["export", "--model", "\(dir)/m.safetensors", "--precision", "mixed-bfloat16", "--output", "\(dir)/m.keras"],
+            environment: avx2)
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(try ModelFile.read("\(dir)/m.keras").precision == .mixedBFloat16)
+        for command in ["evaluate", "predict"] {
+            let refused = try Fixtures.run(
+                Fixtures.releaseBinary,
+                [command, "--model", "\(dir)/m.keras", "--precision", "mixed-bfloat16", "--data-dir", Fixtures.dataDirectory],
+                environment: avx2)
+            #expect(
+                refused.status == 64 && refused.stderr.contains("--precision mixed-bfloat16 needs AVX512_BF16"),
+                "\(command): \(refused.stderr)")
+        }
+    }
+
     /// `plan --precision` measures the compute in that policy, and refuses it where it cannot
     /// run, as `train` does.
     @Test func planMeasuresInThePolicy() throws {
