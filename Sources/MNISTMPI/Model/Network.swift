@@ -4,13 +4,20 @@ import CKernels
 /// The forward and backward passes of the whole network over the samples in a workspace, in
 /// the workspace's `Precision` (the mixed-precision branch of each beside the float32 one).
 public enum Network {
-    /// Before a step's (or an evaluation's) passes with weights `params`: in mixed precision,
-    /// their bfloat16 copies (W1's, pair by pair as the forward passes need them).
+    /// Before a step's (or an evaluation's) passes with weights `params`: W2 transposed for the
+    /// backward, and in mixed precision the bfloat16 copies (W1's, pair by pair as the forward
+    /// passes need them).
     public static func prepare(_ params: FloatBuffer, _ ws: Workspace) {
-        guard let b = ws.bfloat16 else { return }
         let a = ws.architecture
-        b.weightsVersion &+= 1
-        bf16_round(params.pointer + a.w2.offset, b.w2.pointer, a.w2.count)
+        var w2 = UnsafePointer(params.pointer + a.w2.offset)
+        if let b = ws.bfloat16 {
+            b.weightsVersion &+= 1
+            bf16_round(w2, b.w2.pointer, a.w2.count)
+            w2 = UnsafePointer(b.w2.pointer)
+        }
+        for k in 0..<a.hidden {
+            for c in 0..<a.classes { ws.w2Transposed[c * a.hidden + k] = w2[k * a.classes + c] }
+        }
     }
 
     /// logits = relu(x W1 + b1) W2 + b2 for the given rows of the workspace.
@@ -60,13 +67,13 @@ public enum Network {
         bf16_bias_round(logits, p + a.b2.offset, rows.count, a.classes, 0)
     }
 
-    /// After `forward`: writes the gradient of the loss SUM over the rows into `gradients`
-    /// (laid out like the parameters) and returns the loss sum and the number of correct predictions.
+    /// After `forward` (whose weights `prepare` readied): writes the gradient of the loss SUM
+    /// over the rows into `gradients` (laid out like the parameters) and returns the loss sum
+    /// and the number of correct predictions.
     public static func backward(
-        _ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>,
-        gradients: UnsafeMutablePointer<Float>
+        _ ws: Workspace, rows: Range<Int>, gradients: UnsafeMutablePointer<Float>
     ) -> (loss: Float, correct: Int) {
-        let result = backwardToHidden(params, ws, rows: rows)
+        let result = backwardToHidden(ws, rows: rows)
         secondLayerGradients(ws, rows: rows, into: gradients)
         firstLayerGradients(ws, rows: rows, into: gradients)
         return result
@@ -74,9 +81,9 @@ public enum Network {
 
     /// After `forward`: dL/dlogits and dL/dhidden of the rows (the hidden layer's gradient d,
     /// what the factored reduction exchanges); returns their loss sum and correct count.
-    public static func backwardToHidden(_ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>) -> (loss: Float, correct: Int) {
+    public static func backwardToHidden(_ ws: Workspace, rows: Range<Int>) -> (loss: Float, correct: Int) {
         let result = outputGradient(ws, rows: rows)
-        hiddenGradient(params, ws, rows: rows)
+        hiddenGradient(ws, rows: rows)
         return result
     }
 
@@ -92,13 +99,13 @@ public enum Network {
         return result
     }
 
-    /// dL/dhidden of the given rows, through layer 2 and the ReLU.
-    public static func hiddenGradient(_ params: FloatBuffer, _ ws: Workspace, rows: Range<Int>) {
+    /// dL/dhidden of the given rows, through layer 2 (as `prepare` transposed it) and the ReLU.
+    public static func hiddenGradient(_ ws: Workspace, rows: Range<Int>) {
         let a = ws.architecture, first = rows.lowerBound
         let dHidden = ws.dHidden.pointer + first * a.hidden
         Dense.inputGradient(
             dy: ws.dLogits.pointer + first * a.classes, rows: rows.count, inputs: a.hidden,
-            outputs: a.classes, weight: ws.bfloat16?.w2.pointer ?? params.pointer + a.w2.offset, dx: dHidden)
+            outputs: a.classes, weightTransposed: ws.w2Transposed.pointer, dx: dHidden)
         if ws.bfloat16 != nil { bf16_round(dHidden, dHidden, rows.count * a.hidden) }
         ReLU.backward(output: ws.hidden.pointer + first * a.hidden, gradient: dHidden, count: rows.count * a.hidden)
     }

@@ -14,6 +14,9 @@ public final class Workspace {
     public let logits: FloatBuffer
     public let dLogits: FloatBuffer
     public let dHidden: FloatBuffer
+    /// The second kernel transposed (classes x hidden), as `Network.prepare` left it: the
+    /// weights the backward reads (rounded to bfloat16 in mixed precision).
+    let w2Transposed: FloatBuffer
     /// The inputs some row lights: the first layer's products skip the others
     /// (`Network.forward`, `Network.firstLayerGradients`).
     let litInputs: UnsafeMutablePointer<Int32>
@@ -40,6 +43,7 @@ public final class Workspace {
         hidden = FloatBuffer(count: capacity * architecture.hidden)
         logits = FloatBuffer(count: capacity * architecture.classes)
         litInputs = .allocate(capacity: architecture.inputs)
+        w2Transposed = FloatBuffer(count: architecture.w2.count)
         dLogits = FloatBuffer(count: capacity * architecture.classes)
         self.dHidden =
             dHidden.map { FloatBuffer(viewing: $0, count: capacity * architecture.hidden) }

@@ -122,7 +122,7 @@ public enum Calibration {
             Network.prepare(parameters, workspace)
             let step = median(repetitions, before: elsewhere.run) {
                 Network.forward(parameters, workspace, rows: 0..<n)
-                _ = Network.backward(parameters, workspace, rows: 0..<n, gradients: gradients.pointer)
+                _ = Network.backward(workspace, rows: 0..<n, gradients: gradients.pointer)
             }
             let firstLayer = median(repetitions, before: elsewhere.run) {
                 Network.firstLayerGradients(workspace, rows: 0..<n, into: gradients.pointer)

@@ -151,7 +151,7 @@ public final class Trainer {
         reduction.forEachPiece(batchSize: batch.count) { rows, sums in
             Network.forward(parameters, workspace, rows: rows)
             t0 = lap(.forward, since: t0)
-            let (loss, hits) = Network.backwardToHidden(parameters, workspace, rows: rows)
+            let (loss, hits) = Network.backwardToHidden(workspace, rows: rows)
             Network.secondLayerGradients(workspace, rows: rows, into: sums)
             if wholeBatchFirstLayer == nil { Network.firstLayerGradients(workspace, rows: rows, into: sums) }
             sums[architecture.parameterCount + Tail.loss.rawValue] = loss

@@ -50,18 +50,20 @@ import Testing
 
     @Test func forwardMatchesReference() {
         let (params, ws, x, labels) = setUp()
+        Network.prepare(params, ws)
         Network.forward(params, ws, rows: 0..<rows)
         let gradients = FloatBuffer(count: arch.parameterCount)
-        let (loss, _) = Network.backward(params, ws, rows: 0..<rows, gradients: gradients.pointer)
+        let (loss, _) = Network.backward(ws, rows: 0..<rows, gradients: gradients.pointer)
         let reference = referenceLoss(params.array.map(Double.init), x: x, labels: labels)
         #expect(abs(Double(loss) - reference) < 1e-5 * max(1, abs(reference)))
     }
 
     @Test func gradientMatchesCentralDifferences() {
         let (params, ws, x, labels) = setUp()
+        Network.prepare(params, ws)
         Network.forward(params, ws, rows: 0..<rows)
         let gradients = FloatBuffer(count: arch.parameterCount)
-        _ = Network.backward(params, ws, rows: 0..<rows, gradients: gradients.pointer)
+        _ = Network.backward(ws, rows: 0..<rows, gradients: gradients.pointer)
 
         let p = params.array.map(Double.init)
         let h = 1e-6

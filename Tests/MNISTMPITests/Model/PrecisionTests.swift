@@ -91,7 +91,7 @@ struct PrecisionTests {
             Network.prepare(params, ws)
             Network.forward(params, ws, rows: 0..<rows)
             let gradients = FloatBuffer(count: a.parameterCount)
-            _ = Network.backward(params, ws, rows: 0..<rows, gradients: gradients.pointer)
+            _ = Network.backward(ws, rows: 0..<rows, gradients: gradients.pointer)
             return (Array(UnsafeBufferPointer(start: ws.logits.pointer, count: rows * a.classes)), gradients.array)
         }
         let (emulatedLogits, emulated) = emulate(params.array, split, a, rows: rows)

@@ -61,8 +61,9 @@ struct TrainerTests {
         let workspace = Workspace(architecture, capacity: batchSize)
         for batch in Sharding.batches(samples: data.count, batchSize: batchSize).prefix(steps) {
             workspace.load(data, indices: batch.map { Int32($0) })
+            Network.prepare(parameters, workspace)
             Network.forward(parameters, workspace, rows: 0..<batch.count)
-            _ = Network.backward(parameters, workspace, rows: 0..<batch.count, gradients: gradients.pointer)
+            _ = Network.backward(workspace, rows: 0..<batch.count, gradients: gradients.pointer)
             RMSprop().step(
                 weights: parameters.pointer, velocity: velocity.pointer, gradientSums: gradients.pointer,
                 batchSize: divisor(batch.count), count: architecture.parameterCount)
