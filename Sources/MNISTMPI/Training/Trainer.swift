@@ -33,7 +33,7 @@ public final class Trainer {
     private let workspace: Workspace
     /// Mixed precision's first-kernel pairs that this rank packs for the weights it steps
     /// (`GradientReduction.holdWeightPairs`), nil where the forward packs them.
-    private let w1Pairs: UnsafeMutablePointer<UInt32>?
+    let w1Pairs: UnsafeMutablePointer<UInt32>?
 
     public var history: [EpochMetrics] { position.history }
 

@@ -1,3 +1,4 @@
+import CKernels
 import TestSupport
 import Testing
 
@@ -125,6 +126,32 @@ struct TrainerTests {
             #expect(a.velocity.map(\.bitPattern) == b.velocity.map(\.bitPattern))
             #expect(a.history.map(\.loss) == b.history.map(\.loss) && a.history.map(\.accuracy) == b.history.map(\.accuracy))
         }
+    }
+
+    /// In mixed precision the ranks of a node that share the weights share W1's bfloat16 pairs,
+    /// each packing those of the weights it stepped: after the last step (the slices cut inside
+    /// rows and inside pairs of rows) they are the pairs of the final weights on every rank.
+    @Test(
+        .enabled(if: Precision.mixedBFloat16.runsHere, "the CPU lacks AVX512_BF16"),
+        arguments: [(ReductionStrategy.sharedMemory, 3, 1), (.hierarchical, 4, 2), (.factored, 3, 1), (.factored, 4, 2)])
+    func sharedPairsAreThoseOfTheSteppedWeights(strategy: ReductionStrategy, ranks: Int, nodes: Int) {
+        var options = TrainingOptions()
+        options.batchSize = 64
+        options.maxSteps = 7
+        options.precision = .mixedBFloat16
+        options.reduction = strategy
+        let (a, data) = (architecture, randomSplit(500))
+        let stale = ThreadCommunicator.run(ranks: ranks, nodes: nodes) { [options] comm -> Int in
+            let trainer = try! Trainer(
+                comm: comm, architecture: a, options: options, data: data, initialParameters: a.glorotInitialization(seed: 3))
+            try! trainer.train()
+            let words = BFloat16Operands.w1PairWords(a)
+            guard let shared = trainer.w1Pairs else { return -1 }
+            var expected = [UInt32](repeating: 0, count: words)
+            bf16_pair_rows(trainer.parameters.pointer + a.w1.offset, a.inputs, a.hidden, a.hidden, &expected)
+            return differing(Array(UnsafeBufferPointer(start: shared, count: words)), expected)
+        }
+        #expect(stale == [Int](repeating: 0, count: ranks), "pairs differing on each rank (-1: none shared)")
     }
 
     /// The sharded optimizers take the same steps as the plain allreduce, up to the order of
