@@ -64,6 +64,19 @@ import Testing
                 }
                 #expect(differingBits(w.array, wRef) == 0, "weights, batch \(batch)")
                 #expect(differingBits(v.array, vRef) == 0, "velocities, batch \(batch)")
+
+                // Three parts (a node of three ranks) take the general loop: added in order.
+                let third = values(n, seed: 7)
+                [sums, other, third].map { FloatBuffer($0) }.withParts { parts in
+                    RMSprop().step(weights: w.pointer, velocity: v.pointer, gradientParts: parts, batchSize: batch, count: n)
+                }
+                for i in 0..<n {
+                    let g = (sums[i] + other[i] + third[i]) / Float(batch)
+                    vRef[i] = Float(0.9) * vRef[i] + (Float(0.1) * g) * g
+                    wRef[i] = wRef[i] - (Float(0.001) * g) / (vRef[i] + 1e-7).squareRoot()
+                }
+                #expect(differingBits(w.array, wRef) == 0, "weights, batch \(batch), three parts")
+                #expect(differingBits(v.array, vRef) == 0, "velocities, batch \(batch), three parts")
             }
 
             let rows = 7, columns = n / rows
@@ -151,5 +164,13 @@ import Testing
         #expect(Kernels.name == widest)
         #expect(!Kernels.use("neon"))
         #expect(Kernels.name == widest)
+    }
+}
+
+extension Array where Element == FloatBuffer {
+    /// `body` with the buffers' pointers as the parts of an `OwnedUpdate`.
+    func withParts(_ body: (UnsafeBufferPointer<UnsafePointer<Float>?>) -> Void) {
+        let parts: [UnsafePointer<Float>?] = map { UnsafePointer($0.pointer) }
+        withExtendedLifetime(self) { parts.withUnsafeBufferPointer(body) }
     }
 }
