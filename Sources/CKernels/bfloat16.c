@@ -120,7 +120,10 @@ BF16 __attribute__((target("bmi2"))) void bf16_pack_pairs(const float *w, long f
                 __mmask16 m = tail(b1 - j);
                 __m512i low = widened(_mm512_maskz_loadu_ps(m, even + j));
                 __m512i high = _mm512_slli_epi32(widened(_mm512_maskz_loadu_ps(m, odd + j)), 16);
-                _mm512_mask_storeu_epi32(out + j, m, _mm512_or_si512(low, high));
+                __m512i packed = _mm512_or_si512(low, high);
+                // Only words that change: a store claims the line from the ranks that read it.
+                __mmask16 changed = _mm512_mask_cmpneq_epi32_mask(m, packed, _mm512_maskz_loadu_epi32(m, out + j));
+                if (changed) _mm512_mask_storeu_epi32(out + j, changed, packed);
             }
             pack_half(even, e0, b0, 0, out), pack_half(even, b1, e1, 0, out);
             pack_half(odd, o0, b0, 1, out), pack_half(odd, b1, o1, 1, out);
