@@ -134,6 +134,12 @@ down)
     for pidfile in "$dir"/slurmd*.pid "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do
         [ -f "$pidfile" ] && pids+=("$(cat "$pidfile")")
     done
+    # A job step's slurmstepd outlives its slurmd (a step whose srun was killed stayed, ignoring
+    # SIGTERM): those of this cluster, known by the SLURM_CONF they run with, go too.
+    for proc in /proc/[0-9]*; do
+        [ "$(cat "$proc/comm" 2>/dev/null)" = slurmstepd ] || continue
+        if tr '\0' '\n' <"$proc/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$dir/slurm.conf"; then pids+=("${proc#/proc/}"); fi
+    done
     [ ${#pids[@]} -eq 0 ] && exit 0
     kill "${pids[@]}" 2>/dev/null || true
     # A daemon started with SIGTERM blocked (as by some test runners) gets SIGKILL after 5 s.
