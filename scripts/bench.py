@@ -18,7 +18,8 @@ Numbers only: benchmarks are not tests, nothing here asserts a timing.
 
 Also per np: rank 0's milliseconds per step in each phase (load, forward, backward, reduction,
 first_layer (dW1, the factored reduction only), optimizer, gather; medians over the runs). `--variant NAME=FLAGS` (repeatable) adds rows for the
-same rank counts with more flags, run in the same rounds, e.g. --variant "sharded=--reduction sharded".
+same rank counts with more flags, run in the same rounds, e.g. --variant "sharded=--reduction sharded",
+and each variant's speed-up over the plain run of its rank count, round by round and their median.
 
 Usage: scripts/bench.sh [--runs 3] [--ranks 1,2,4] [--epochs 5] [--variant NAME=FLAGS]... [-- extra mnist-mpi flags]
 """
@@ -140,11 +141,12 @@ def main():
     header = (f"{'np':>12} {'x floor':>7} {'x run':>6} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'%peak':>6} "
               f"{'exchange%':>10} {'startup s':>9} {'wall s':>7} {'test acc':>8}  ms/step: load fwd bwd reduction dW1 opt gather  | peak RSS MB per rank")
     print(header)
-    by_round = []
+    by_round, round_medians = [], {}
     for np_, name, _ in rows:
         runs = results[(np_, name)]
         epoch_lists = [h["epoch_seconds"][1:] or h["epoch_seconds"] for h in runs]
         epochs = [s for e in epoch_lists for s in e]
+        round_medians[(np_, name)] = [statistics.median(e) for e in epoch_lists]
         ratios = [statistics.median(e) / f for e, f in zip(epoch_lists, floors)]
         ratio = statistics.median(ratios)
         ratio_run = statistics.median(statistics.median(e) / f for e, f in zip(epoch_lists, lit_floors))
@@ -165,6 +167,16 @@ def main():
         sys.stdout.flush()
     print("x floor in each round:")
     print("\n".join(by_round))
+    # A variant's lead over the plain run of the same rank count, round by round: the two ran
+    # minutes apart at most, so this drifts less than the ratio of their medians.
+    leads = []
+    for np_, name, _ in rows:
+        if name and (np_, "") in round_medians:
+            lead = [b / v for b, v in zip(round_medians[(np_, "")], round_medians[(np_, name)])]
+            leads.append(f"{f'{np_} {name}':>12} {statistics.median(lead):.2f}x  ({' '.join(f'{x:.2f}x' for x in lead)})")
+    if leads:
+        print("speed-up over the plain run, median of the rounds (each round):")
+        print("\n".join(leads))
 
 
 if __name__ == "__main__":
