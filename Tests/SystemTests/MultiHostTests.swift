@@ -254,7 +254,8 @@ import Testing
     /// What crosses a host's link per step is what the ring must send: 2 (N - 1) / N of the
     /// gradient each way for N = 2 hosts (half in bfloat16), whatever the ranks per host; the
     /// flat allreduce with ranks mapped by node sends more. Counted on h1's interface over
-    /// two runs that differ by 100 steps (start-up traffic cancels).
+    /// two runs that differ by 200 steps (start-up traffic cancels, but for what its TCP
+    /// retransmissions vary: 4 MB once, 2.7% of 100 steps' payload).
     @Test func bytesOnTheLinkAreWhatTheAlgorithmMustSend() throws {
         defer { _ = try? Fixtures.run("\(Self.scripts)/hosts.sh", ["down"]) }
         func sent(_ extra: [String], steps: Int) throws -> Double {
@@ -269,7 +270,7 @@ import Testing
         let hierarchical = ["--reduction", "hierarchical"]
         for (extra, expected) in [(hierarchical, gradient), (hierarchical + ["--wire-precision", "bfloat16"], gradient / 2)] {
             // Start-up traffic varies a little between runs (retransmissions): 2% below the payload is allowed.
-            let perStep = (try sent(extra, steps: 110) - sent(extra, steps: 10)) / 100
+            let perStep = (try sent(extra, steps: 210) - sent(extra, steps: 10)) / 200
             #expect(perStep > 0.98 * expected && perStep < expected * 1.1, "\(extra): \(perStep) bytes a step, \(expected) expected")
         }
         let flat = (try sent(["--reduction", "allreduce"], steps: 50) - sent(["--reduction", "allreduce"], steps: 10)) / 40
