@@ -188,7 +188,9 @@ public final class Trainer {
         guard let w1Pairs else { return }
         let w1 = architecture.w1
         for update in reduction.updates {
-            let elements = update.parameters.clamped(to: w1.offset..<(w1.offset + w1.count))
+            // The stepped parameters that are W1's, as positions in W1.
+            let stepped = update.parameters.clamped(to: w1.offset..<(w1.offset + w1.count))
+            let elements = (stepped.lowerBound - w1.offset)..<(stepped.upperBound - w1.offset)
             BFloat16Operands.pack(parameters.pointer + w1.offset, architecture, elements: elements, into: w1Pairs)
         }
     }
