@@ -51,13 +51,15 @@ public enum Network {
         let x = b.x + first * a.inputs
         bf16_convert(ws.x.pointer + first * a.inputs, x, rows.count * a.inputs)
         x.withMemoryRebound(to: UInt32.self, capacity: rows.count * a.inputs / 2) { pairs in
-            // Only the pairs of inputs some row lights: a pair of zeros adds exactly +0 to each
-            // sum, which starts at +0, so these are the bits of the whole product.
-            let n = a.inputs / 2, lit = lit_columns(pairs, rows.count, n, n, ws.litInputs)
-            b.packW1(p + a.w1.offset, rows: a.inputs, columns: a.hidden, pairs: ws.litInputs, count: lit)
+            // The product reads only the pairs of inputs some row lights (`bf16_pair_product`
+            // skips the others, four rows at a time), so only those need packing.
+            let n = a.inputs / 2
+            if !b.packedBySteps {
+                let lit = lit_columns(pairs, rows.count, n, n, ws.litInputs)
+                b.packW1(p + a.w1.offset, rows: a.inputs, columns: a.hidden, pairs: ws.litInputs, count: lit)
+            }
             Columns.split(a.hidden) { j, width in
-                bf16_pair_product(
-                    rows.count, width, lit, pairs, n, 1, b.w1Pairs + j, a.hidden, hidden + j, a.hidden, nil, ws.litInputs)
+                bf16_pair_product(rows.count, width, n, pairs, n, 1, b.w1Pairs + j, a.hidden, hidden + j, a.hidden, nil, nil)
             }
         }
         bf16_bias_round(hidden, p + a.b1.offset, rows.count, a.hidden, 1)

@@ -68,7 +68,7 @@ final class BFloat16Operands {
     /// Packs the pairs `pairs[0..<count]` of W1 (`rows` x `columns`) not packed since the last
     /// `prepare`: a forward reads only the pairs of inputs its rows light.
     func packW1(_ w1: UnsafePointer<Float>, rows: Int, columns: Int, pairs: UnsafePointer<Int32>, count: Int) {
-        guard !packedBySteps else { return }
+        precondition(!packedBySteps, "the optimizer's steps pack these pairs")
         var missing = 0
         for pair in UnsafeBufferPointer(start: pairs, count: count) where packedAt[Int(pair)] != weightsVersion {
             packedAt[Int(pair)] = weightsVersion

@@ -58,6 +58,57 @@ struct PrecisionTests {
         }
     }
 
+    /// Every entry is one chain of AVX512_BF16 dot products over all the pairs in order (each
+    /// adds its odd product, then its even one, rounding each sum to float32), whichever pairs
+    /// the kernel skips as zero in a tile of rows: bit for bit, with pairs zero in every row,
+    /// in some tiles' rows, in single rows, zeros of either sign, rows that do not fill a tile,
+    /// columns that do not fill 64, and more pairs than one chunk of the kernel's list.
+    @Test func pairProductSkipsOnlyPairsThatAddNothing() {
+        let (m, n, pairs) = (11, 96, 600)
+        var rng = SplitMix64(seed: 9, stream: 1)
+        func value() -> Float { Self.bf((rng.nextUnitFloat() - 0.5) * 4 + 0.01) }
+        let plusZero: UInt16 = 0, minusZero: UInt16 = 0x8000
+        var a = [[UInt16]](repeating: [UInt16](repeating: 0, count: 2 * pairs), count: m)  // m x 2 pairs halves
+        for i in 0..<m {
+            for p in 0..<pairs {
+                let halves: (UInt16, UInt16)
+                switch p % 7 {
+                case 0: halves = (plusZero, plusZero)  // dark in every row
+                case 1: halves = i < 4 ? (plusZero, minusZero) : (UInt16(value().bitPattern >> 16), plusZero)  // dark in the first tile
+                case 2: halves = rng.next() % 3 == 0 ? (UInt16(value().bitPattern >> 16), minusZero) : (plusZero, plusZero)
+                case 3: halves = (minusZero, plusZero)  // a -0 low half: counted lit, adds -0
+                default: halves = (UInt16(value().bitPattern >> 16), UInt16(value().bitPattern >> 16))
+                }
+                (a[i][2 * p], a[i][2 * p + 1]) = halves
+            }
+        }
+        let b = (0..<(2 * pairs * n)).map { _ in value() }  // 2 pairs x n
+        func float(_ half: UInt16) -> Float { Float(bitPattern: UInt32(half) << 16) }
+        func chain(_ i: Int, _ j: Int, over list: [Int]) -> UInt32 {
+            var sum: Float = 0
+            for p in list {
+                sum = sum + float(a[i][2 * p + 1]) * b[(2 * p + 1) * n + j]
+                sum = sum + float(a[i][2 * p]) * b[2 * p * n + j]
+            }
+            return sum.bitPattern
+        }
+        let aPairs = (0..<(m * pairs)).map { k in UInt32(a[k / pairs][2 * (k % pairs)]) | UInt32(a[k / pairs][2 * (k % pairs) + 1]) << 16 }
+        let aTransposed = (0..<(m * pairs)).map { k in aPairs[(k % m) * pairs + k / m] }
+        var bPairs = [UInt32](repeating: 0, count: pairs * n)
+        b.withUnsafeBufferPointer { bf16_pair_rows($0.baseAddress, 2 * pairs, n, n, &bPairs) }
+        let rows = [10, 3, 4, 0, 9, 1, 7], some = (0..<pairs).filter { $0 % 11 != 5 }
+        let all = (0..<(m * n)).map { chain($0 / n, $0 % n, over: Array(0..<pairs)) }
+        let listed = (0..<(m * n)).map { rows.contains($0 / n) ? chain($0 / n, $0 % n, over: some) : Float.nan.bitPattern }
+        for (operand, row, pair) in [(aPairs, pairs, 1), (aTransposed, 1, m)] {
+            var c = [Float](repeating: .nan, count: m * n)
+            bf16_pair_product(m, n, pairs, operand, row, pair, bPairs, n, &c, n, nil, nil)
+            #expect((0..<(m * n)).filter { c[$0].bitPattern != all[$0] }.count == 0, "stride \(row): entries differ")
+            c = [Float](repeating: .nan, count: m * n)
+            bf16_pair_product(rows.count, n, some.count, operand, row, pair, bPairs, n, &c, n, rows.map(Int32.init), some.map(Int32.init))
+            #expect((0..<(m * n)).filter { c[$0].bitPattern != listed[$0] }.count == 0, "stride \(row), listed: entries differ")
+        }
+    }
+
     @Test func roundingsAreToNearestEvenAndTheBiasIsAddedRounded() {
         let x: [Float] = [1, 1.00390625, 1.005859375, 1.001953125, 1.005859375 + 1e-6, -3.14159, .nan, 1e30, -0.0, 65504.7]
         var out = [Float](repeating: 0, count: x.count)
