@@ -1,4 +1,5 @@
 #include "bfloat16.h"
+#include "inputs.h"
 #include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
@@ -26,34 +27,6 @@ int bf16_products_supported(void) {
 static inline BF16 __mmask16 tail(long left) { return left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1); }
 
 enum { TILE_ROWS = 4, CHUNK = 512 };
-
-// The pairs at_pairs[first..<first + count] (or first..<first + count) that some row of
-// `rows` lights, into lit; returns how many. Rows of consecutive pairs (the forward's) 16
-// pairs at a time, others one by one; no branch on a pair: which are lit is not predictable.
-INLINE BF16 long lit_pairs(const uint32_t *const *rows, int R, long a_pair, const int32_t *at_pairs, long first,
-                           long count, int32_t *lit) {
-    long n = 0, q = first;
-    if (!at_pairs && a_pair == 1) {
-        const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
-        for (; q < first + count; q += 16) {
-            const __mmask16 m = tail(first + count - q);
-            __m512i any = _mm512_setzero_si512();
-            for (int r = 0; r < R; r++) any = _mm512_or_si512(any, _mm512_maskz_loadu_epi32(m, rows[r] + q));
-            const __mmask16 on = _mm512_test_epi32_mask(any, magnitude);
-            const __m512i index = _mm512_add_epi32(_mm512_set1_epi32((int)q), _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-            _mm512_mask_compressstoreu_epi32(lit + n, on, index);
-            n += __builtin_popcount(on);
-        }
-        return n;
-    }
-    for (; q < first + count; q++) {
-        const long p = at_pairs ? at_pairs[q] : q;
-        uint32_t any = 0;
-        for (int r = 0; r < R; r++) any |= rows[r][p * a_pair];
-        lit[n] = (int32_t)p, n += (any << 1) != 0;
-    }
-    return n;
-}
 
 // Rows rows[0..<R] (into c's rows out[0..<R]) by 16 C columns from j, over the pairs lit:
 // chains from +0, or from what c holds (`resume`: the pairs of an earlier chunk are in).
@@ -99,7 +72,7 @@ BF16 void bf16_pair_product(long m, long n, long pairs, const uint32_t *a, long 
         long first = 0;
         do {
             const long size = pairs - first < CHUNK ? pairs - first : CHUNK;
-            const long count = lit_pairs(rows, R, a_pair, at_pairs, first, size, lit);
+            const long count = lit_in_tile_avx512((const void *const *)rows, R, a_pair, at_pairs, first, size, lit);
             const int resume = first > 0;
             if (R == 4) pair_tiles(rows, a_pair, b, ldb, out, n, lit, count, resume, 4);
             else if (R == 2) pair_tiles(rows, a_pair, b, ldb, out, n, lit, count, resume, 2);

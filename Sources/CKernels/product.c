@@ -1,4 +1,5 @@
 #include "product.h"
+#include "inputs.h"
 #include <math.h>
 #include <string.h>
 
@@ -20,97 +21,118 @@
 #define AVX2 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
 
-// Rows i..<i + R of c by 32 columns from j (masked past n): 2R accumulators, and per inner
-// index two loads of b and R broadcasts of a.
-INLINE AVX512 void tile_avx512(PRODUCT_ARGUMENTS, long i, long j, const int R) {
-    (void)m;
-    const long left = n - j;
-    const __mmask16 m0 = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
-    const __mmask16 m1 = left >= 32 ? 0xffff : left <= 16 ? 0 : (__mmask16)((1u << (left - 16)) - 1);
-    const float *ar[8];
-    __m512 acc[8][2];
-    for (int r = 0; r < R; r++) {
-        ar[r] = a + ROW(i + r) * a_row;
-        acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+// Four rows by 64 columns at a time (16 accumulators; per inner index four loads of b and
+// four broadcasts of a), over the inner indices some row of the four lights (`lit_in_tile`):
+// a row of MNIST lights 150 of 784 pixels, four rows 290, a 64-row shard 494.
+enum { TILE_ROWS = 4, CHUNK = 1024 };
+
+// A product's rows R at a time (4, then 2, 1), the inner indices a chunk at a time (one for
+// MNIST's 784), each chunk's chains resuming the last's: `lit` lists a tile's lit indices,
+// `tiles` runs the tiles of a row block across the columns.
+#define TILED_PRODUCT(lit, tiles)                                                                                \
+    int32_t listed[CHUNK];                                                                                       \
+    for (long i = 0; i < m;) {                                                                                   \
+        const int R = m - i >= 4 ? 4 : m - i >= 2 ? 2 : 1;                                                       \
+        const float *rows[TILE_ROWS];                                                                            \
+        float *out[TILE_ROWS];                                                                                   \
+        for (int r = 0; r < R; r++) rows[r] = a + ROW(i + r) * a_row, out[r] = c + ROW(i + r) * ldc;             \
+        long first = 0;                                                                                          \
+        do {                                                                                                     \
+            const long size = k - first < CHUNK ? k - first : CHUNK;                                             \
+            const long count = lit((const void *const *)rows, R, a_inner, at_inner, first, size, listed);        \
+            const int resume = first > 0;                                                                        \
+            if (R == 4) tiles(rows, a_inner, b, ldb, out, n, listed, count, resume, 4);                          \
+            else if (R == 2) tiles(rows, a_inner, b, ldb, out, n, listed, count, resume, 2);                     \
+            else tiles(rows, a_inner, b, ldb, out, n, listed, count, resume, 1);                                 \
+            first += size;                                                                                       \
+        } while (first < k);                                                                                     \
+        i += R;                                                                                                  \
     }
-    for (long q = 0; q < k; q++) {
-        const long p = INNER(q);
+
+// Rows rows[0..<R] of a (into c's rows out[0..<R]) by 16 C columns from j (masked past n),
+// over the inner indices lit: chains from +0, or from what c holds (`resume`).
+INLINE AVX512 void tile_avx512(const float *const *rows, long a_inner, const float *b, long ldb, float *const *out,
+                               long n, long j, const int32_t *lit, long count, int resume, const int R, const int C) {
+    __mmask16 mask[4];
+    for (int k = 0; k < C; k++) {
+        const long left = n - j - 16 * k;
+        mask[k] = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+    }
+    __m512 acc[TILE_ROWS][4];
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < C; k++) acc[r][k] = resume ? _mm512_maskz_loadu_ps(mask[k], out[r] + j + 16 * k) : _mm512_setzero_ps();
+    for (long q = 0; q < count; q++) {
+        const long p = lit[q];
         const float *in = b + p * ldb + j;
-        const __m512 b0 = _mm512_maskz_loadu_ps(m0, in), b1 = _mm512_maskz_loadu_ps(m1, in + 16);
+        __m512 bv[4];
+        for (int k = 0; k < C; k++) bv[k] = _mm512_maskz_loadu_ps(mask[k], in + 16 * k);
         for (int r = 0; r < R; r++) {
-            const __m512 x = _mm512_set1_ps(ar[r][p * a_inner]);
-            acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
+            const __m512 x = _mm512_set1_ps(rows[r][p * a_inner]);
+            for (int k = 0; k < C; k++) acc[r][k] = _mm512_fmadd_ps(x, bv[k], acc[r][k]);
         }
     }
-    for (int r = 0; r < R; r++) {
-        float *out = c + ROW(i + r) * ldc + j;
-        _mm512_mask_storeu_ps(out, m0, acc[r][0]);
-        _mm512_mask_storeu_ps(out + 16, m1, acc[r][1]);
-    }
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < C; k++) _mm512_mask_storeu_ps(out[r] + j + 16 * k, mask[k], acc[r][k]);
 }
 
-// Eight rows at a time, then four, two, one.
-AVX512 void product_avx512(PRODUCT_ARGUMENTS) {
-    for (long j = 0; j < n; j += 32) {
-        long i = 0;
-        for (; i + 8 <= m; i += 8) tile_avx512(m, n, k, a, a_row, a_inner, b, ldb, c, ldc, at_rows, at_inner, i, j, 8);
-        if (i + 4 <= m) tile_avx512(m, n, k, a, a_row, a_inner, b, ldb, c, ldc, at_rows, at_inner, i, j, 4), i += 4;
-        if (i + 2 <= m) tile_avx512(m, n, k, a, a_row, a_inner, b, ldb, c, ldc, at_rows, at_inner, i, j, 2), i += 2;
-        if (i < m) tile_avx512(m, n, k, a, a_row, a_inner, b, ldb, c, ldc, at_rows, at_inner, i, j, 1);
-    }
+// All of n's columns for R rows: 64 at a time, then what is left.
+INLINE AVX512 void tiles_avx512(const float *const *rows, long a_inner, const float *b, long ldb, float *const *out,
+                                long n, const int32_t *lit, long count, int resume, const int R) {
+    long j = 0;
+    for (; j + 64 <= n; j += 64) tile_avx512(rows, a_inner, b, ldb, out, n, j, lit, count, resume, R, 4);
+    const long left = n - j;
+    if (left > 48) tile_avx512(rows, a_inner, b, ldb, out, n, j, lit, count, resume, R, 4);
+    else if (left > 32) tile_avx512(rows, a_inner, b, ldb, out, n, j, lit, count, resume, R, 3);
+    else if (left > 16) tile_avx512(rows, a_inner, b, ldb, out, n, j, lit, count, resume, R, 2);
+    else if (left > 0) tile_avx512(rows, a_inner, b, ldb, out, n, j, lit, count, resume, R, 1);
 }
 
-// As tile_avx512 with 16 columns: AVX2 has 16 registers, 2R + 3 of them in use. Masked loads
-// are slow on some CPUs: only the last columns (`whole` 0) take them.
-INLINE AVX2 void tile_avx2(PRODUCT_ARGUMENTS, long i, long j, const int R, const int whole) {
-    (void)m;
+AVX512 void product_avx512(PRODUCT_ARGUMENTS) { TILED_PRODUCT(lit_in_tile_avx512, tiles_avx512) }
+
+// As tile_avx512 with 16 columns (two vectors): AVX2 has 16 registers, 2R + 3 of them in use.
+// Masked loads are slow on some CPUs: only the last columns (`whole` 0) take them.
+INLINE AVX2 void tile_avx2(const float *const *rows, long a_inner, const float *b, long ldb, float *const *out,
+                           long n, long j, const int32_t *lit, long count, int resume, const int R, const int whole) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - j < 16 ? n - j : 16)), lane);
     const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - j < 16 ? n - j : 16) - 8), lane);
-    const float *ar[6];
-    __m256 acc[6][2];
+    __m256 acc[TILE_ROWS][2];
     for (int r = 0; r < R; r++) {
-        ar[r] = a + ROW(i + r) * a_row;
-        acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+        const float *o = out[r] + j;
+        acc[r][0] = !resume ? _mm256_setzero_ps() : whole ? _mm256_loadu_ps(o) : _mm256_maskload_ps(o, m0);
+        acc[r][1] = !resume ? _mm256_setzero_ps() : whole ? _mm256_loadu_ps(o + 8) : _mm256_maskload_ps(o + 8, m1);
     }
-    for (long q = 0; q < k; q++) {
-        const long p = INNER(q);
+    for (long q = 0; q < count; q++) {
+        const long p = lit[q];
         const float *in = b + p * ldb + j;
         const __m256 b0 = whole ? _mm256_loadu_ps(in) : _mm256_maskload_ps(in, m0);
         const __m256 b1 = whole ? _mm256_loadu_ps(in + 8) : _mm256_maskload_ps(in + 8, m1);
         for (int r = 0; r < R; r++) {
-            const __m256 x = _mm256_set1_ps(ar[r][p * a_inner]);
+            const __m256 x = _mm256_set1_ps(rows[r][p * a_inner]);
             acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
         }
     }
     for (int r = 0; r < R; r++) {
-        float *out = c + ROW(i + r) * ldc + j;
+        float *o = out[r] + j;
         if (whole) {
-            _mm256_storeu_ps(out, acc[r][0]);
-            _mm256_storeu_ps(out + 8, acc[r][1]);
+            _mm256_storeu_ps(o, acc[r][0]);
+            _mm256_storeu_ps(o + 8, acc[r][1]);
         } else {
-            _mm256_maskstore_ps(out, m0, acc[r][0]);
-            _mm256_maskstore_ps(out + 8, m1, acc[r][1]);
+            _mm256_maskstore_ps(o, m0, acc[r][0]);
+            _mm256_maskstore_ps(o + 8, m1, acc[r][1]);
         }
     }
 }
 
-// Six rows at a time, then four, two, one.
-INLINE AVX2 void strip_avx2(PRODUCT_ARGUMENTS, long j, const int whole) {
-    long i = 0;
-    for (; i + 6 <= m; i += 6) tile_avx2(m, n, k, a, a_row, a_inner, b, ldb, c, ldc, at_rows, at_inner, i, j, 6, whole);
-    if (i + 4 <= m) tile_avx2(m, n, k, a, a_row, a_inner, b, ldb, c, ldc, at_rows, at_inner, i, j, 4, whole), i += 4;
-    if (i + 2 <= m) tile_avx2(m, n, k, a, a_row, a_inner, b, ldb, c, ldc, at_rows, at_inner, i, j, 2, whole), i += 2;
-    if (i < m) tile_avx2(m, n, k, a, a_row, a_inner, b, ldb, c, ldc, at_rows, at_inner, i, j, 1, whole);
+INLINE AVX2 void tiles_avx2(const float *const *rows, long a_inner, const float *b, long ldb, float *const *out,
+                            long n, const int32_t *lit, long count, int resume, const int R) {
+    long j = 0;
+    for (; j + 16 <= n; j += 16) tile_avx2(rows, a_inner, b, ldb, out, n, j, lit, count, resume, R, 1);
+    if (j < n) tile_avx2(rows, a_inner, b, ldb, out, n, j, lit, count, resume, R, 0);
 }
 
-AVX2 void product_avx2(PRODUCT_ARGUMENTS) {
-    long j = 0;
-    for (; j + 16 <= n; j += 16) strip_avx2(m, n, k, a, a_row, a_inner, b, ldb, c, ldc, at_rows, at_inner, j, 1);
-    if (j < n) strip_avx2(m, n, k, a, a_row, a_inner, b, ldb, c, ldc, at_rows, at_inner, j, 0);
-}
+AVX2 void product_avx2(PRODUCT_ARGUMENTS) { TILED_PRODUCT(lit_in_tile_avx2, tiles_avx2) }
 
 // x * y + z rounded once, without FMA instructions (where `fmaf` is a slow library call): the
 // product is exact in double; the sum, rounded to odd in double (the neighbour whose last bit

@@ -14,6 +14,20 @@
 /// other than zero in some row, in increasing order, into `lit`; returns how many.
 long lit_columns(const void *x, long rows, long columns, long ld, int32_t *lit);
 
+/// The inner indices p of a tile of rows, at_inner[first..<first + count] (or first..<first +
+/// count without the list), at which some row r < `rows` holds an element other than zero at
+/// tile[r][p * inner]; in order, into `lit`; returns how many. The kernels' tiles skip the others.
+long lit_in_tile(const void *const *tile, int rows, long inner, const int32_t *at_inner, long first, long count,
+                 int32_t *lit);
+
+/// `lit_in_tile` with AVX-512 (16 indices at a time where inner is 1 and there is no list).
+long lit_in_tile_avx512(const void *const *tile, int rows, long inner, const int32_t *at_inner, long first, long count,
+                        int32_t *lit);
+
+/// `lit_in_tile` with AVX2 (8 indices at a time where inner is 1 and there is no list).
+long lit_in_tile_avx2(const void *const *tile, int rows, long inner, const int32_t *at_inner, long first, long count,
+                      int32_t *lit);
+
 /// Every row of c (`total` rows of `width` floats) not listed in lit (increasing) becomes +0.
 void clear_dark_rows(float *c, long width, const int32_t *lit, long count, long total);
 

@@ -136,6 +136,38 @@ import Testing
         }
     }
 
+    /// The kernels skip the inner indices at which a whole tile of rows holds +-0: still every
+    /// term's chain, bit for bit, with indices zero in all rows, in the first tile's rows only,
+    /// in scattered rows, more inner indices than one of the kernels' chunks (1,024), rows and
+    /// columns that fill no tile, a's entries along its rows or down its columns.
+    @Test(arguments: variants)
+    func everyVariantSkipsOnlyTermsThatAddNothing(variant: String) throws {
+        try forcing(variant) {
+            let (m, k, n) = (11, 1100, 70)
+            var a = values(m * k, seed: 9)
+            for i in 0..<m {
+                for p in 0..<k where p % 5 == 0 || (p % 5 == 1 && i < 4) || (p % 5 == 2 && (i * 7 + p) % 3 != 0) {
+                    a[i * k + p] = (i + p) % 2 == 0 ? 0 : -0.0
+                }
+            }
+            let b = values(k * n, seed: 10)
+            var expected = [Float](repeating: 0, count: m * n)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var sum: Float = 0
+                    for p in 0..<k { sum.addProduct(a[i * k + p], b[p * n + j]) }
+                    expected[i * n + j] = sum
+                }
+            }
+            let transposed = (0..<(m * k)).map { a[($0 % m) * k + $0 / m] }  // k x m
+            for (operand, aRow, aInner) in [(a, k, 1), (transposed, 1, m)] {
+                let c = FloatBuffer(count: m * n)
+                Kernels.table.product(m, n, k, operand, aRow, aInner, b, n, c.pointer, n, nil, nil)
+                #expect(differingBits(c.array, expected) == 0, "a's rows \(aRow) apart")
+            }
+        }
+    }
+
     /// (1 + 2⁻²³) + (1 + 2⁻²³)(2⁻²⁴ - 2⁻⁴⁷) lies just below the midpoint of two floats; the sum
     /// rounded to double first lies on it, and would round to the even one above.
     @Test(arguments: variants)
