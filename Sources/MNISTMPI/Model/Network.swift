@@ -32,15 +32,14 @@ public enum Network {
             weight: p + a.w2.offset, bias: p + a.b2.offset, y: ws.logits.pointer + first * a.classes)
     }
 
-    /// x W1 for the given rows, over the inputs some row lights only: a third of MNIST's pixels
-    /// are dark in a whole batch, and their products add nothing.
+    /// x W1 for the given rows (the product skips the inputs no row of its tiles lights: their
+    /// products add nothing).
     private static func firstLayerProduct(
         _ w1: UnsafePointer<Float>, _ ws: Workspace, rows: Range<Int>, into y: UnsafeMutablePointer<Float>
     ) {
         let a = ws.architecture, x = ws.x.pointer + rows.lowerBound * a.inputs
-        let lit = lit_columns(x, rows.count, a.inputs, a.inputs, ws.litInputs)
         Columns.split(a.hidden) { j, n in
-            Kernels.table.product(rows.count, n, lit, x, a.inputs, 1, w1 + j, a.hidden, y + j, a.hidden, nil, ws.litInputs)
+            Kernels.table.product(rows.count, n, a.inputs, x, a.inputs, 1, w1 + j, a.hidden, y + j, a.hidden, nil, nil)
         }
     }
 
