@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark of the release build: for each rank count, several full runs of the tutorial,
 interleaved with runs of the GEMM floor (scripts/gemm_floor.c: only the five cblas_sgemm calls
-of each step, two 1-thread processes of 64 rows, as np=2 splits a batch), and of the floor of
-the products the step runs (the same, with the first layer's two products over the mean number
-of inputs a 64-row shard of MNIST lights: the trainer skips the dark ones).
+of each step, two 1-thread processes of 64 rows, as np=2 splits a batch), and of a floor of
+the products over the lit inputs (the same, with the first layer's two products over the mean
+number of inputs a 64-row shard of MNIST lights; the trainer's tiles of 4 rows skip more, so a
+step can run below it).
 
 These machines drift by up to 2x between minutes, so each round runs the floors and every rank
 count back to back, and the speed that counts is the ratio to a floor of the same round.
 Prints, per np: the median ratio to the floor over the rounds ("x floor"; each round's at the end) and to the floor of the
-products run ("x run": what the step costs beyond its products), seconds per epoch over epochs
+products over the lit inputs ("x run"), seconds per epoch over epochs
 2-5 of all runs (median, min, max), samples/s, GFLOP/s and its share of this machine's float32
 peak (measured by scripts/peak_flops.c on every core at once; the model's FLOPs over the time,
 the skipped products counted as done: an effective rate), the share of rank 0's step time spent
