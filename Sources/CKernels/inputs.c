@@ -31,11 +31,6 @@ static inline __attribute__((always_inline)) long lit_one_by_one(const void *con
     return n;
 }
 
-long lit_in_tile(const void *const *tile, int rows, long inner, const int32_t *at_inner, long first, long count,
-                 int32_t *lit) {
-    return lit_one_by_one(tile, rows, inner, at_inner, first, count, lit);
-}
-
 #if defined(__x86_64__)
 #include <immintrin.h>
 

@@ -22,7 +22,7 @@
 #define INLINE static inline __attribute__((always_inline))
 
 // Four rows by 64 columns at a time (16 accumulators; per inner index four loads of b and
-// four broadcasts of a), over the inner indices some row of the four lights (`lit_in_tile`):
+// four broadcasts of a), over the inner indices some row of the four lights (`lit_in_tile_avx512`):
 // a row of MNIST lights 150 of 784 pixels, four rows 290, a 64-row shard 494.
 enum { TILE_ROWS = 4, CHUNK = 1024 };
 

@@ -1,7 +1,8 @@
-// The inputs that no sample of a batch lights. A pixel that is 0 in every row of a batch adds
-// nothing to the first layer's outputs (x W) and exactly +0 to each entry of its row of the
-// kernel's gradient (x^T dy), so both products skip it: they take the list of the others
-// (`kernels_t.product`, `bf16_pair_product`), and the gradient's other rows are set to +0.
+// The inputs that rows light. A pixel that is 0 in every row of a tile of the first layer's
+// products adds nothing to that tile's outputs (x W) or to its entries of the kernel's gradient
+// (x^T dy): both products (`kernels_t.product`, `bf16_pair_product`) list what each tile's rows
+// light and skip the rest, and the gradient's rows of pixels no row of a shard lights are set
+// to +0.
 //
 // The matrices hold 32-bit elements: floats, or pairs of bfloat16 (`bf16_pair_product`'s
 // operands). An element is zero when every bit but the top one is: a float +0 or -0, or a
@@ -16,15 +17,12 @@ long lit_columns(const void *x, long rows, long columns, long ld, int32_t *lit);
 
 /// The inner indices p of a tile of rows, at_inner[first..<first + count] (or first..<first +
 /// count without the list), at which some row r < `rows` holds an element other than zero at
-/// tile[r][p * inner]; in order, into `lit`; returns how many. The kernels' tiles skip the others.
-long lit_in_tile(const void *const *tile, int rows, long inner, const int32_t *at_inner, long first, long count,
-                 int32_t *lit);
-
-/// `lit_in_tile` with AVX-512 (16 indices at a time where inner is 1 and there is no list).
+/// tile[r][p * inner]; in order, into `lit`; returns how many. The kernels' tiles skip the
+/// others. With AVX-512, 16 indices at a time where inner is 1 and there is no list.
 long lit_in_tile_avx512(const void *const *tile, int rows, long inner, const int32_t *at_inner, long first, long count,
                         int32_t *lit);
 
-/// `lit_in_tile` with AVX2 (8 indices at a time where inner is 1 and there is no list).
+/// `lit_in_tile_avx512` with AVX2 (8 indices at a time where inner is 1 and there is no list).
 long lit_in_tile_avx2(const void *const *tile, int rows, long inner, const int32_t *at_inner, long first, long count,
                       int32_t *lit);
 
