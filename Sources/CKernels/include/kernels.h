@@ -32,9 +32,9 @@ typedef struct {
     /// a(i, p) = a[i * a_row + p * a_inner], the rows of b and c `ldb` and `ldc` apart; with
     /// `at_rows`, the rows i of a and c are at_rows[0..<m] instead of 0..<m and the others of c
     /// are untouched. Each entry is one chain of fused multiply-adds from +0 in the order of q
-    /// (the first layer's products; the vector variants skip, tile by tile of 4 rows, the q at
-    /// which the tile's rows of a are all +-0, which leaves every chain's bits as they are
-    /// where b is finite).
+    /// (the first layer's products; the variants skip the q at which a is +-0 in every row of
+    /// a tile of 4 rows, or of the row, which leaves every chain's bits as they are where b is
+    /// finite).
     void (*product)(long m, long n, long k, const float *a, long a_row, long a_inner, const float *b, long ldb,
                     float *c, long ldc, const int32_t *at_rows, const int32_t *at_inner);
 } kernels_t;
