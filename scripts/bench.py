@@ -10,9 +10,11 @@ These machines drift by up to 2x between minutes, so each round runs the floors 
 count back to back, and the speed that counts is the ratio to a floor of the same round.
 Prints, per np: the median ratio to the floor over the rounds ("x floor"; each round's at the end) and to the floor of the
 products over the lit inputs ("x run"), seconds per epoch over epochs
-2-5 of all runs (median, min, max), samples/s, GFLOP/s and its share of this machine's float32
-peak (measured by scripts/peak_flops.c on every core at once; the model's FLOPs over the time,
-the skipped products counted as done: an effective rate), the share of rank 0's step time spent
+2-5 of all runs (median, min, max), samples/s, GFLOP/s (the model's FLOPs over the time, the
+skipped products counted as done: an effective rate), the FLOPs the kernels execute over the
+time ("exec": the first layer's products over what each tile of 4 rows lights, counted on the
+data) and its share of this machine's peak (measured by scripts/peak_flops.c on every core at
+once; bfloat16's for runs with --precision mixed-bfloat16), the share of rank 0's step time spent
 exchanging (the reduction and the gather of the new weights, waiting included), start-up time,
 peak RSS per rank, and the wall time of a whole run. np 1 is a single process without mpirun.
 Numbers only: benchmarks are not tests, nothing here asserts a timing.
@@ -98,6 +100,40 @@ def lit_inputs(rows=64, batch=128):
     return round(statistics.mean(counts))
 
 
+def executed_flop_per_sample(pairs, rows=64, batch=128):
+    """The FLOPs the trainer's kernels execute a sample, over an epoch of shuffled MNIST in
+    64-row shards: the first layer's products over what each tile of 4 rows lights (the
+    forward's tiles are 4 samples over the pixels they light, the kernel gradient's 4 of the
+    shard's lit pixels over the samples that light them; with `pairs`, mixed bfloat16's pairs
+    of pixels and of samples), the rest of the step whole."""
+    with gzip.open(os.path.join(REPO, "data", "train-images-idx3-ubyte.gz")) as f:
+        images = f.read()[16:]
+    order = list(range(len(images) // 784))
+    random.Random(0).shuffle(order)
+    width = 2 if pairs else 1  # pixels (or samples) a unit of the inner dimension holds
+    forward = gradient = 0
+    for start in range(0, len(order), batch):
+        for shard in (order[start:start + batch][:rows], order[start:start + batch][rows:]):
+            pixels = [[p for p in range(784) if images[784 * i + p]] for i in shard]
+            units = [sum(1 << (p // width) for p in lit) for lit in pixels]  # inner units each row lights
+            for t in range(0, len(shard), 4):
+                tile = 0
+                for u in units[t:t + 4]:
+                    tile |= u
+                forward += 2 * len(units[t:t + 4]) * bin(tile).count("1") * width * 512
+            samples = [0] * 784  # the units of samples lighting each pixel
+            for s, lit in enumerate(pixels):
+                for p in lit:
+                    samples[p] |= 1 << (s // width)
+            lit = [p for p in range(784) if samples[p]]
+            for t in range(0, len(lit), 4):
+                tile = 0
+                for p in lit[t:t + 4]:
+                    tile |= samples[p]
+                gradient += 2 * len(lit[t:t + 4]) * bin(tile).count("1") * width * 512
+    return (forward + gradient) / len(order) + FLOP_PER_SAMPLE - 4 * 784 * 512
+
+
 def blas_kernels():
     """The OpenBLAS kernels the trainer runs with (it restarts itself with better ones where
     OpenBLAS falls back to its SSE3 kernels), so that the floor runs the same ones."""
@@ -130,6 +166,7 @@ def main():
     print(f"model: {FLOP_PER_SAMPLE * 60000 / 1e9:.1f} GFLOP per epoch; {args.runs} rounds x {args.epochs} epochs; s/epoch over epochs 2-{args.epochs}")
     rows = [(np_, name, flags) for name, flags in variants for np_ in ranks]
     lit = lit_inputs()
+    executed = {mixed: executed_flop_per_sample(mixed) for mixed in (False, True)}
     floors, lit_floors, results = [], [], {(np_, name): [] for np_, name, _ in rows}
     for _ in range(args.runs):
         floors.append(statistics.median(floor_epoch_seconds(args.epochs)[1:]))
@@ -139,11 +176,11 @@ def main():
     print(f"GEMM floor: {statistics.median(floors):.3f} s/epoch (rounds: {', '.join(f'{x:.3f}' for x in floors)})")
     print(f"floor of the products run (the first layer's over {lit} lit inputs of 784, the mean of a 64-row shard): "
           f"{statistics.median(lit_floors):.3f} s/epoch (rounds: {', '.join(f'{x:.3f}' for x in lit_floors)})")
-    header = (f"{'np':>12} {'x floor':>7} {'x run':>6} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'%peak':>6} "
+    header = (f"{'np':>12} {'x floor':>7} {'x run':>6} {'s/epoch med':>11} {'min':>6} {'max':>6} {'samples/s':>10} {'GFLOP/s':>8} {'exec':>8} {'%peak':>6} "
               f"{'exchange%':>10} {'startup s':>9} {'wall s':>7} {'test acc':>8}  ms/step: load fwd bwd reduction dW1 opt gather  | peak RSS MB per rank")
     print(header)
     by_round, round_medians = [], {}
-    for np_, name, _ in rows:
+    for np_, name, flags in rows:
         runs = results[(np_, name)]
         epoch_lists = [h["epoch_seconds"][1:] or h["epoch_seconds"] for h in runs]
         epochs = [s for e in epoch_lists for s in e]
@@ -153,6 +190,9 @@ def main():
         ratio_run = statistics.median(statistics.median(e) / f for e, f in zip(epoch_lists, lit_floors))
         med = statistics.median(epochs)
         gflops = FLOP_PER_SAMPLE * 60000 / med / 1e9
+        mixed = "mixed-bfloat16" in " ".join(args.extra + flags)
+        done = executed[mixed] * 60000 / med / 1e9
+        machine = peaks.get("bfloat16", peak) if mixed else peak
         phases = runs[-1]["phase_seconds_rank0"]
         comm = (phases["reduction"] + phases["gather"]) / sum(phases.values())
         startup = statistics.median(h["startup_seconds"] for h in runs)
@@ -164,7 +204,7 @@ def main():
         label = f"{np_} {name}".strip()
         by_round.append(f"{label:>12} {' '.join(f'{x:.2f}x' for x in ratios)}")
         print(f"{label:>12} {ratio:>6.2f}x {ratio_run:>5.2f}x {med:>11.3f} {min(epochs):>6.3f} {max(epochs):>6.3f} {60000 / med:>10.0f} {gflops:>8.1f} "
-              f"{100 * gflops / peak:>5.1f}% {100 * comm:>9.1f}% {startup:>9.3f} {wall:>7.2f} {acc:>8.4f}  {' '.join(f'{x:.3f}' for x in per_step)}  | {rss}")
+              f"{done:>8.1f} {100 * done / machine:>5.1f}% {100 * comm:>9.1f}% {startup:>9.3f} {wall:>7.2f} {acc:>8.4f}  {' '.join(f'{x:.3f}' for x in per_step)}  | {rss}")
         sys.stdout.flush()
     print("x floor in each round:")
     print("\n".join(by_round))
