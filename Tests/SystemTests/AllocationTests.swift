@@ -5,8 +5,10 @@ import Testing
 @testable import MNISTMPI
 
 /// The training step allocates nothing: buffers are made once and reused. Measured by counting
-/// the process's heap allocations (Tests/tools/malloc_count.c, preloaded) in runs of 100 and
-/// 400 steps: the 300 extra steps must not add a single one.
+/// the trainer process's heap allocations (Tests/tools/malloc_count.c, preloaded; the `orted`
+/// of MPI's singleton runtime, which it starts, is left out) in runs of 100 and 400 steps. An
+/// allocation a step would add 300; the two runs' ends differ by a few (their last lines: 2
+/// fewer in the longer run here, 2026-12-02).
 struct AllocationTests {
     func mallocs(steps: Int, counter: String) throws -> Int {
         let out = try Fixtures.run(
@@ -31,6 +33,6 @@ struct AllocationTests {
         try #require(build.status == 0, "\(build.stderr)")
         let short = try mallocs(steps: 100, counter: counter), long = try mallocs(steps: 400, counter: counter)
         #expect(short > 1000)  // the counter works: start-up allocates plenty
-        #expect(long == short, "\(long - short) allocations in 300 extra steps")
+        #expect(abs(long - short) <= 10, "\(long - short) allocations in 300 extra steps")
     }
 }

@@ -1,10 +1,13 @@
-// LD_PRELOAD shim for AllocationTests: counts every heap allocation call of the process
-// (malloc, realloc, posix_memalign, aligned_alloc) and
-// prints "mallocs N" on standard error when the process exits.
+// LD_PRELOAD shim for AllocationTests: counts the heap allocation calls (malloc, realloc,
+// posix_memalign, aligned_alloc) of a mnist-mpi process and prints "mallocs N" on standard
+// error when it exits. Other processes that inherit the shim (the `orted` a process without
+// mpirun starts as MPI's singleton runtime) print nothing.
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static unsigned long count;
@@ -21,6 +24,7 @@ int posix_memalign(void **p, size_t a, size_t n) { REAL("posix_memalign", posix_
 void *aligned_alloc(size_t a, size_t n) { REAL("aligned_alloc", aligned_alloc_f); COUNT(); return real(a, n); }
 
 __attribute__((destructor)) static void report(void) {
+    if (strcmp(program_invocation_short_name, "mnist-mpi") != 0) return;
     char line[64];
     int k = snprintf(line, sizeof line, "mallocs %lu\n", count);
     if (write(2, line, k) < 0) {}

@@ -13,6 +13,11 @@ public struct Architecture: Sendable, Equatable {
         self.inputs = inputs
         self.hidden = hidden
         self.classes = classes
+        w1 = Tensor(name: "dense.kernel", shape: [inputs, hidden], offset: 0)
+        b1 = Tensor(name: "dense.bias", shape: [hidden], offset: w1.offset + w1.count)
+        w2 = Tensor(name: "dense_1.kernel", shape: [hidden, classes], offset: b1.offset + b1.count)
+        b2 = Tensor(name: "dense_1.bias", shape: [classes], offset: w2.offset + w2.count)
+        parameterCount = b2.offset + b2.count
     }
 
     /// One tensor of the parameter vector.
@@ -24,12 +29,14 @@ public struct Architecture: Sendable, Equatable {
         public var count: Int { shape.reduce(1, *) }
     }
 
-    public var w1: Tensor { Tensor(name: "dense.kernel", shape: [inputs, hidden], offset: 0) }
-    public var b1: Tensor { Tensor(name: "dense.bias", shape: [hidden], offset: w1.offset + w1.count) }
-    public var w2: Tensor { Tensor(name: "dense_1.kernel", shape: [hidden, classes], offset: b1.offset + b1.count) }
-    public var b2: Tensor { Tensor(name: "dense_1.bias", shape: [classes], offset: w2.offset + w2.count) }
+    // Laid out once: the training step reads these every step, and a Tensor built on each read
+    // allocated its shape (about 21 allocations a step).
+    public let w1: Tensor
+    public let b1: Tensor
+    public let w2: Tensor
+    public let b2: Tensor
     public var tensors: [Tensor] { [w1, b1, w2, b2] }
-    public var parameterCount: Int { b2.offset + b2.count }
+    public let parameterCount: Int
 
     /// Glorot-uniform kernels (`U(-L, L)`, `L = sqrt(6 / (fan_in + fan_out))`) and zero biases,
     /// drawn from `SplitMix64(seed:stream: 0)`: first every element of W1 row-major, then W2.
