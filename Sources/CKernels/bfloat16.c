@@ -1,5 +1,5 @@
 #include "bfloat16.h"
-#include "inputs.h"
+#include "tiles.h"
 #include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
@@ -16,17 +16,12 @@ int bf16_products_supported(void) {
 #define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
 // Four rows by 64 columns at a time (16 accumulators; per pair of the inner dimension four
-// loads of b and four broadcasts of a), over the pairs that some row of the four lights: a
-// row lights fewer than a third of MNIST's pairs, four rows together two thirds of those of
-// a batch. Each entry is one chain of dot products from +0, in the order of the pairs; a
+// loads of b and four broadcasts of a), over the pairs that some row of the four lights
+// (tiles.h): a row lights fewer than a third of MNIST's pairs, four rows together two thirds
+// of those of a batch. Each entry is one chain of dot products from +0, in the order of the pairs; a
 // pair whose a is zero (every bit but the top one clear) would add +-0 to it, which leaves
 // the sum as it is (it starts at +0).
 #define INLINE static inline __attribute__((always_inline))
-
-// The lanes of 16 elements from one `left` before the end.
-static inline BF16 __mmask16 tail(long left) { return left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1); }
-
-enum { TILE_ROWS = 4, CHUNK = 512 };
 
 // Rows rows[0..<R] (into c's rows out[0..<R]) by 16 C columns from j, over the pairs lit:
 // chains from +0, or from what c holds (`resume`: the pairs of an earlier chunk are in).
@@ -59,28 +54,7 @@ INLINE BF16 void pair_tiles(const uint32_t *const *rows, long a_pair, const uint
 
 BF16 void bf16_pair_product(long m, long n, long pairs, const uint32_t *a, long a_row, long a_pair, const uint32_t *b,
                             long ldb, float *c, long ldc, const int32_t *at_rows, const int32_t *at_pairs) {
-    int32_t lit[CHUNK];
-    for (long i = 0; i < m;) {
-        const int R = m - i >= 4 ? 4 : m - i >= 2 ? 2 : 1;
-        const uint32_t *rows[TILE_ROWS];
-        float *out[TILE_ROWS];
-        for (int r = 0; r < R; r++) {
-            const long row = at_rows ? at_rows[i + r] : i + r;
-            rows[r] = a + row * a_row, out[r] = c + row * ldc;
-        }
-        // The pairs a chunk at a time (one for MNIST's 392), each chunk's chains resuming the last's.
-        long first = 0;
-        do {
-            const long size = pairs - first < CHUNK ? pairs - first : CHUNK;
-            const long count = lit_in_tile_avx512((const void *const *)rows, R, a_pair, at_pairs, first, size, lit);
-            const int resume = first > 0;
-            if (R == 4) pair_tiles(rows, a_pair, b, ldb, out, n, lit, count, resume, 4);
-            else if (R == 2) pair_tiles(rows, a_pair, b, ldb, out, n, lit, count, resume, 2);
-            else pair_tiles(rows, a_pair, b, ldb, out, n, lit, count, resume, 1);
-            first += size;
-        } while (first < pairs);
-        i += R;
-    }
+    TILED_PRODUCT(uint32_t, pairs, a_pair, at_pairs, lit_in_tile_avx512, pair_tiles)
 }
 
 // The roundings, 16 values at a time with VCVTNEPS2BF16 (to nearest even; a NaN stays a NaN;
@@ -94,7 +68,7 @@ static inline BF16 void pair_rows(const float *x, long rows, long columns, long 
     const float *even = x + 2 * p * ldx, *odd = paired ? even + ldx : even;
     uint32_t *o = out + p * columns;
     for (long j = 0; j < columns; j += 16) {
-        __mmask16 m = tail(columns - j);
+        __mmask16 m = lanes16(columns - j);
         __m512i low = widened(_mm512_maskz_loadu_ps(m, even + j));
         __m512i high = paired ? _mm512_slli_epi32(widened(_mm512_maskz_loadu_ps(m, odd + j)), 16) : _mm512_setzero_si512();
         _mm512_mask_storeu_epi32(o + j, m, _mm512_or_si512(low, high));
@@ -119,7 +93,7 @@ static inline __attribute__((target("bmi2"))) __mmask32 halves(__mmask16 lanes, 
 static inline BF16 __attribute__((target("bmi2"))) void pack_half(const float *row, long from, long to, long half,
                                                                   uint32_t *out) {
     for (long j = from; j < to; j += 16) {
-        __mmask16 m = tail(to - j);
+        __mmask16 m = lanes16(to - j);
         __m512i v = widened(_mm512_maskz_loadu_ps(m, row + j));
         if (half) v = _mm512_slli_epi32(v, 16);
         _mm512_mask_storeu_epi16(out + j, halves(m, half), v);
@@ -140,7 +114,7 @@ BF16 __attribute__((target("bmi2"))) void bf16_pack_pairs(const float *w, long f
         const long b0 = e0 > o0 ? e0 : o0, b1 = e1 < o1 ? e1 : o1;
         if (b0 < b1) {
             for (long j = b0; j < b1; j += 16) {
-                __mmask16 m = tail(b1 - j);
+                __mmask16 m = lanes16(b1 - j);
                 __m512i low = widened(_mm512_maskz_loadu_ps(m, even + j));
                 __m512i high = _mm512_slli_epi32(widened(_mm512_maskz_loadu_ps(m, odd + j)), 16);
                 __m512i packed = _mm512_or_si512(low, high);
@@ -158,14 +132,14 @@ BF16 __attribute__((target("bmi2"))) void bf16_pack_pairs(const float *w, long f
 
 BF16 void bf16_convert(const float *x, uint16_t *out, long n) {
     for (long k = 0; k < n; k += 16) {
-        __mmask16 m = tail(n - k);
+        __mmask16 m = lanes16(n - k);
         _mm256_mask_storeu_epi16(out + k, m, (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, x + k)));
     }
 }
 
 BF16 void bf16_round(const float *x, float *out, long n) {
     for (long k = 0; k < n; k += 16) {
-        __mmask16 m = tail(n - k);
+        __mmask16 m = lanes16(n - k);
         _mm512_mask_storeu_ps(out + k, m, rounded16(_mm512_maskz_loadu_ps(m, x + k)));
     }
 }
@@ -175,7 +149,7 @@ BF16 void bf16_bias_round(float *y, const float *bias, long rows, long columns, 
     for (long r = 0; r < rows; r++) {
         float *row = y + r * columns;
         for (long j = 0; j < columns; j += 16) {
-            __mmask16 m = tail(columns - j);
+            __mmask16 m = lanes16(columns - j);
             __m512 v = rounded16(_mm512_add_ps(_mm512_maskz_loadu_ps(m, row + j), rounded16(_mm512_maskz_loadu_ps(m, bias + j))));
             if (relu) v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LE_OQ), v, zero);
             _mm512_mask_storeu_ps(row + j, m, v);

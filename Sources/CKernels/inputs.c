@@ -1,4 +1,5 @@
 #include "inputs.h"
+#include "tiles.h"
 #include <string.h>
 
 long lit_columns(const void *x, long rows, long columns, long ld, int32_t *lit) {
@@ -41,8 +42,7 @@ __attribute__((target("avx512f"))) long lit_in_tile_avx512(const void *const *ti
     const __m512i magnitude = _mm512_set1_epi32(0x7fffffff), lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     long n = 0;
     for (long q = first; q < first + count; q += 16) {
-        const long left = first + count - q;
-        const __mmask16 m = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+        const __mmask16 m = lanes16(first + count - q);
         __m512i any = _mm512_setzero_si512();
         for (int r = 0; r < rows; r++) any = _mm512_or_si512(any, _mm512_maskz_loadu_epi32(m, (const uint32_t *)tile[r] + q));
         const __mmask16 on = _mm512_test_epi32_mask(any, magnitude);

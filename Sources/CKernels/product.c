@@ -1,5 +1,5 @@
 #include "product.h"
-#include "inputs.h"
+#include "tiles.h"
 #include <math.h>
 #include <string.h>
 
@@ -22,42 +22,15 @@
 #define INLINE static inline __attribute__((always_inline))
 
 // Four rows by 64 columns at a time (16 accumulators; per inner index four loads of b and
-// four broadcasts of a), over the inner indices some row of the four lights (`lit_in_tile_avx512`):
-// a row of MNIST lights 150 of 784 pixels, four rows 290, a 64-row shard 494.
-enum { TILE_ROWS = 4, CHUNK = 1024 };
-
-// A product's rows R at a time (4, then 2, 1), the inner indices a chunk at a time (one for
-// MNIST's 784), each chunk's chains resuming the last's: `lit` lists a tile's lit indices,
-// `tiles` runs the tiles of a row block across the columns.
-#define TILED_PRODUCT(lit, tiles)                                                                                \
-    int32_t listed[CHUNK];                                                                                       \
-    for (long i = 0; i < m;) {                                                                                   \
-        const int R = m - i >= 4 ? 4 : m - i >= 2 ? 2 : 1;                                                       \
-        const float *rows[TILE_ROWS];                                                                            \
-        float *out[TILE_ROWS];                                                                                   \
-        for (int r = 0; r < R; r++) rows[r] = a + ROW(i + r) * a_row, out[r] = c + ROW(i + r) * ldc;             \
-        long first = 0;                                                                                          \
-        do {                                                                                                     \
-            const long size = k - first < CHUNK ? k - first : CHUNK;                                             \
-            const long count = lit((const void *const *)rows, R, a_inner, at_inner, first, size, listed);        \
-            const int resume = first > 0;                                                                        \
-            if (R == 4) tiles(rows, a_inner, b, ldb, out, n, listed, count, resume, 4);                          \
-            else if (R == 2) tiles(rows, a_inner, b, ldb, out, n, listed, count, resume, 2);                     \
-            else tiles(rows, a_inner, b, ldb, out, n, listed, count, resume, 1);                                 \
-            first += size;                                                                                       \
-        } while (first < k);                                                                                     \
-        i += R;                                                                                                  \
-    }
+// four broadcasts of a), over the inner indices some row of the four lights (tiles.h): a row
+// of MNIST lights 150 of 784 pixels, four rows 290, a 64-row shard 494.
 
 // Rows rows[0..<R] of a (into c's rows out[0..<R]) by 16 C columns from j (masked past n),
 // over the inner indices lit: chains from +0, or from what c holds (`resume`).
 INLINE AVX512 void tile_avx512(const float *const *rows, long a_inner, const float *b, long ldb, float *const *out,
                                long n, long j, const int32_t *lit, long count, int resume, const int R, const int C) {
     __mmask16 mask[4];
-    for (int k = 0; k < C; k++) {
-        const long left = n - j - 16 * k;
-        mask[k] = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
-    }
+    for (int k = 0; k < C; k++) mask[k] = lanes16(n - j - 16 * k);
     __m512 acc[TILE_ROWS][4];
     for (int r = 0; r < R; r++)
         for (int k = 0; k < C; k++) acc[r][k] = resume ? _mm512_maskz_loadu_ps(mask[k], out[r] + j + 16 * k) : _mm512_setzero_ps();
@@ -87,7 +60,7 @@ INLINE AVX512 void tiles_avx512(const float *const *rows, long a_inner, const fl
     else if (left > 0) tile_avx512(rows, a_inner, b, ldb, out, n, j, lit, count, resume, R, 1);
 }
 
-AVX512 void product_avx512(PRODUCT_ARGUMENTS) { TILED_PRODUCT(lit_in_tile_avx512, tiles_avx512) }
+AVX512 void product_avx512(PRODUCT_ARGUMENTS) { TILED_PRODUCT(float, k, a_inner, at_inner, lit_in_tile_avx512, tiles_avx512) }
 
 // As tile_avx512 with 16 columns (two vectors): AVX2 has 16 registers, 2R + 3 of them in use.
 // Masked loads are slow on some CPUs: only the last columns (`whole` 0) take them.
@@ -132,7 +105,7 @@ INLINE AVX2 void tiles_avx2(const float *const *rows, long a_inner, const float 
     if (j < n) tile_avx2(rows, a_inner, b, ldb, out, n, j, lit, count, resume, R, 0);
 }
 
-AVX2 void product_avx2(PRODUCT_ARGUMENTS) { TILED_PRODUCT(lit_in_tile_avx2, tiles_avx2) }
+AVX2 void product_avx2(PRODUCT_ARGUMENTS) { TILED_PRODUCT(float, k, a_inner, at_inner, lit_in_tile_avx2, tiles_avx2) }
 
 // x * y + z rounded once, without FMA instructions (where `fmaf` is a slow library call): the
 // product is exact in double; the sum, rounded to odd in double (the neighbour whose last bit

@@ -62,9 +62,9 @@ struct PrecisionTests {
     /// adds its odd product, then its even one, rounding each sum to float32), whichever pairs
     /// the kernel skips as zero in a tile of rows: bit for bit, with pairs zero in every row,
     /// in some tiles' rows, in single rows, zeros of either sign, rows that do not fill a tile,
-    /// columns that do not fill 64, and more pairs than one chunk of the kernel's list.
+    /// columns that do not fill 64, and more pairs than one chunk of the kernel's list (1,024).
     @Test func pairProductSkipsOnlyPairsThatAddNothing() {
-        let (m, n, pairs) = (11, 96, 600)
+        let (m, n, pairs) = (11, 96, 1100)
         var rng = SplitMix64(seed: 9, stream: 1)
         func value() -> Float { Self.bf((rng.nextUnitFloat() - 0.5) * 4 + 0.01) }
         let plusZero: UInt16 = 0, minusZero: UInt16 = 0x8000
