@@ -83,55 +83,48 @@ def floor_epoch_seconds(epochs, lit=784):
     return [max(pair) for pair in zip(*outputs)]
 
 
-def lit_inputs(rows=64, batch=128):
-    """The mean number of the 784 inputs that some row of a 64-row shard lights (the trainer's
-    first-layer products skip the others), over an epoch of shuffled batches of MNIST."""
+def shards_of_an_epoch(rows=64, batch=128):
+    """The pixels each sample lights, over an epoch of shuffled batches of MNIST cut into
+    64-row shards (as np 2 cuts a batch of 128): a list of shards of lists of pixels."""
     with gzip.open(os.path.join(REPO, "data", "train-images-idx3-ubyte.gz")) as f:
         images = f.read()[16:]
     order = list(range(len(images) // 784))
     random.Random(0).shuffle(order)
-    counts = []
-    for start in range(0, len(order), batch):
-        for shard in (order[start:start + batch][:rows], order[start:start + batch][rows:]):
-            lit = 0
-            for i in shard:
-                lit |= int.from_bytes(images[784 * i:784 * (i + 1)], "big")
-            counts.append(sum(b != 0 for b in lit.to_bytes(784, "big")))
-    return round(statistics.mean(counts))
+    return [[[p for p in range(784) if images[784 * i + p]] for i in shard]
+            for start in range(0, len(order), batch)
+            for shard in (order[start:start + batch][:rows], order[start:start + batch][rows:])]
 
 
-def executed_flop_per_sample(pairs, rows=64, batch=128):
-    """The FLOPs the trainer's kernels execute a sample, over an epoch of shuffled MNIST in
-    64-row shards: the first layer's products over what each tile of 4 rows lights (the
-    forward's tiles are 4 samples over the pixels they light, the kernel gradient's 4 of the
-    shard's lit pixels over the samples that light them; with `pairs`, mixed bfloat16's pairs
-    of pixels and of samples), the rest of the step whole."""
-    with gzip.open(os.path.join(REPO, "data", "train-images-idx3-ubyte.gz")) as f:
-        images = f.read()[16:]
-    order = list(range(len(images) // 784))
-    random.Random(0).shuffle(order)
+def lit_inputs(shards):
+    """The mean number of the 784 inputs that some row of a shard lights."""
+    return round(statistics.mean(len(set().union(*shard)) for shard in shards))
+
+
+def executed_flop_per_sample(shards, pairs):
+    """The FLOPs the trainer's kernels execute a sample: the first layer's products over what
+    each tile of 4 rows lights (the forward's tiles are 4 samples over the pixels they light,
+    the kernel gradient's 4 of the shard's lit pixels over the samples that light them; with
+    `pairs`, mixed bfloat16's pairs of pixels and of samples), the rest of the step whole."""
     width = 2 if pairs else 1  # pixels (or samples) a unit of the inner dimension holds
     forward = gradient = 0
-    for start in range(0, len(order), batch):
-        for shard in (order[start:start + batch][:rows], order[start:start + batch][rows:]):
-            pixels = [[p for p in range(784) if images[784 * i + p]] for i in shard]
-            units = [sum(1 << (p // width) for p in lit) for lit in pixels]  # inner units each row lights
-            for t in range(0, len(shard), 4):
-                tile = 0
-                for u in units[t:t + 4]:
-                    tile |= u
-                forward += 2 * len(units[t:t + 4]) * bin(tile).count("1") * width * 512
-            samples = [0] * 784  # the units of samples lighting each pixel
-            for s, lit in enumerate(pixels):
-                for p in lit:
-                    samples[p] |= 1 << (s // width)
-            lit = [p for p in range(784) if samples[p]]
-            for t in range(0, len(lit), 4):
-                tile = 0
-                for p in lit[t:t + 4]:
-                    tile |= samples[p]
-                gradient += 2 * len(lit[t:t + 4]) * bin(tile).count("1") * width * 512
-    return (forward + gradient) / len(order) + FLOP_PER_SAMPLE - 4 * 784 * 512
+    for pixels in shards:
+        units = [sum(1 << (p // width) for p in lit) for lit in pixels]  # inner units each row lights
+        for t in range(0, len(pixels), 4):
+            tile = 0
+            for u in units[t:t + 4]:
+                tile |= u
+            forward += 2 * len(units[t:t + 4]) * bin(tile).count("1") * width * 512
+        samples = [0] * 784  # the units of samples lighting each pixel
+        for s, lit in enumerate(pixels):
+            for p in lit:
+                samples[p] |= 1 << (s // width)
+        lit = [p for p in range(784) if samples[p]]
+        for t in range(0, len(lit), 4):
+            tile = 0
+            for p in lit[t:t + 4]:
+                tile |= samples[p]
+            gradient += 2 * len(lit[t:t + 4]) * bin(tile).count("1") * width * 512
+    return (forward + gradient) / sum(len(pixels) for pixels in shards) + FLOP_PER_SAMPLE - 4 * 784 * 512
 
 
 def blas_kernels():
@@ -165,8 +158,9 @@ def main():
     print(f"machine: {cores} cores, measured peak (scripts/peak_flops.c, every core at once) float32 {peak:.0f} GFLOP/s{bf16}")
     print(f"model: {FLOP_PER_SAMPLE * 60000 / 1e9:.1f} GFLOP per epoch; {args.runs} rounds x {args.epochs} epochs; s/epoch over epochs 2-{args.epochs}")
     rows = [(np_, name, flags) for name, flags in variants for np_ in ranks]
-    lit = lit_inputs()
-    executed = {mixed: executed_flop_per_sample(mixed) for mixed in (False, True)}
+    shards = shards_of_an_epoch()
+    lit = lit_inputs(shards)
+    executed = {mixed: executed_flop_per_sample(shards, mixed) for mixed in (False, True)}
     floors, lit_floors, results = [], [], {(np_, name): [] for np_, name, _ in rows}
     for _ in range(args.runs):
         floors.append(statistics.median(floor_epoch_seconds(args.epochs)[1:]))
